@@ -1,0 +1,4 @@
+export * from './catalog.ts';
+export * from './topics.ts';
+export * from './schemas.ts';
+export * from './registry.ts';

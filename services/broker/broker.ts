@@ -1,0 +1,75 @@
+// The embedded MQTT broker: aedes 1.x over TCP, and over websocket through the API
+// server's /mqtt route (handed in as a duplex stream). MQTT 3.1.1 only.
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import { Aedes } from 'aedes';
+import type { Logger } from 'pino';
+import { AedesBus } from '../bus/aedes-bus.ts';
+
+export interface BrokerDeps {
+  host: string;
+  port: number;
+  log: Logger;
+}
+
+export class Broker {
+  readonly #deps: BrokerDeps;
+  #aedes: Aedes | undefined;
+  #server: Server | undefined;
+  #bus: AedesBus | undefined;
+
+  constructor(deps: BrokerDeps) {
+    this.#deps = deps;
+  }
+
+  get bus(): AedesBus {
+    if (!this.#bus) throw new Error('broker not started');
+    return this.#bus;
+  }
+
+  get port(): number {
+    return (this.#server?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  get connectedClients(): number {
+    return this.#aedes?.connectedClients ?? 0;
+  }
+
+  async start(): Promise<void> {
+    const log = this.#deps.log;
+    const aedes = await Aedes.createBroker({ id: 'qala' });
+    aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
+    aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'mqtt connection error'));
+    this.#aedes = aedes;
+    this.#bus = new AedesBus(aedes);
+    const server = createServer((socket) => aedes.handle(socket));
+    this.#server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.#deps.port, this.#deps.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    log.info({ port: this.port }, 'mqtt broker listening (tcp)');
+  }
+
+  /** MQTT over websocket: the API server hands each /mqtt connection in here. */
+  handleStream(stream: Duplex, req?: IncomingMessage): void {
+    if (!this.#aedes) {
+      stream.destroy();
+      return;
+    }
+    this.#aedes.handle(stream, req);
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    const aedes = this.#aedes;
+    this.#server = undefined;
+    this.#aedes = undefined;
+    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,79 @@
+// One config schema for the whole platform, read from QALA_* environment variables
+// and an optional JSON file (QALA_CONFIG_FILE). Every problem is reported at once,
+// naming the variable and what it expects (fastify's initial-config-validation).
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { SEGMENT } from '../devices/index.ts';
+import { QalaError } from './errors.ts';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+export const configSchema = z.object({
+  town: z.string().regex(SEGMENT, 'a lowercase slug such as "temirtau"').default('temirtau').describe('town id, the second level of every topic'),
+  httpHost: z.string().min(1).default('0.0.0.0').describe('address the dashboard/API listens on'),
+  httpPort: port.default(8080).describe('HTTP port: dashboard, REST API, /live and MQTT over websocket at /mqtt'),
+  mqttHost: z.string().min(1).default('0.0.0.0').describe('address the MQTT TCP listener binds'),
+  mqttPort: port.default(1883).describe('MQTT over TCP port of the embedded broker'),
+  dataDir: z.string().min(1).default('./data').describe('directory of the embedded DuckDB store'),
+  store: z.enum(['duckdb']).default('duckdb').describe('time-series store adapter'),
+  storeFlushMs: z.coerce.number().int().min(10).max(60_000).default(500).describe('how often buffered readings are written'),
+  storeBatchSize: z.coerce.number().int().min(1).max(1_000_000).default(5_000).describe('readings per store write at most'),
+  storeBufferMax: z.coerce.number().int().min(1_000).default(2_000_000).describe('readings held in memory while the store is down'),
+  maxPayloadBytes: z.coerce.number().int().min(64).max(16 * 1024 * 1024).default(64 * 1024).describe('largest accepted message payload'),
+  liveIntervalMs: z.coerce.number().int().min(50).max(10_000).default(250).describe('live hub coalescing interval per websocket client'),
+  simulate: bool.default(true).describe('run the town simulator inside `qala start`'),
+  scenario: z.string().min(1).default('temirtau').describe('simulator scenario name or JSON file'),
+  simSeed: z.coerce.number().int().default(42).describe('simulator random seed'),
+  simSpeed: z.coerce.number().min(0.01).max(3600).default(1).describe('simulated seconds per real second'),
+  simScale: z.coerce.number().positive().max(1000).default(1).describe('multiplies the scenario device counts'),
+  simIntervalMs: z.coerce.number().int().min(100).default(5_000).describe('real ms between two readings of a simulated device'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level'),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+type Key = keyof z.infer<typeof configSchema>;
+
+/** camelCase key → QALA_SCREAMING_SNAKE variable. */
+export const envName = (key: string): string => `QALA_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<Key, unknown>> = {}): Config {
+  let file: Record<string, unknown> = {};
+  const filePath = env.QALA_CONFIG_FILE;
+  if (filePath) {
+    try {
+      file = JSON.parse(readFileSync(filePath, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new QalaError('ERR_CONFIG_FILE', `QALA_CONFIG_FILE "${filePath}": ${(err as Error).message}`, { cause: err });
+    }
+  }
+  const raw: Record<string, unknown> = { ...file };
+  for (const key of Object.keys(configSchema.shape)) {
+    const v = env[envName(key)];
+    if (v !== undefined && v !== '') raw[key] = v;
+  }
+  Object.assign(raw, Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)));
+  const unknown = Object.keys(env).filter((k) => k.startsWith('QALA_') && k !== 'QALA_CONFIG_FILE' && !Object.keys(configSchema.shape).some((key) => envName(key) === k));
+  const parsed = configSchema.safeParse(raw);
+  const problems: string[] = unknown.map((k) => `${k}: not a Qala setting (known: ${Object.keys(configSchema.shape).map(envName).join(', ')})`);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0]);
+      const desc = configSchema.shape[key as Key]?.description;
+      problems.push(`${envName(key)}=${JSON.stringify(raw[key])}: ${issue.message}${desc ? ` (${desc})` : ''}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new QalaError('ERR_CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return Object.freeze(parsed.data!);
+}
+
+/** The config table of the README, generated so it cannot drift. */
+export function configTable(): string {
+  const rows = Object.entries(configSchema.shape).map(([key, schema]) => {
+    const def = (schema as z.ZodDefault<z.ZodTypeAny>).def?.defaultValue;
+    return `| \`${envName(key)}\` | \`${JSON.stringify(typeof def === 'function' ? def() : def)}\` | ${schema.description ?? ''} |`;
+  });
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}

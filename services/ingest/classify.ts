@@ -1,0 +1,112 @@
+// Turns one MQTT message into readings, a status change, or a rejection with its
+// reason. Pure: no I/O, no clock of its own, so it can be property-tested and fuzzed.
+import {
+  parseDeviceTopic,
+  senmlPack,
+  statusPayload,
+  type DeviceRegistry,
+  type DeviceTopic,
+} from '../../devices/index.ts';
+import type { DeviceStatus, Reading, RejectReason } from '../events.ts';
+
+export type Classified =
+  | { type: 'readings'; readings: Reading[] }
+  | { type: 'status'; status: DeviceStatus }
+  | { type: 'ignored' }
+  | { type: 'rejected'; reason: RejectReason; detail: string };
+
+export interface ClassifyContext {
+  town: string;
+  registry: DeviceRegistry;
+  maxPayloadBytes: number;
+  receivedAt: number;
+}
+
+const reject = (reason: RejectReason, detail: string): Classified => ({ type: 'rejected', reason, detail });
+
+/** Platform channels under city/<town>/ that are not device traffic. */
+export function isPlatformTopic(topic: string, town: string): boolean {
+  const rest = topic.slice(`city/${town}/`.length);
+  return rest === 'deadletter' || rest.startsWith('incidents/') || rest.startsWith('sim/') || rest.startsWith('$');
+}
+
+export function classify(topic: string, payload: Buffer, ctx: ClassifyContext): Classified {
+  if (isPlatformTopic(topic, ctx.town)) return { type: 'ignored' };
+  const parsed = parseDeviceTopic(topic);
+  if (!parsed.ok) return reject('topic-off-scheme', parsed.reason);
+  const t = parsed.value;
+  if (t.town !== ctx.town) return reject('topic-off-scheme', `town "${t.town}" is not this platform's town "${ctx.town}"`);
+  const kind = ctx.registry.get(t.kind);
+  if (!kind) return reject('unknown-kind', `device kind "${t.kind}" is not in the registry`);
+  if (kind.subsystem !== t.subsystem) {
+    return reject('topic-off-scheme', `kind "${t.kind}" belongs to subsystem "${kind.subsystem}", not "${t.subsystem}"`);
+  }
+  if (payload.length > ctx.maxPayloadBytes) {
+    return reject('payload-too-large', `payload is ${payload.length} bytes, the limit is ${ctx.maxPayloadBytes}`);
+  }
+  if (t.channel === 'status' && payload.length === 0) return { type: 'ignored' }; // a retained status being cleared
+
+  let json: unknown;
+  try {
+    json = JSON.parse(payload.toString('utf8'));
+  } catch (err) {
+    return reject('bad-json', `payload is not JSON: ${(err as Error).message}`);
+  }
+
+  if (t.channel === 'status') {
+    const s = statusPayload.safeParse(json);
+    if (!s.success) return reject('schema-mismatch', `status: ${formatIssues(s.error.issues)}`);
+    return { type: 'status', status: { ...address(t), state: s.data.state, at: s.data.ts ?? ctx.receivedAt } };
+  }
+
+  const candidates = Array.isArray(json) ? fromSenml(json, ctx.receivedAt) : { ok: true as const, value: [json] };
+  if (!candidates.ok) return reject('schema-mismatch', candidates.reason);
+  const readings: Reading[] = [];
+  for (const candidate of candidates.value) {
+    const r = kind.schema.safeParse(candidate);
+    if (!r.success) return reject('schema-mismatch', `${t.kind}: ${formatIssues(r.error.issues)}`);
+    const metrics: Record<string, number> = {};
+    for (const [k, v] of Object.entries(r.data.metrics)) if (v !== undefined) metrics[k] = v;
+    readings.push({ ...address(t), ts: r.data.ts, receivedAt: ctx.receivedAt, metrics });
+  }
+  return { type: 'readings', readings };
+}
+
+function address(t: DeviceTopic) {
+  return { town: t.town, subsystem: t.subsystem, district: t.district, kind: t.kind, deviceId: t.deviceId };
+}
+
+function formatIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+/**
+ * SenML (RFC 8428) → candidate readings, one per distinct time. Names resolve as
+ * bn + n (§4.5.1); the metric is the part after the last ':' or '/', so both
+ * "urn:dev:ow:...:pressure" and a bare "pressure" work. Times are bt + t seconds;
+ * a value under 2^28 is relative to now (§4.5.3).
+ */
+function fromSenml(json: unknown[], now: number): { ok: true; value: unknown[] } | { ok: false; reason: string } {
+  const pack = senmlPack.safeParse(json);
+  if (!pack.success) return { ok: false, reason: `SenML: ${formatIssues(pack.error.issues)}` };
+  let bn = '';
+  let bt = 0;
+  const byTime = new Map<number, Record<string, number>>();
+  for (const [i, rec] of pack.data.entries()) {
+    if (rec.bn !== undefined) bn = rec.bn;
+    if (rec.bt !== undefined) bt = rec.bt;
+    const name = bn + (rec.n ?? '');
+    if (rec.v === undefined) return { ok: false, reason: `SenML record ${i}: only numeric values (v) are accepted` };
+    const metric = name.split(/[:/]/).pop() ?? '';
+    if (!metric) return { ok: false, reason: `SenML record ${i}: no name` };
+    const seconds = bt + (rec.t ?? 0);
+    const ms = Math.round(seconds < 2 ** 28 ? now + seconds * 1000 : seconds * 1000);
+    const metrics = byTime.get(ms) ?? {};
+    metrics[metric] = rec.v;
+    byTime.set(ms, metrics);
+  }
+  return { ok: true, value: [...byTime].map(([ts, metrics]) => ({ ts, metrics })) };
+}
