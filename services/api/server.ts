@@ -2,7 +2,7 @@
 // /mqtt, and the dashboard as static files.
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
 import { createWebSocketStream } from 'ws';
@@ -47,7 +47,9 @@ export class ApiServer {
 
   async start(): Promise<void> {
     const d = this.#deps;
-    const app: FastifyInstance = Fastify({ loggerInstance: d.log.child({ component: "api" }) as FastifyBaseLogger, disableRequestLogging: true });
+    // Request logs are noise at info level; the API logs warnings and errors only.
+    const level = d.log.levelVal < 40 ? 'warn' : d.log.level;
+    const app: FastifyInstance = Fastify({ loggerInstance: d.log.child({ component: 'api' }, { level }) as FastifyBaseLogger });
     this.#app = app;
     const bundle = bundleDashboard().catch((err: unknown) => {
       d.log.error({ err }, 'dashboard bundle failed');

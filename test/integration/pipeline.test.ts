@@ -1,0 +1,154 @@
+// The walking skeleton end to end with real parts: aedes over TCP and websocket,
+// a real mqtt.js client, the DuckDB file, the HTTP API and a real /live websocket.
+import mqtt, { type MqttClient } from 'mqtt';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LiveMessage } from '../../services/live/live-hub.ts';
+import type { Platform } from '../../services/platform.ts';
+import { DuckDbStore } from '../../services/store/duckdb-store.ts';
+import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const TOPIC = 'city/temirtau/utilities/old-town/water-pressure/wp-it-1/telemetry';
+const T0 = Date.UTC(2026, 10, 22, 6, 0);
+
+describe('pipeline: device → broker → ingest → store, API, live hub, dead letters', () => {
+  let dataDir: string;
+  let platform: Platform;
+  let device: MqttClient;
+  let live: WebSocket;
+  const liveMessages: LiveMessage[] = [];
+  const deadLetters: { reason: string; detail: string; topic: string; payload: string }[] = [];
+  const api = (path: string) => fetch(`http://127.0.0.1:${platform.httpPort}${path}`);
+
+  beforeAll(async () => {
+    dataDir = await tempDir();
+    platform = await startPlatform(testConfig(dataDir));
+    device = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4, clientId: 'it-device' });
+    const watcher = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4 });
+    watcher.on('message', (_t, p) => deadLetters.push(JSON.parse(p.toString())));
+    await watcher.subscribeAsync('city/temirtau/deadletter', { qos: 1 });
+    afterAll(() => watcher.endAsync());
+    live = new WebSocket(`ws://127.0.0.1:${platform.httpPort}/live`);
+    live.on('message', (d) => liveMessages.push(JSON.parse(d.toString()) as LiveMessage));
+    await new Promise((r) => live.once('open', r));
+  });
+
+  afterAll(async () => {
+    live?.close();
+    await device?.endAsync();
+    await platform?.stop();
+  });
+
+  it('stores a published reading and serves it from /api/series', async () => {
+    await device.publishAsync(TOPIC, JSON.stringify({ ts: T0, metrics: { pressure: 3.8, flow: 140 } }), { qos: 1 });
+    await device.publishAsync(TOPIC, JSON.stringify({ ts: T0 + 30_000, metrics: { pressure: 3.6, flow: 150 } }), { qos: 1 });
+    const body = await waitFor(async () => {
+      const res = await api(`/api/series?deviceId=wp-it-1&metric=pressure&from=${T0 - 60_000}&to=${T0 + 60_000}&step=1m`);
+      const json = (await res.json()) as { points: { t: number; avg: number; min: number; max: number; count: number }[] };
+      return json.points.length > 0 && json.points[0]!.count === 2 ? json : undefined;
+    }, 'both readings in /api/series');
+    expect(body.points).toEqual([{ t: T0, avg: 3.7, min: 3.6, max: 3.8, count: 2 }]);
+  });
+
+  it('pushes the reading to a /live websocket client as a utilities update', async () => {
+    expect(liveMessages[0]?.type).toBe('hello');
+    const update = await waitFor(
+      () => liveMessages.find((m) => m.type === 'update' && m.subsystems.utilities?.kinds['water-pressure']),
+      'a live utilities update',
+    );
+    expect(update.subsystems.utilities!.devices).toBeGreaterThanOrEqual(1);
+    expect(update.subsystems.utilities!.headline).toMatchObject({ kind: 'water-pressure', metric: 'pressure', unit: 'bar' });
+  });
+
+  it('lists the device in /api/devices with its address and latest values', async () => {
+    const res = await api('/api/devices?subsystem=utilities');
+    const json = (await res.json()) as { devices: { deviceId: string; district: string; kind: string; metrics: Record<string, number> }[] };
+    expect(json.devices.find((d) => d.deviceId === 'wp-it-1')).toMatchObject({ district: 'old-town', kind: 'water-pressure', metrics: { pressure: 3.6, flow: 150 } });
+  });
+
+  it('answers a malformed /api/series query with 400 and the reason', async () => {
+    const res = await api('/api/series?deviceId=wp-it-1&metric=pressure&step=fortnight');
+    expect(res.status).toBe(400);
+    const json = (await res.json()) as { error: { code: string; message: string } };
+    expect(json.error.code).toBe('ERR_QUERY_INVALID');
+    expect(json.error.message).toContain('step');
+  });
+
+  it('dead-letters every kind of bad message with its reason while good traffic keeps flowing', async () => {
+    const bad: [reason: string, topic: string, payload: string | Buffer][] = [
+      ['bad-json', TOPIC, '{"ts": 17'],
+      ['schema-mismatch', TOPIC, JSON.stringify({ ts: T0, metrics: { pressure: 'low' } })],
+      ['unknown-kind', 'city/temirtau/utilities/old-town/samovar/s-1/telemetry', JSON.stringify({ ts: T0, metrics: { temp: 90 } })],
+      ['topic-off-scheme', 'city/temirtau/utilities/old-town/telemetry', JSON.stringify({ ts: T0, metrics: { pressure: 3 } })],
+      ['payload-too-large', TOPIC, Buffer.alloc(70 * 1024, 'x')],
+    ];
+    const before = deadLetters.length;
+    let good = 0;
+    for (const [, topic, payload] of bad) {
+      await device.publishAsync(topic, payload, { qos: 1 });
+      // a good reading right after each bad one: it must still land
+      good++;
+      await device.publishAsync(TOPIC, JSON.stringify({ ts: T0 + 60_000 + good * 1000, metrics: { pressure: 4, flow: 100 } }), { qos: 1 });
+    }
+    const letters = await waitFor(() => (deadLetters.length - before >= bad.length ? deadLetters.slice(before) : undefined), 'five dead letters');
+    expect(letters.map((l) => l.reason)).toEqual(bad.map(([reason]) => reason));
+    expect(letters[1]!.detail).toContain('pressure must be a number');
+    expect(letters[4]!.detail).toContain('limit is 65536');
+    expect(letters[2]!.topic).toBe('city/temirtau/utilities/old-town/samovar/s-1/telemetry');
+
+    const stored = await waitFor(async () => {
+      const res = await api(`/api/series?deviceId=wp-it-1&metric=pressure&from=${T0 + 60_000}&to=${T0 + 120_000}&step=1m`);
+      const json = (await res.json()) as { points: { count: number }[] };
+      return json.points[0]?.count === good ? json.points[0] : undefined;
+    }, 'the good readings between the bad ones');
+    expect(stored.count).toBe(5);
+    expect(platform.ingest.stats().rejected).toEqual({ 'bad-json': 1, 'schema-mismatch': 1, 'unknown-kind': 1, 'topic-off-scheme': 1, 'payload-too-large': 1 });
+    const health = (await (await api('/health')).json()) as { status: string; ingest: { rejected: Record<string, number> } };
+    expect(health.status).toBe('ok');
+    expect(health.ingest.rejected['bad-json']).toBe(1);
+  });
+
+  it('accepts MQTT over websocket at /mqtt', async () => {
+    const wsDevice = await mqtt.connectAsync(`ws://127.0.0.1:${platform.httpPort}/mqtt`, { protocolVersion: 4, clientId: 'it-ws-device' });
+    await wsDevice.publishAsync('city/temirtau/environment/aktau/air-station/aq-ws-1/telemetry', JSON.stringify({ ts: T0, metrics: { pm25: 12, pm10: 20, so2: 30, no2: 40 } }), { qos: 1 });
+    await wsDevice.endAsync();
+    await waitFor(async () => {
+      const res = await api(`/api/series?deviceId=aq-ws-1&metric=pm25&from=${T0 - 1000}&to=${T0 + 1000}&step=1s`);
+      return ((await res.json()) as { points: unknown[] }).points.length === 1;
+    }, 'the websocket reading in the store');
+  });
+
+  it('marks a device offline when its connection dies and the broker publishes its last will', async () => {
+    const statusTopic = 'city/temirtau/safety/old-town/emergency-camera/cam-it-1/status';
+    const cam = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, {
+      protocolVersion: 4,
+      clientId: 'it-cam',
+      reconnectPeriod: 0,
+      will: { topic: statusTopic, payload: Buffer.from(JSON.stringify({ state: 'offline' })), qos: 1, retain: true },
+    });
+    await cam.publishAsync(statusTopic, JSON.stringify({ state: 'online' }), { qos: 1, retain: true });
+    const device = async () => {
+      const json = (await (await api('/api/devices?kind=emergency-camera')).json()) as { devices: { deviceId: string; online: boolean }[] };
+      return json.devices.find((d) => d.deviceId === 'cam-it-1');
+    };
+    await waitFor(async () => (await device())?.online === true, 'camera online');
+    cam.stream.destroy(); // an ungraceful drop, as a power cut would be
+    await waitFor(async () => (await device())?.online === false, 'camera offline by last will');
+    cam.end(true);
+  });
+
+  it('keeps what it stored in the DuckDB file across a restart', async () => {
+    await platform.stop();
+    const file = new DuckDbStore({ dataDir });
+    await file.start();
+    const points = await file.series({ deviceId: 'wp-it-1', metric: 'flow', from: T0, to: T0 + 120_000, stepMs: 120_000 });
+    expect(points[0]!.count).toBe(7);
+    await file.stop();
+
+    platform = await startPlatform(testConfig(dataDir));
+    const json = (await (await api('/api/devices')).json()) as { devices: { deviceId: string; metrics: Record<string, number> }[] };
+    expect(json.devices.find((d) => d.deviceId === 'wp-it-1')?.metrics.pressure).toBe(4);
+    device = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4, clientId: 'it-device' });
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { configTable, envName, loadConfig } from '../../services/config.ts';
+import { QalaError } from '../../services/errors.ts';
+
+const problemsOf = (env: Record<string, string>): string => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(QalaError);
+    expect((err as QalaError).code).toBe('ERR_CONFIG_INVALID');
+    return (err as Error).message;
+  }
+  throw new Error('expected loadConfig to refuse');
+};
+
+describe('config', () => {
+  it('runs on a bare machine with defaults: port 8080, MQTT 1883, ./data, the Temirtau scenario', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ httpPort: 8080, mqttPort: 1883, dataDir: './data', scenario: 'temirtau', town: 'temirtau', simulate: true });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads QALA_* variables with types', () => {
+    const c = loadConfig({ QALA_HTTP_PORT: '9090', QALA_SIMULATE: 'false', QALA_SIM_SPEED: '60' });
+    expect(c).toMatchObject({ httpPort: 9090, simulate: false, simSpeed: 60 });
+  });
+
+  it('names the variable and what it expects', () => {
+    const msg = problemsOf({ QALA_HTTP_PORT: 'eighty' });
+    expect(msg).toContain('QALA_HTTP_PORT="eighty"');
+    expect(msg).toMatch(/number/i);
+  });
+
+  it('reports every problem at once, including unknown QALA_ variables', () => {
+    const msg = problemsOf({ QALA_MQTT_PORT: '70000', QALA_TOWN: 'Temir Tau', QALA_LOG_LEVEL: 'loud', QALA_HTTP_PROT: '1' });
+    for (const v of ['QALA_MQTT_PORT="70000"', 'QALA_TOWN="Temir Tau"', 'QALA_LOG_LEVEL="loud"', 'QALA_HTTP_PROT: not a Qala setting']) expect(msg).toContain(v);
+  });
+
+  it('maps camelCase keys to QALA_ names and documents them all', () => {
+    expect(envName('storeFlushMs')).toBe('QALA_STORE_FLUSH_MS');
+    expect(configTable()).toContain('| `QALA_HTTP_PORT` | `8080` |');
+  });
+
+  it('refuses an unreadable config file by name', () => {
+    expect(() => loadConfig({ QALA_CONFIG_FILE: '/nonexistent/qala.json' })).toThrow(/QALA_CONFIG_FILE "\/nonexistent\/qala.json"/);
+  });
+});

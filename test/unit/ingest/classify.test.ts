@@ -1,0 +1,93 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DeviceRegistry } from '../../../devices/index.ts';
+import { classify } from '../../../services/ingest/classify.ts';
+
+const ctx = { town: 'temirtau', registry: new DeviceRegistry(), maxPayloadBytes: 64 * 1024, receivedAt: Date.UTC(2026, 10, 22, 12) };
+const TOPIC = 'city/temirtau/utilities/old-town/water-pressure/wp-1/telemetry';
+const ts = Date.UTC(2026, 10, 22, 11, 59);
+const buf = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
+
+describe('ingest classification', () => {
+  it('accepts a valid reading with its address from the topic', () => {
+    const r = classify(TOPIC, buf({ ts, metrics: { pressure: 3.9, flow: 120 } }), ctx);
+    expect(r).toEqual({
+      type: 'readings',
+      readings: [{ town: 'temirtau', subsystem: 'utilities', district: 'old-town', kind: 'water-pressure', deviceId: 'wp-1', ts, receivedAt: ctx.receivedAt, metrics: { pressure: 3.9, flow: 120 } }],
+    });
+  });
+
+  it.each([
+    ['bad-json', TOPIC, '{"ts": 1, "metrics": {', 'not JSON'],
+    ['schema-mismatch', TOPIC, { ts, metrics: { pressure: 'high' } }, 'pressure must be a number'],
+    ['unknown-kind', 'city/temirtau/utilities/old-town/teapot/t-1/telemetry', { ts, metrics: { t: 1 } }, '"teapot"'],
+    ['topic-off-scheme', 'city/temirtau/utilities/telemetry', { ts, metrics: { pressure: 3 } }, 'expected 7 levels'],
+    ['topic-off-scheme', 'city/temirtau/mobility/old-town/water-pressure/wp-1/telemetry', { ts, metrics: { pressure: 3 } }, 'belongs to subsystem "utilities"'],
+    ['payload-too-large', TOPIC, { ts, metrics: { pressure: 3 }, pad: 'x'.repeat(70_000) }, 'limit is 65536'],
+  ])('rejects as %s: %s', (reason, topic, payload, detail) => {
+    const r = classify(topic, buf(payload), ctx);
+    expect(r.type).toBe('rejected');
+    if (r.type === 'rejected') {
+      expect(r.reason).toBe(reason);
+      expect(r.detail).toContain(detail);
+    }
+  });
+
+  it('reads status births and deaths, and ignores a cleared retained status', () => {
+    const statusTopic = TOPIC.replace(/telemetry$/, 'status');
+    expect(classify(statusTopic, buf({ state: 'offline' }), ctx)).toMatchObject({ type: 'status', status: { deviceId: 'wp-1', state: 'offline', at: ctx.receivedAt } });
+    expect(classify(statusTopic, Buffer.alloc(0), ctx)).toEqual({ type: 'ignored' });
+    expect(classify(statusTopic, buf({ state: 'sleepy' }), ctx)).toMatchObject({ type: 'rejected', reason: 'schema-mismatch' });
+  });
+
+  it('leaves platform channels alone', () => {
+    for (const t of ['city/temirtau/deadletter', 'city/temirtau/incidents/water/i-1', 'city/temirtau/sim/faults']) {
+      expect(classify(t, buf('anything'), ctx)).toEqual({ type: 'ignored' });
+    }
+  });
+
+  it('accepts SenML (RFC 8428) with base name and base time, one reading per time', () => {
+    const bt = ts / 1000;
+    const pack = [
+      { bn: 'urn:dev:wp-1:', bt, n: 'pressure', u: 'bar', v: 3.7 },
+      { n: 'flow', u: 'm3/h', v: 88 },
+      { n: 'pressure', t: 10, v: 3.6 },
+    ];
+    const r = classify(TOPIC, buf(pack), ctx);
+    expect(r).toMatchObject({
+      type: 'readings',
+      readings: [
+        { ts, metrics: { pressure: 3.7, flow: 88 } },
+        { ts: ts + 10_000, metrics: { pressure: 3.6 } },
+      ],
+    });
+  });
+
+  it('rejects SenML whose names are not the kind\'s metrics', () => {
+    const r = classify(TOPIC, buf([{ bn: 'wp-1:', bt: ts / 1000, n: 'colour', v: 1 }]), ctx);
+    expect(r).toMatchObject({ type: 'rejected', reason: 'schema-mismatch' });
+  });
+
+  // Fuzz: untrusted bytes on an untrusted topic always yield a verdict, never an exception.
+  it('classifies arbitrary bytes and topics without throwing', () => {
+    const topic = fc.oneof(
+      fc.constant(TOPIC),
+      fc.array(fc.oneof(fc.constantFrom('city', 'temirtau', 'utilities', 'water-pressure', 'telemetry', 'status', '', '+'), fc.string()), { maxLength: 9 }).map((p) => p.join('/')),
+    );
+    const payload = fc.oneof(
+      fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+      fc.json().map((j) => Buffer.from(j)),
+      fc.record({ ts: fc.oneof(fc.integer(), fc.double(), fc.string()), metrics: fc.dictionary(fc.string(), fc.oneof(fc.double(), fc.string())) }).map((o) => buf(o)),
+      fc.array(fc.record({ bn: fc.string(), n: fc.string(), v: fc.double(), t: fc.double() }, { requiredKeys: [] })).map((o) => buf(o)),
+    );
+    fc.assert(
+      fc.property(topic, payload, (t, p) => {
+        const r = classify(t, p, ctx);
+        expect(['readings', 'status', 'ignored', 'rejected']).toContain(r.type);
+        if (r.type === 'rejected') expect(r.detail.length).toBeGreaterThan(0);
+        if (r.type === 'readings') for (const reading of r.readings) for (const v of Object.values(reading.metrics)) expect(Number.isFinite(v)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
