@@ -111,7 +111,7 @@ const kinds = [
     metrics: {
       waiting: { unit: 'people', description: 'people waiting', normal: [0, 25], bounds: [0, 2000], integer: true, aggregate: 'sum' },
       meanWaitMin: { unit: 'min', description: 'mean wait of people served lately', normal: [0, 30], bounds: [0, 1440], aggregate: 'mean' },
-      openWindows: { unit: 'windows', description: 'reception windows open', normal: [1, 12], bounds: [0, 100], integer: true, aggregate: 'sum' },
+      openWindows: { unit: 'windows', description: 'reception windows open (0 when closed)', normal: [0, 12], bounds: [0, 100], integer: true, aggregate: 'sum' },
     },
   },
   {

@@ -42,7 +42,7 @@ function tile(subsystem: string): Tile {
     <div class="meta"><span class="devices">0</span> devices, <span class="online">0</span> online,
       <span class="alerts" data-n="0">0</span> out of normal</div>
     <div class="headline"><span class="value">–</span> <small class="unit"></small></div>
-    <canvas></canvas><table><tbody></tbody></table>`;
+    <div class="chart"><canvas></canvas></div><table><tbody></tbody></table>`;
   const container = document.getElementById('tiles')!;
   const before = [...container.children].find((c) => ORDER.indexOf((c as HTMLElement).dataset.subsystem!) > ORDER.indexOf(subsystem));
   container.insertBefore(el, before ?? null);
@@ -94,6 +94,7 @@ function plot(subsystem: string, p: HistoryPoint): void {
     ds.data.shift();
     t.chart.data.labels!.shift();
   }
+  t.el.dataset.points = String(ds.data.length);
 }
 
 function onMessage(msg: LiveMessage): void {
@@ -124,3 +125,10 @@ function connect(delayMs = 500): void {
 
 for (const s of ORDER) tile(s);
 connect();
+void fetch('/health')
+  .then((r) => r.json() as Promise<{ town: string }>)
+  .then((h) => {
+    const name = h.town.charAt(0).toUpperCase() + h.town.slice(1);
+    document.getElementById('town')!.textContent = `${name} control room`;
+    document.title = `Qala · ${name}`;
+  });

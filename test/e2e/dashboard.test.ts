@@ -1,0 +1,47 @@
+// The control room in a real browser: the simulated town publishes over real MQTT,
+// and the dashboard's tiles and charts move with it.
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Platform } from '../../services/platform.ts';
+import { browserAvailable, launchBrowser } from '../helpers/browser.ts';
+import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
+
+describe.runIf(browserAvailable())('dashboard in chromium', () => {
+  let platform: Platform;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const dataDir = await tempDir();
+    // a small town, readings every 300 ms, so tiles move within a second or two
+    platform = await startPlatform(testConfig(dataDir, { simulate: true, simScale: 0.2, simIntervalMs: 300, liveIntervalMs: 200 }));
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  it('shows a live tile per subsystem whose figures and chart move', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`http://127.0.0.1:${platform.httpPort}/`);
+    await page.waitForSelector('#conn[data-state="open"]');
+    for (const s of ['utilities', 'mobility', 'safety', 'health', 'environment']) {
+      await page.waitForFunction((sub) => Number(document.querySelector(`[data-subsystem="${sub}"] .devices`)?.textContent) > 0, s);
+    }
+    const readingAt = () => page.$eval('[data-subsystem="utilities"]', (el) => Number((el as HTMLElement).dataset.lastReadingAt));
+    const first = await readingAt();
+    await page.waitForFunction((t) => Number((document.querySelector('[data-subsystem="utilities"]') as HTMLElement).dataset.lastReadingAt) > t, first);
+    const headline = await page.$eval('[data-subsystem="utilities"] .value', (el) => el.textContent);
+    expect(Number(headline)).toBeGreaterThan(0);
+    // the chart gains history points (one a second) and stays inside its tile
+    await page.waitForFunction(() => Number((document.querySelector('[data-subsystem="utilities"]') as HTMLElement).dataset.points) >= 3);
+    const canvasHeight = await page.$eval('[data-subsystem="utilities"] canvas', (c) => (c as HTMLCanvasElement).getBoundingClientRect().height);
+    expect(canvasHeight).toBeGreaterThan(50);
+    expect(canvasHeight).toBeLessThan(300);
+    await expect(page.title()).resolves.toBe('Qala · Temirtau');
+    expect(errors).toEqual([]);
+  });
+});
