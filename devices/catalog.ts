@@ -77,6 +77,28 @@ const kinds = [
     },
   },
   {
+    id: 'sewage-level',
+    label: 'Sewage well level and flow',
+    subsystem: 'utilities',
+    utility: 'water',
+    headline: 'level',
+    metrics: {
+      level: { unit: '%', description: 'fill of the well against its depth', normal: [0, 75], bounds: [0, 120], aggregate: 'max' },
+      flow: { unit: 'm3/h', description: 'flow through the collector', normal: [2, 300], bounds: [0, 5000], aggregate: 'mean' },
+    },
+  },
+  {
+    id: 'gas-pressure',
+    label: 'Gas distribution pressure point',
+    subsystem: 'utilities',
+    utility: 'gas',
+    headline: 'pressure',
+    metrics: {
+      // Low-pressure distribution to homes: up to 5 kPa (SP RK 4.03-101), 2..3 kPa in normal operation.
+      pressure: { unit: 'kPa', description: 'gauge pressure in the low-pressure network', normal: [1.8, 3.5], bounds: [0, 50], aggregate: 'mean' },
+    },
+  },
+  {
     id: 'traffic-counter',
     label: 'Signalised intersection counter',
     subsystem: 'mobility',
@@ -85,6 +107,7 @@ const kinds = [
     metrics: {
       vehiclesPerMin: { unit: 'veh/min', description: 'vehicles crossing', normal: [0, 60], bounds: [0, 1000], aggregate: 'sum' },
       meanSpeed: { unit: 'km/h', description: 'mean speed of crossing vehicles', normal: [20, 60], bounds: [0, 250], aggregate: 'mean' },
+      signal: { unit: 'bool', description: '1 when the traffic signal runs its plan, 0 when dark or flashing', normal: [1, 1], bounds: [0, 1], integer: true, aggregate: 'sum' },
     },
   },
   {

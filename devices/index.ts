@@ -2,3 +2,4 @@ export * from './catalog.ts';
 export * from './topics.ts';
 export * from './schemas.ts';
 export * from './registry.ts';
+export * from './duration.ts';

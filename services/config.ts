@@ -27,7 +27,13 @@ export const configSchema = z.object({
   simSeed: z.coerce.number().int().default(42).describe('simulator random seed'),
   simSpeed: z.coerce.number().min(0.01).max(3600).default(1).describe('simulated seconds per real second'),
   simScale: z.coerce.number().positive().max(1000).default(1).describe('multiplies the scenario device counts'),
-  simIntervalMs: z.coerce.number().int().min(100).default(5_000).describe('real ms between two readings of a simulated device'),
+  simIntervalMs: z.coerce.number().int().min(100).default(10_000).describe('simulated ms between two readings of a simulated device'),
+  simFaultRate: z.coerce.number().min(0).max(100_000).default(1).describe('multiplies the wear-calibrated random fault rates (0: scheduled faults only)'),
+  simConnections: z
+    .union([z.enum(['auto', 'per-device']), z.coerce.number().int().min(1).max(10_000)])
+    .default('auto')
+    .describe('"per-device" (own connection and last will each), a number of multiplexed connections, or "auto" (per-device up to 2,000 devices)'),
+  simStart: z.iso.datetime({ offset: true }).optional().describe('simulated start as ISO 8601 date-time (default: now)'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level'),
 });
 

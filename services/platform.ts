@@ -2,9 +2,8 @@
 // { start, stop }. Nothing else wires components together.
 import type { Logger } from 'pino';
 import { DEVICE_KINDS, DeviceRegistry } from '../devices/index.ts';
-import { createSimClock } from '../simulator/clock.ts';
-import { Fleet } from '../simulator/fleet.ts';
-import { inventory, loadScenario } from '../simulator/scenario.ts';
+import type { Fleet } from '../simulator/fleet.ts';
+import { createSimulation } from '../simulator/simulation.ts';
 import { ApiServer } from './api/server.ts';
 import { Broker } from './broker/broker.ts';
 import type { Config } from './config.ts';
@@ -110,18 +109,19 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
           started.push(c);
         }
         if (config.simulate) {
-          const scenario = loadScenario(config.scenario);
-          const devices = inventory(scenario, { scale: config.simScale, seed: config.simSeed });
-          fleet = new Fleet({
+          fleet = createSimulation({
             brokerUrl: `mqtt://127.0.0.1:${broker.port}`,
+            scenario: config.scenario,
             town: config.town,
-            scenario,
-            devices,
             seed: config.simSeed,
-            clock: createSimClock({ start: now(), speed: config.simSpeed }),
+            speed: config.simSpeed,
+            scale: config.simScale,
             intervalMs: config.simIntervalMs,
+            faultRate: config.simFaultRate,
+            connections: config.simConnections,
+            start: config.simStart ? Date.parse(config.simStart) : now(),
             log: log.child({ component: 'simulator' }),
-          });
+          }).fleet;
           await fleet.start();
           started.push(fleet);
         }

@@ -1,133 +1,177 @@
-// The fleet: every simulated device as a real MQTT client (mqtt.js), with a retained
-// birth message and a last will on its status topic, publishing readings on the
-// simulated clock. One wall-clock timer drives all devices.
+// The fleet paces a deterministic feed onto a real MQTT broker with mqtt.js: either
+// one connection per device (each with its own last will, as real devices have) or
+// a few multiplexed connections for large towns. The simulated clock decides when a
+// message is due; when the fleet falls behind it reports the lag and never skips.
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { statusTopic, telemetryTopic, type DeviceAddress } from '../devices/index.ts';
+import { statusTopic, type DeviceAddress } from '../devices/index.ts';
 import type { SimClock } from './clock.ts';
-import { step, type ModelState } from './models.ts';
-import { deviceRandom, type Random } from './rng.ts';
-import type { Scenario, SimDevice } from './scenario.ts';
+import type { Feed, SimMessage } from './feed.ts';
+
+export type ConnectionMode = 'per-device' | number;
 
 export interface FleetDeps {
   brokerUrl: string;
   town: string;
-  scenario: Scenario;
-  devices: SimDevice[];
-  seed: number;
+  feed: Feed;
   clock: SimClock;
-  /** wall-clock ms between two readings of one device */
-  intervalMs: number;
+  /** 'per-device', or the number of multiplexed connections */
+  connections: ConnectionMode;
   log: Logger;
-  wallNow?: () => number;
   /** connections opened at once while starting */
   connectConcurrency?: number;
-}
-
-interface Running {
-  device: SimDevice;
-  address: DeviceAddress;
-  topic: string;
-  client: MqttClient;
-  rng: Random;
-  state: ModelState;
-  dueAt: number;
-  seq: number;
+  /** called when the feed is exhausted (a run with a duration) */
+  onFinished?: () => void;
 }
 
 export interface FleetStats {
   devices: number;
+  connections: number;
   connected: number;
   published: number;
   publishErrors: number;
-  /** how far behind schedule the last tick was, ms */
+  faults: number;
+  /** simulated time the fleet has published up to */
+  simTime: number;
+  /** how far behind the simulated clock the last due message was, in wall-clock ms */
   lagMs: number;
+  maxLagMs: number;
+  finished: boolean;
 }
 
-const TICK_MS = 100;
+const TICK_MS = 20;
+/** unacknowledged QoS 1 publishes per connection before the fleet waits */
+const MAX_INFLIGHT = 2000;
 
 export class Fleet {
   readonly #deps: FleetDeps;
-  readonly #running: Running[] = [];
+  readonly #clients: MqttClient[] = [];
+  readonly #route = new Map<string, MqttClient>();
+  #control: MqttClient | undefined;
+  #iterator: Iterator<SimMessage> | undefined;
+  #pending: SimMessage | undefined;
   #timer: NodeJS.Timeout | undefined;
-  readonly #stats = { published: 0, publishErrors: 0, lagMs: 0 };
+  #inflight = 0;
+  readonly #stats = { published: 0, publishErrors: 0, lagMs: 0, maxLagMs: 0, simTime: 0, finished: false };
 
   constructor(deps: FleetDeps) {
     this.#deps = deps;
   }
 
   stats(): FleetStats {
-    return { devices: this.#deps.devices.length, connected: this.#running.filter((r) => r.client.connected).length, ...this.#stats };
+    return {
+      devices: this.#deps.feed.devices.length,
+      connections: this.#clients.length,
+      connected: this.#clients.filter((c) => c.connected).length,
+      faults: this.#deps.feed.stats.faults,
+      ...this.#stats,
+    };
   }
 
   async start(): Promise<void> {
-    const { devices, town, seed, intervalMs } = this.#deps;
-    const wallNow = this.#deps.wallNow ?? Date.now;
-    const t0 = wallNow();
-    const batch = this.#deps.connectConcurrency ?? 50;
-    for (let i = 0; i < devices.length; i += batch) {
-      const chunk = devices.slice(i, i + batch);
-      const started = await Promise.all(
-        chunk.map(async (device, j) => {
-          const address: DeviceAddress = { town, subsystem: device.subsystem, district: device.district, kind: device.kind.id, deviceId: device.deviceId };
-          const client = await this.#connect(address);
-          const rng = deviceRandom(seed, device.deviceId);
-          // spread first readings over one interval so the broker sees a steady stream
-          return { device, address, topic: telemetryTopic(address), client, rng, state: {}, dueAt: t0 + ((i + j) / devices.length) * intervalMs, seq: 0 };
-        }),
+    const { feed, town, connections } = this.#deps;
+    const devices = feed.devices.map((d): DeviceAddress => ({ town, subsystem: d.subsystem, district: d.district, kind: d.kind.id, deviceId: d.deviceId }));
+    this.#control = await this.#connect('sim-control', undefined);
+    if (connections === 'per-device') {
+      await this.#inBatches(devices, async (a) => {
+        const client = await this.#connect(`sim-${a.deviceId}`, statusTopic(a));
+        this.#route.set(a.deviceId, client);
+      });
+    } else {
+      const pool: MqttClient[] = [];
+      await this.#inBatches(
+        Array.from({ length: Math.max(1, connections) }, (_, i) => i),
+        async (i) => {
+          pool[i] = await this.#connect(`sim-mux-${town}-${i}`, undefined);
+        },
       );
-      this.#running.push(...started);
+      devices.forEach((a, i) => this.#route.set(a.deviceId, pool[i % pool.length]!));
     }
-    this.#deps.log.info({ devices: devices.length, broker: this.#deps.brokerUrl }, 'simulated fleet connected');
+    this.#deps.log.info({ devices: devices.length, connections: this.#clients.length, broker: this.#deps.brokerUrl }, 'simulated fleet connected');
+    this.#iterator = feed.messages();
     this.#timer = setInterval(() => this.tick(), TICK_MS);
   }
 
-  async #connect(address: DeviceAddress): Promise<MqttClient> {
-    const status = statusTopic(address);
+  async #inBatches<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+    const batch = this.#deps.connectConcurrency ?? 50;
+    for (let i = 0; i < items.length; i += batch) await Promise.all(items.slice(i, i + batch).map(fn));
+  }
+
+  async #connect(clientId: string, willTopic: string | undefined): Promise<MqttClient> {
     const client = await mqtt.connectAsync(this.#deps.brokerUrl, {
-      clientId: `sim-${address.deviceId}`,
+      clientId,
       protocolVersion: 4, // aedes speaks MQTT 3.1.1
       clean: true,
       reconnectPeriod: 2000,
-      will: { topic: status, payload: Buffer.from(JSON.stringify({ state: 'offline' })), qos: 1, retain: true },
+      ...(willTopic ? { will: { topic: willTopic, payload: Buffer.from(JSON.stringify({ state: 'offline' })), qos: 1, retain: true } } : {}),
     });
-    client.on('error', (err) => this.#deps.log.debug({ err: err.message, deviceId: address.deviceId }, 'device client error'));
-    await client.publishAsync(status, JSON.stringify({ state: 'online', ts: this.#deps.clock.now() }), { qos: 1, retain: true });
+    client.on('error', (err) => this.#deps.log.debug({ err: err.message, clientId }, 'simulator client error'));
+    this.#clients.push(client);
     return client;
   }
 
+  /** Publishes every message due by the simulated clock's now. */
   tick(): void {
-    const now = (this.#deps.wallNow ?? Date.now)();
-    const { clock, intervalMs, scenario } = this.#deps;
-    const simNow = clock.now();
-    let maxLag = 0;
-    for (const r of this.#running) {
-      if (r.dueAt > now) continue;
-      maxLag = Math.max(maxLag, now - r.dueAt);
-      r.dueAt += intervalMs;
-      if (r.dueAt <= now) r.dueAt = now + intervalMs; // fell behind: skip, do not burst
-      if (!r.client.connected) continue;
-      const metrics = step(r.device, scenario, simNow, intervalMs * clock.speed, r.rng, r.state);
-      const payload = JSON.stringify({ ts: simNow, metrics, seq: r.seq++ });
-      r.client.publish(r.topic, payload, { qos: 1 }, (err) => {
-        if (err) this.#stats.publishErrors++;
-        else this.#stats.published++;
-      });
+    const it = this.#iterator;
+    if (!it || this.#stats.finished) return;
+    const now = this.#deps.clock.now();
+    const limit = MAX_INFLIGHT * Math.max(1, this.#clients.length - 1);
+    let lag = 0;
+    while (this.#inflight < limit) {
+      const m = this.#pending ?? it.next().value;
+      this.#pending = undefined;
+      if (!m) {
+        this.#finish();
+        break;
+      }
+      if (m.at > now) {
+        this.#pending = m;
+        break;
+      }
+      lag = Math.max(lag, (now - m.at) / this.#deps.clock.speed);
+      this.#publish(m);
     }
-    this.#stats.lagMs = maxLag;
+    this.#stats.lagMs = Math.round(lag);
+    this.#stats.maxLagMs = Math.max(this.#stats.maxLagMs, this.#stats.lagMs);
+  }
+
+  #publish(m: SimMessage): void {
+    const client = (m.deviceId && this.#route.get(m.deviceId)) || this.#control!;
+    this.#inflight++;
+    this.#stats.simTime = m.at;
+    client.publish(m.topic, m.payload, { qos: 1, retain: m.retain }, (err) => {
+      this.#inflight--;
+      if (err) this.#stats.publishErrors++;
+      else this.#stats.published++;
+    });
+  }
+
+  #finish(): void {
+    this.#stats.finished = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#deps.onFinished?.();
+  }
+
+  /** Resolves when every publish so far has been acknowledged (or failed). */
+  async drain(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
-    await Promise.all(
-      this.#running.splice(0).map(async (r) => {
-        try {
-          if (r.client.connected) await r.client.publishAsync(statusTopic(r.address), JSON.stringify({ state: 'offline' }), { qos: 1, retain: true });
-        } catch (err) {
-          this.#deps.log.debug({ err, deviceId: r.device.deviceId }, 'offline status not sent');
-        }
-        await r.client.endAsync();
-      }),
-    );
+    this.#timer = undefined;
+    await this.drain(5_000);
+    // A clean stop says goodbye for every device; a crash leaves it to the last wills.
+    const byeAt = this.#deps.clock.now();
+    for (const d of this.#deps.feed.devices) {
+      const client = this.#route.get(d.deviceId);
+      if (!client?.connected) continue;
+      const topic = statusTopic({ town: this.#deps.town, subsystem: d.subsystem, district: d.district, kind: d.kind.id, deviceId: d.deviceId });
+      client.publish(topic, JSON.stringify({ state: 'offline', ts: byeAt }), { qos: 1, retain: true });
+    }
+    await Promise.all(this.#clients.splice(0).map((c) => c.endAsync()));
+    this.#route.clear();
   }
 }

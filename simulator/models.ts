@@ -55,6 +55,21 @@ const models: Record<string, Model> = {
     const voltage = 232 - 0.12 * load + 1.2 * gaussian(rng);
     return { voltage: r2(clamp(voltage, 0, 500)), load: r2(load) };
   },
+  'sewage-level': ({ town, rng, state }) => {
+    // Sewage follows water demand with a lag of about an hour; wells sit half full at peak.
+    state.nominalFlow ??= 20 + rng.next() * 120;
+    state.depthFill ??= 25 + rng.next() * 15;
+    const demand = waterDemand((town.localHour + 23) % 24);
+    const flow = state.nominalFlow * demand * (1 + 0.06 * gaussian(rng));
+    const level = state.depthFill * (0.6 + 0.5 * demand) + 1.5 * gaussian(rng);
+    return { level: r2(clamp(level, 0, 120)), flow: r2(clamp(flow, 0, 5000)) };
+  },
+  'gas-pressure': ({ town, rng, state }) => {
+    // Regulators hold 2..3 kPa; pressure dips slightly when cooking and heating peak.
+    state.setPoint ??= 2.4 + rng.next() * 0.5;
+    const demand = 0.5 * peak(town.localHour, 8, 1.5) + 0.7 * peak(town.localHour, 19, 2) + (town.heatingSeason ? 0.3 : 0);
+    return { pressure: r2(clamp(state.setPoint - 0.25 * demand + 0.03 * gaussian(rng), 0, 50)) };
+  },
   'traffic-counter': ({ town, scenario, rng, state }) => {
     state.capacity ??= 20 + rng.next() * 25;
     const h = town.localHour;
@@ -65,7 +80,7 @@ const models: Record<string, Model> = {
     const vehiclesPerMin = poisson(rng, state.capacity * flow);
     const congestion = clamp(vehiclesPerMin / (state.capacity * 1.2), 0, 1);
     const meanSpeed = clamp(55 - 35 * congestion + 3 * gaussian(rng), 3, 90);
-    return { vehiclesPerMin, meanSpeed: r2(meanSpeed) };
+    return { vehiclesPerMin, meanSpeed: r2(meanSpeed), signal: 1 };
   },
   'emergency-camera': ({ rng, state }) => {
     // Rare outages and rarer detections; a detection reports its confidence.

@@ -1,13 +1,34 @@
 // Town scenarios as data (JSON), validated with zod; errors name the path of the
-// bad field. The fleet's device inventory is derived from the scenario.
-import { readFileSync, existsSync } from 'node:fs';
+// bad field. The device inventory is derived from each district's population
+// (devices per 10,000 residents), with explicit counts where a district differs
+// (air stations around the plant, cameras in the industrial zone).
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { KIND_IDS, SEGMENT, type DeviceKind, DEVICE_KINDS, type Subsystem } from '../devices/index.ts';
+import { DEVICE_KINDS, KIND_IDS, SEGMENT, parseDuration, type DeviceKind, type Subsystem } from '../devices/index.ts';
 import { QalaError } from '../services/errors.ts';
+import { FAULT_KINDS } from './fault-kinds.ts';
 import { deviceRandom } from './rng.ts';
 
 const latLon = z.tuple([z.number().min(-90).max(90), z.number().min(-180).max(180)]);
+const kindCounts = z.partialRecord(z.enum(KIND_IDS as [string, ...string[]]), z.number().nonnegative());
+const fraction = z.number().min(0).max(1);
+/** "90s", "45m", "2h", "1d" */
+export const durationText = z
+  .string()
+  .regex(/^\d+(\.\d+)?(s|m|h|d)$/, 'a duration such as 90s, 45m, 2h or 1d')
+  .transform((s) => parseDuration(s)!);
+
+export const scheduledFault = z
+  .object({
+    /** ISO date-time, or an offset from the run's start such as "+2h" */
+    at: z.union([z.iso.datetime({ offset: true }), z.string().regex(/^\+\d+(\.\d+)?(s|m|h|d)$/, 'an ISO date-time or an offset such as +2h')]),
+    kind: z.enum(Object.keys(FAULT_KINDS) as [string, ...string[]]),
+    /** a device id, or a district id (the fault then picks that district's first device of the kind) */
+    target: z.string().min(1),
+    duration: durationText,
+  })
+  .strict();
 
 export const scenarioSchema = z
   .object({
@@ -15,11 +36,17 @@ export const scenarioSchema = z
     name: z.string().min(1),
     population: z.number().int().positive(),
     industry: z.string().min(1),
+    sources: z.array(z.string()).default([]),
     utcOffsetMinutes: z.number().int().min(-720).max(840),
     center: latLon,
     plant: latLon.describe('the town-forming plant, the main emission source'),
-    /** ISO week-hours the plant shifts change at, local time */
+    /** local hours the plant's shifts change at */
     shiftChanges: z.array(z.number().min(0).max(24)).default([8, 20]),
+    /** devices per 10,000 residents, per kind */
+    deviceDensity: kindCounts,
+    /** wear of each network, 0..1; failures grow with wear */
+    networkWear: z.object({ water: fraction, heat: fraction, power: fraction, gas: fraction }).strict(),
+    faults: z.array(scheduledFault).default([]),
     districts: z
       .array(
         z
@@ -28,13 +55,24 @@ export const scenarioSchema = z
             name: z.string().min(1),
             center: latLon,
             population: z.number().int().nonnegative(),
-            devices: z.partialRecord(z.enum(KIND_IDS as [string, ...string[]]), z.number().int().nonnegative()),
+            /** explicit counts, replacing the density-derived ones for these kinds */
+            devices: kindCounts.default({}),
           })
           .strict(),
       )
       .min(1),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    const ids = s.districts.map((d) => d.id);
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['districts', i, 'id'], message: `district id "${id}" appears twice` });
+    });
+    const sum = s.districts.reduce((n, d) => n + d.population, 0);
+    if (Math.abs(sum - s.population) > s.population * 0.02) {
+      ctx.addIssue({ code: 'custom', path: ['districts'], message: `district populations add up to ${sum}, not the town's ${s.population}` });
+    }
+  });
 
 export type Scenario = z.infer<typeof scenarioSchema>;
 
@@ -48,15 +86,26 @@ export interface SimDevice {
   plantExposure: number;
 }
 
-const builtIn = (name: string) => fileURLToPath(new URL(`./scenarios/${name}.json`, import.meta.url));
+const scenariosDir = fileURLToPath(new URL('./scenarios/', import.meta.url));
+const builtIn = (name: string) => `${scenariosDir}${name}.json`;
+
+export const builtInScenarios = (): string[] =>
+  readdirSync(scenariosDir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5))
+    .sort();
 
 export function loadScenario(nameOrFile: string): Scenario {
-  const path = existsSync(builtIn(nameOrFile)) ? builtIn(nameOrFile) : nameOrFile;
+  const path = SEGMENT.test(nameOrFile) && existsSync(builtIn(nameOrFile)) ? builtIn(nameOrFile) : nameOrFile;
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new QalaError('ERR_SCENARIO_INVALID', `scenario "${nameOrFile}": not a built-in name and not a readable JSON file (${(err as Error).message})`, { cause: err });
+    throw new QalaError(
+      'ERR_SCENARIO_INVALID',
+      `scenario "${nameOrFile}": not a built-in scenario (${builtInScenarios().join(', ')}) nor a readable JSON file (${(err as Error).message})`,
+      { cause: err },
+    );
   }
   return parseScenario(json, nameOrFile);
 }
@@ -67,9 +116,6 @@ export function parseScenario(json: unknown, source = 'scenario'): Scenario {
     const lines = r.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
     throw new QalaError('ERR_SCENARIO_INVALID', `${source} is invalid:\n  ${lines.join('\n  ')}`);
   }
-  const ids = r.data.districts.map((d) => d.id);
-  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (dup) throw new QalaError('ERR_SCENARIO_INVALID', `${source} is invalid:\n  districts: district id "${dup}" appears twice`);
   return r.data;
 }
 
@@ -77,33 +123,44 @@ const ABBREV: Record<string, string> = {
   'water-pressure': 'wp',
   'heat-substation': 'hs',
   'power-feeder': 'pf',
+  'sewage-level': 'sw',
+  'gas-pressure': 'gp',
   'traffic-counter': 'tc',
   'emergency-camera': 'cam',
   'clinic-queue': 'cq',
   'air-station': 'aq',
 };
 
+/** How many devices of a kind a district has, before scaling. */
+export function districtCount(s: Scenario, d: Scenario['districts'][number], kindId: string): number {
+  const explicit = d.devices[kindId];
+  if (explicit !== undefined) return explicit;
+  return ((s.deviceDensity[kindId] ?? 0) * d.population) / 10_000;
+}
+
 /** The device inventory of a scenario; `scale` multiplies every count. Deterministic for a seed. */
 export function inventory(s: Scenario, opts: { scale: number; seed: number }): SimDevice[] {
-  const kinds = new Map(DEVICE_KINDS.map((k) => [k.id, k]));
   const out: SimDevice[] = [];
   const maxDist = Math.max(...s.districts.map((d) => distanceKm(d.center, s.plant)), 1);
   for (const d of s.districts) {
-    for (const [kindId, count] of Object.entries(d.devices)) {
-      const kind = kinds.get(kindId)!;
-      const n = Math.round((count ?? 0) * opts.scale);
+    // a district spreads over ~1 km per 20k residents, at least 600 m
+    const spreadKm = Math.max(0.6, Math.sqrt(d.population / 20_000));
+    for (const kind of DEVICE_KINDS) {
+      const n = Math.round(districtCount(s, d, kind.id) * opts.scale);
       for (let i = 1; i <= n; i++) {
-        const deviceId = `${ABBREV[kindId] ?? kindId}-${d.id}-${String(i).padStart(3, '0')}`;
+        const deviceId = `${ABBREV[kind.id] ?? kind.id}-${d.id}-${String(i).padStart(3, '0')}`;
         const rng = deviceRandom(opts.seed, deviceId);
-        // scatter within ~1 km of the district centre
-        const position: [number, number] = [d.center[0] + (rng.next() - 0.5) * 0.018, d.center[1] + (rng.next() - 0.5) * 0.028];
+        const position: [number, number] = [
+          d.center[0] + ((rng.next() - 0.5) * spreadKm) / 111.2,
+          d.center[1] + ((rng.next() - 0.5) * spreadKm) / (111.2 * Math.cos((d.center[0] * Math.PI) / 180)),
+        ];
         out.push({
           deviceId,
           kind,
           subsystem: kind.subsystem,
           district: d.id,
           position,
-          plantExposure: 1 - distanceKm(position, s.plant) / (maxDist * 1.5),
+          plantExposure: Math.max(0, 1 - distanceKm(position, s.plant) / (maxDist * 1.5)),
         });
       }
     }

@@ -1,9 +1,8 @@
 // /api/series query parameters: zod-validated, with times as ISO 8601 or ms since
 // epoch and steps as "30s", "5m", "1h" or ms.
 import { z } from 'zod';
-import { DEVICE_ID } from '../../devices/index.ts';
+import { DEVICE_ID, parseDuration } from '../../devices/index.ts';
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 export const MAX_BUCKETS = 10_000;
 
 const instant = z.union([
@@ -13,12 +12,14 @@ const instant = z.union([
 
 const duration = z
   .string()
-  .regex(/^\d+(ms|s|m|h|d)?$/, 'a duration such as 30s, 5m, 1h or a number of ms')
-  .transform((s) => {
-    const m = /^(\d+)(ms|s|m|h|d)?$/.exec(s)!;
-    return Number(m[1]) * UNITS[m[2] ?? 'ms']!;
-  })
-  .refine((ms) => ms >= 1, 'step must be at least 1 ms');
+  .transform((s, ctx) => {
+    const ms = parseDuration(s);
+    if (ms === undefined || ms < 1) {
+      ctx.addIssue({ code: 'custom', message: 'a duration such as 30s, 5m, 1h or a number of ms (at least 1 ms)' });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 export const seriesQuerySchema = z
   .object({

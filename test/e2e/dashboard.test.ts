@@ -13,7 +13,7 @@ describe.runIf(browserAvailable())('dashboard in chromium', () => {
   beforeAll(async () => {
     const dataDir = await tempDir();
     // a small town, readings every 300 ms, so tiles move within a second or two
-    platform = await startPlatform(testConfig(dataDir, { simulate: true, simScale: 0.2, simIntervalMs: 300, liveIntervalMs: 200 }));
+    platform = await startPlatform(testConfig(dataDir, { simulate: true, simScale: 0.2, simIntervalMs: 300, simFaultRate: 0, liveIntervalMs: 200 }));
     browser = await launchBrowser();
   });
 

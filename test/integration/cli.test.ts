@@ -29,11 +29,12 @@ describe('qala CLI', () => {
   afterAll(() => platform?.stop());
 
   it('stops start-up on a bad config value, naming the variable and what it expects', async () => {
-    const r = await qala(['start'], { QALA_HTTP_PORT: 'eighty', QALA_SIM_SPEED: '0' });
+    const r = await qala(['start'], { QALA_HTTP_PORT: 'eighty', QALA_SIM_SPEED: '0', QALA_SIM_CONNECTIONS: 'some' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('ERR_CONFIG_INVALID');
     expect(r.stderr).toContain('QALA_HTTP_PORT="eighty"');
     expect(r.stderr).toContain('QALA_SIM_SPEED="0"');
+    expect(r.stderr).toContain('QALA_SIM_CONNECTIONS="some"');
   });
 
   it('refuses an unknown command with usage and exit code 2', async () => {
@@ -44,15 +45,19 @@ describe('qala CLI', () => {
 
   it('simulates the Temirtau scenario against a running broker', async () => {
     const before = platform.ingest.stats().accepted;
-    const r = await qala(['simulate', '--broker', `mqtt://127.0.0.1:${platform.mqttPort}`, '--scale', '0.1', '--interval-ms', '200', '--duration', '2', '--seed', '3'], { QALA_LOG_LEVEL: 'warn' });
-    expect(r.stderr).toBe('');
+    const r = await qala(
+      ['simulate', '--broker', `mqtt://127.0.0.1:${platform.mqttPort}`, '--town', 'temirtau', '--scale', '0.1', '--interval', '10s', '--speed', '60', '--duration', '2m', '--seed', '3'],
+      { QALA_LOG_LEVEL: 'warn' },
+    );
     expect(r.code).toBe(0);
-    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { summary: { devices: number; published: number; publishErrors: number } };
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { summary: { devices: number; readings: number; published: number; publishErrors: number; finished: boolean } };
+    expect(summary.summary).toMatchObject({ publishErrors: 0, finished: true });
     expect(summary.summary.devices).toBeGreaterThan(20);
-    expect(summary.summary.publishErrors).toBe(0);
-    expect(summary.summary.published).toBeGreaterThan(summary.summary.devices);
-    // every acknowledged publish was accepted by ingest: no reading of the simulator is rejected
-    expect(platform.ingest.stats().accepted - before).toBe(summary.summary.published);
+    // two simulated minutes at one reading per 10 s: twelve readings a device
+    expect(summary.summary.readings).toBe(summary.summary.devices * 12);
+    expect(summary.summary.published).toBeGreaterThan(summary.summary.readings);
+    // every reading the simulator sent was accepted by ingest: none is rejected
+    expect(platform.ingest.stats().accepted - before).toBe(summary.summary.readings);
     expect(Object.values(platform.ingest.stats().rejected).every((n) => n === 0)).toBe(true);
   });
 });

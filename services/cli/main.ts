@@ -1,0 +1,175 @@
+// The `qala` command line. Only this entry decides exit codes (bin/qala.mjs sets them).
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { parseArgs } from 'node:util';
+import { parseDuration } from '../../devices/index.ts';
+import { createSimulation } from '../../simulator/simulation.ts';
+import { configTable, loadConfig } from '../config.ts';
+import { QalaError } from '../errors.ts';
+import { createLogger } from '../log.ts';
+import { createPlatform } from '../platform.ts';
+import { Progress } from './progress.ts';
+
+const USAGE = `qala: smart-city telemetry platform and live control room
+
+  qala start                    all-in-one: broker, ingest, store, live dashboard, simulated town
+  qala simulate [options]       the simulator only, against a broker
+      --broker mqtt://host:port  (default mqtt://127.0.0.1:1883)
+      --scenario <name|file>     temirtau, ekibastuz, rudny, kurchatov or a JSON file
+      --seed <n>                 same seed, start and duration: the same messages
+      --speed <1..3600>          simulated seconds per real second
+      --start <ISO date-time>    simulated start (default: now)
+      --duration <90s|30m|2h|1d> simulated duration (default: until Ctrl-C)
+      --scale <x>                multiplies device counts
+      --interval <10s>           simulated time between two readings of a device
+      --fault-rate <x>           multiplies the wear-calibrated fault rates
+      --connections <per-device|n|auto>
+      --town <id>                topic town id (default: the scenario id)
+      --out <file.ndjson>        record the feed to a file at full speed instead
+  qala config                   print the configuration variables
+
+Configuration comes from QALA_* environment variables; see README.md.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        return await start();
+      case 'simulate':
+        return await simulate(rest);
+      case 'config':
+        console.log(configTable());
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        console.error(`qala: unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof QalaError) {
+      console.error(`qala: ${err.code}: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+async function start(): Promise<number> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const platform = createPlatform({ config, log });
+  await platform.start();
+  log.info(`Qala is up: dashboard http://localhost:${platform.httpPort}  MQTT mqtt://localhost:${platform.mqttPort}`);
+  await untilSignal();
+  log.info('shutting down');
+  await platform.stop();
+  return 0;
+}
+
+async function simulate(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      broker: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+      scenario: { type: 'string' },
+      town: { type: 'string' },
+      seed: { type: 'string' },
+      speed: { type: 'string' },
+      scale: { type: 'string' },
+      interval: { type: 'string' },
+      'fault-rate': { type: 'string' },
+      connections: { type: 'string' },
+      start: { type: 'string' },
+      duration: { type: 'string' },
+      out: { type: 'string' },
+    },
+    strict: true,
+  });
+  const interval = values.interval === undefined ? undefined : parseDuration(values.interval);
+  if (values.interval !== undefined && interval === undefined) throw new QalaError('ERR_CONFIG_INVALID', `--interval "${values.interval}" is not a duration such as 10s`);
+  const config = loadConfig(process.env, {
+    scenario: values.scenario,
+    simSeed: values.seed,
+    simSpeed: values.speed,
+    simScale: values.scale,
+    simIntervalMs: interval,
+    simFaultRate: values['fault-rate'],
+    simConnections: values.connections,
+    simStart: values.start,
+  });
+  const durationMs = values.duration === undefined ? undefined : parseDuration(values.duration);
+  if (values.duration !== undefined && !durationMs) throw new QalaError('ERR_CONFIG_INVALID', `--duration "${values.duration}" is not a duration such as 90s, 30m, 2h or 1d`);
+  if (values.out && durationMs === undefined) throw new QalaError('ERR_CONFIG_INVALID', '--out needs --duration: a recorded feed must end');
+  const log = createLogger(config.logLevel);
+  let finished!: () => void;
+  const done = new Promise<void>((r) => (finished = r));
+  const sim = createSimulation({
+    brokerUrl: values.broker,
+    scenario: config.scenario,
+    town: values.town,
+    seed: config.simSeed,
+    speed: config.simSpeed,
+    scale: config.simScale,
+    intervalMs: config.simIntervalMs,
+    faultRate: config.simFaultRate,
+    connections: config.simConnections,
+    start: config.simStart ? Date.parse(config.simStart) : Date.now(),
+    durationMs,
+    log,
+    onFinished: () => finished(),
+  });
+  const progress = new Progress();
+  const end = durationMs === undefined ? undefined : sim.clock.now() + durationMs;
+  const startAt = config.simStart ? Date.parse(config.simStart) : sim.clock.now();
+  const describe = (simTime: number, messages: number, faults: number, lagMs?: number) => ({
+    fraction: end === undefined ? undefined : Math.min(1, (simTime - startAt) / (end - startAt)),
+    text: `${new Date(simTime).toISOString().slice(0, 16)}Z sim · ${messages.toLocaleString('en')} msgs · ${faults} faults${lagMs === undefined ? '' : ` · lag ${lagMs} ms`}`,
+  });
+
+  if (values.out) {
+    // record at full speed, no broker: the feed as NDJSON, one message a line
+    const out = createWriteStream(values.out);
+    let n = 0;
+    for (const m of sim.feed.messages()) {
+      if (!out.write(`${JSON.stringify({ at: m.at, topic: m.topic, payload: m.payload, retain: m.retain })}\n`)) await once(out, 'drain');
+      if (++n % 5000 === 0) progress.update(describe(m.at, n, sim.feed.stats.faults));
+    }
+    await new Promise<void>((r) => out.end(r));
+    progress.done();
+    const stats = sim.feed.stats;
+    console.log(JSON.stringify({ summary: { devices: sim.feed.devices.length, messages: stats.messages, readings: stats.readings, faults: stats.faults, out: values.out } }));
+    return 0;
+  }
+
+  await sim.fleet.start();
+  const report = setInterval(() => {
+    const s = sim.fleet.stats();
+    progress.update(describe(s.simTime, s.published, s.faults, s.lagMs));
+  }, 250);
+  await Promise.race([untilSignal(), done]);
+  clearInterval(report);
+  await sim.fleet.drain();
+  progress.done();
+  await sim.fleet.stop();
+  const s = sim.fleet.stats();
+  console.log(JSON.stringify({ summary: { devices: s.devices, connections: s.connections, readings: sim.feed.stats.readings, published: s.published, publishErrors: s.publishErrors, faults: s.faults, maxLagMs: s.maxLagMs, finished: s.finished } }));
+  return 0;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}

@@ -1,0 +1,120 @@
+// The faults the simulator can inject, each with the device kind it strikes, the
+// network whose wear drives its rate, and its signature in the signals.
+//
+// Base rates are per device (≈ per km of network or per asset) per year on a
+// network of 30% wear; worn networks fail more: the rate is multiplied by
+// exp(3 · (wear − 0.3)), so the 61.1% average wear of Kazakh water and sewage
+// networks fails ~2.5 times as often as a 30%-worn one.
+
+export type FaultRole = 'target' | 'neighbour';
+
+export interface FaultKind {
+  readonly targetKind: string;
+  readonly network: 'water' | 'heat' | 'power' | 'gas' | null;
+  readonly utility: string;
+  readonly ratePerYear: number;
+  readonly durationMinutes: readonly [number, number];
+  /** how many nearest devices of the same kind in the district are also affected */
+  readonly neighbours?: number;
+  /** device kinds in the target's district that go silent (lose mains power) */
+  readonly silences?: readonly string[];
+  /** transforms a device's metrics while the fault is active; `sinceMs` since the fault began, `severity` 0.5..1 */
+  readonly effect: (m: Record<string, number>, role: FaultRole, sinceMs: number, severity: number) => void;
+}
+
+const ramp = (sinceMs: number, tauMin: number) => 1 - Math.exp(-sinceMs / (tauMin * 60_000));
+const r2 = (v: number) => Math.round(v * 100) / 100;
+
+export const FAULT_KINDS: Readonly<Record<string, FaultKind>> = {
+  'water-main-break': {
+    targetKind: 'water-pressure',
+    network: 'water',
+    utility: 'water',
+    ratePerYear: 0.35,
+    durationMinutes: [120, 480],
+    neighbours: 3,
+    effect: (m, role, since, sev) => {
+      const k = ramp(since, 1.5) * sev * (role === 'target' ? 1 : 0.45);
+      if (m.pressure !== undefined) m.pressure = r2(Math.max(0.2, m.pressure - 3.2 * k));
+      if (m.flow !== undefined) m.flow = r2(m.flow * (1 + 1.6 * k));
+    },
+  },
+  'heating-substation-failure': {
+    targetKind: 'heat-substation',
+    network: 'heat',
+    utility: 'heat',
+    ratePerYear: 0.3,
+    durationMinutes: [60, 360],
+    effect: (m, _role, since, sev) => {
+      // circulation stops: the supply cools towards the return over ~20 minutes
+      const k = ramp(since, 20) * sev;
+      if (m.supplyTemp !== undefined && m.returnTemp !== undefined) {
+        const floor = Math.min(m.returnTemp, 40);
+        m.supplyTemp = r2(m.supplyTemp - (m.supplyTemp - floor) * k * 0.8);
+        m.returnTemp = r2(m.returnTemp - (m.returnTemp - 25) * k * 0.3);
+      }
+      if (m.flow !== undefined) m.flow = r2(m.flow * (1 - 0.8 * k));
+    },
+  },
+  'power-feeder-outage': {
+    targetKind: 'power-feeder',
+    network: 'power',
+    utility: 'power',
+    ratePerYear: 0.5,
+    durationMinutes: [30, 180],
+    silences: ['traffic-counter', 'emergency-camera', 'clinic-queue'],
+    effect: (m) => {
+      m.voltage = 0;
+      m.load = 0;
+    },
+  },
+  'sewage-overflow': {
+    targetKind: 'sewage-level',
+    network: 'water',
+    utility: 'water',
+    ratePerYear: 0.3,
+    durationMinutes: [60, 240],
+    effect: (m, _role, since, sev) => {
+      const k = ramp(since, 10) * sev;
+      if (m.level !== undefined) m.level = r2(Math.min(120, m.level + (105 - m.level) * k));
+      if (m.flow !== undefined) m.flow = r2(m.flow * (1 + k));
+    },
+  },
+  'gas-pressure-anomaly': {
+    targetKind: 'gas-pressure',
+    network: 'gas',
+    utility: 'gas',
+    ratePerYear: 0.2,
+    durationMinutes: [30, 120],
+    effect: (m, _role, since, sev) => {
+      // a failing regulator: pressure creeps up towards the medium-pressure side
+      const k = ramp(since, 5) * sev;
+      if (m.pressure !== undefined) m.pressure = r2(m.pressure + 3 * k);
+    },
+  },
+  'camera-offline': {
+    targetKind: 'emergency-camera',
+    network: null,
+    utility: 'emergency',
+    ratePerYear: 2,
+    durationMinutes: [30, 360],
+    effect: (m) => {
+      m.online = 0;
+      for (const k of ['smoke', 'fire', 'crowd', 'personDown']) if (m[k] !== undefined) m[k] = 0;
+    },
+  },
+  'traffic-signal-failure': {
+    targetKind: 'traffic-counter',
+    network: null,
+    utility: 'transport',
+    ratePerYear: 1.5,
+    durationMinutes: [30, 180],
+    effect: (m, _role, _since, sev) => {
+      m.signal = 0;
+      if (m.meanSpeed !== undefined) m.meanSpeed = r2(Math.max(3, m.meanSpeed * (1 - 0.6 * sev)));
+      if (m.vehiclesPerMin !== undefined) m.vehiclesPerMin = Math.round(m.vehiclesPerMin * (1 - 0.3 * sev));
+    },
+  },
+};
+
+export const wearFactor = (wear: number): number => Math.exp(3 * (wear - 0.3));

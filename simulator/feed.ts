@@ -1,0 +1,281 @@
+// The deterministic feed: every message a simulated town sends, in order, as a pure
+// function of (scenario, seed, start, interval, duration, scale, fault rate). The
+// fleet paces it onto MQTT; `qala rules test` and the tests consume it directly.
+// Births, readings, faults' effects, silenced devices and the ground truth of every
+// fault are all in the sequence, so the same inputs give the same bytes.
+import { parseDuration, simFaultsTopic, statusTopic, telemetryTopic, type DeviceAddress } from '../devices/index.ts';
+import { FAULT_KINDS, wearFactor, type FaultKind, type FaultRole } from './fault-kinds.ts';
+import { step, type ModelState } from './models.ts';
+import { deviceRandom, hashString, mulberry32, type Random } from './rng.ts';
+import { distanceKm, inventory, type Scenario, type SimDevice } from './scenario.ts';
+
+export interface FeedOptions {
+  scenario: Scenario;
+  town: string;
+  seed: number;
+  /** simulated start, ms since epoch */
+  start: number;
+  /** simulated ms between two readings of a device */
+  intervalMs: number;
+  /** simulated duration; endless when absent */
+  durationMs?: number;
+  scale: number;
+  /** multiplies every random fault rate (0 turns random faults off) */
+  faultRate: number;
+}
+
+export interface SimMessage {
+  at: number;
+  topic: string;
+  payload: string;
+  retain: boolean;
+  /** the device whose connection should carry it; absent for platform-side messages */
+  deviceId?: string;
+  type: 'status' | 'telemetry' | 'fault';
+}
+
+/** Ground truth of one injected fault, as published on city/<town>/sim/faults. */
+export interface FaultRecord {
+  id: string;
+  kind: string;
+  utility: string;
+  district: string;
+  target: string;
+  /** devices whose signals carry the fault */
+  devices: string[];
+  /** devices that went silent */
+  silenced: string[];
+  start: number;
+  end: number;
+  severity: number;
+  scheduled: boolean;
+}
+
+interface Running {
+  device: SimDevice;
+  address: DeviceAddress;
+  topic: string;
+  rng: Random;
+  state: ModelState;
+  phase: number;
+  seq: number;
+}
+
+interface FaultEvent {
+  at: number;
+  type: 'start' | 'end';
+  fault: FaultRecord;
+}
+
+export interface FeedStats {
+  messages: number;
+  readings: number;
+  faults: number;
+  simTime: number;
+}
+
+export class Feed {
+  readonly devices: SimDevice[];
+  readonly #o: FeedOptions;
+  readonly #running: Running[];
+  readonly #byKind = new Map<string, Running[]>();
+  readonly #byId = new Map<string, Running>();
+  readonly #events: FaultEvent[] = [];
+  readonly #nextRandom = new Map<string, number>();
+  readonly #faultRng: Random;
+  /** deviceId → active faults with the device's role in each */
+  readonly #active = new Map<string, { fault: FaultRecord; role: FaultRole; spec: FaultKind }[]>();
+  readonly #silenced = new Map<string, number>();
+  readonly #injected: FaultRecord[] = [];
+  readonly #stats: FeedStats = { messages: 0, readings: 0, faults: 0, simTime: 0 };
+  #faultSeq = 0;
+
+  constructor(options: FeedOptions) {
+    this.#o = options;
+    this.devices = inventory(options.scenario, { scale: options.scale, seed: options.seed });
+    this.#running = this.devices
+      .map((device) => {
+        const address: DeviceAddress = { town: options.town, subsystem: device.subsystem, district: device.district, kind: device.kind.id, deviceId: device.deviceId };
+        const rng = deviceRandom(options.seed, device.deviceId);
+        return { device, address, topic: telemetryTopic(address), rng, state: {}, phase: Math.floor(rng.next() * options.intervalMs), seq: 0 };
+      })
+      .sort((a, b) => a.phase - b.phase || (a.device.deviceId < b.device.deviceId ? -1 : 1));
+    for (const r of this.#running) {
+      this.#byId.set(r.device.deviceId, r);
+      const list = this.#byKind.get(r.device.kind.id) ?? [];
+      list.push(r);
+      this.#byKind.set(r.device.kind.id, list);
+    }
+    this.#faultRng = mulberry32((options.seed ^ hashString('faults')) >>> 0);
+    for (const f of options.scenario.faults) this.#scheduleFromScenario(f);
+    for (const kind of Object.keys(FAULT_KINDS)) this.#planNextRandom(kind, options.start);
+  }
+
+  get stats(): FeedStats {
+    return { ...this.#stats };
+  }
+
+  /** Every fault injected so far, in start order. */
+  get faults(): readonly FaultRecord[] {
+    return this.#injected;
+  }
+
+  get end(): number {
+    return this.#o.durationMs === undefined ? Infinity : this.#o.start + this.#o.durationMs;
+  }
+
+  *messages(): Generator<SimMessage> {
+    const { start, intervalMs, scenario } = this.#o;
+    const end = this.end;
+    for (const r of this.#running) {
+      yield this.#count({ at: start, topic: statusTopic(r.address), payload: JSON.stringify({ state: 'online', ts: start }), retain: true, deviceId: r.device.deviceId, type: 'status' });
+    }
+    for (let tick = 0; ; tick++) {
+      const tickStart = start + tick * intervalMs;
+      for (const r of this.#running) {
+        const t = tickStart + r.phase;
+        if (t >= end) {
+          yield* this.#faultEventsUntil(end, true);
+          return;
+        }
+        yield* this.#faultEventsUntil(t, false);
+        this.#stats.simTime = t;
+        if (this.#silenced.has(r.device.deviceId)) continue;
+        const metrics = step(r.device, scenario, t, intervalMs, r.rng, r.state);
+        for (const a of this.#active.get(r.device.deviceId) ?? []) a.spec.effect(metrics, a.role, t - a.fault.start, a.fault.severity);
+        this.#stats.readings++;
+        yield this.#count({ at: t, topic: r.topic, payload: JSON.stringify({ ts: t, metrics, seq: r.seq++ }), retain: false, deviceId: r.device.deviceId, type: 'telemetry' });
+      }
+    }
+  }
+
+  #count(m: SimMessage): SimMessage {
+    this.#stats.messages++;
+    return m;
+  }
+
+  *#faultEventsUntil(t: number, final: boolean): Generator<SimMessage> {
+    for (;;) {
+      // random faults due by t join the schedule first, so their start is in order
+      for (const [kind, at] of this.#nextRandom) {
+        if (at <= t && at < this.end) {
+          this.#injectRandom(kind, at);
+          this.#planNextRandom(kind, at);
+        }
+      }
+      const next = this.#events[0];
+      if (!next || next.at > t || (final && next.type === 'start' && next.at >= this.end)) return;
+      this.#events.shift();
+      yield* this.#apply(next);
+    }
+  }
+
+  *#apply(e: FaultEvent): Generator<SimMessage> {
+    const f = e.fault;
+    const spec = FAULT_KINDS[f.kind]!;
+    const topic = simFaultsTopic(this.#o.town);
+    if (e.type === 'start') {
+      this.#stats.faults++;
+      this.#injected.push(f);
+      f.devices.forEach((id, i) => {
+        const list = this.#active.get(id) ?? [];
+        list.push({ fault: f, role: i === 0 ? 'target' : 'neighbour', spec });
+        this.#active.set(id, list);
+      });
+      yield this.#count({ at: e.at, topic, payload: JSON.stringify({ event: 'started', ...f }), retain: false, type: 'fault' });
+      for (const id of f.silenced) {
+        const n = this.#silenced.get(id) ?? 0;
+        this.#silenced.set(id, n + 1);
+        if (n === 0) yield this.#status(id, 'offline', e.at);
+      }
+    } else {
+      for (const id of f.devices) {
+        const list = (this.#active.get(id) ?? []).filter((a) => a.fault !== f);
+        if (list.length) this.#active.set(id, list);
+        else this.#active.delete(id);
+      }
+      for (const id of f.silenced) {
+        const n = (this.#silenced.get(id) ?? 1) - 1;
+        if (n > 0) this.#silenced.set(id, n);
+        else {
+          this.#silenced.delete(id);
+          yield this.#status(id, 'online', e.at);
+        }
+      }
+      yield this.#count({ at: e.at, topic, payload: JSON.stringify({ event: 'ended', ...f }), retain: false, type: 'fault' });
+    }
+  }
+
+  #status(deviceId: string, state: 'online' | 'offline', at: number): SimMessage {
+    const r = this.#byId.get(deviceId)!;
+    return this.#count({ at, topic: statusTopic(r.address), payload: JSON.stringify({ state, ts: at }), retain: true, deviceId, type: 'status' });
+  }
+
+  #planNextRandom(kind: string, from: number): void {
+    const spec = FAULT_KINDS[kind]!;
+    const targets = this.#byKind.get(spec.targetKind)?.length ?? 0;
+    const wear = spec.network ? this.#o.scenario.networkWear[spec.network] : 0.3;
+    const perHour = (targets * spec.ratePerYear * wearFactor(wear) * this.#o.faultRate) / 8760;
+    if (perHour <= 0) {
+      this.#nextRandom.delete(kind);
+      return;
+    }
+    const gapMs = (-Math.log(Math.max(this.#faultRng.next(), 1e-12)) / perHour) * 3_600_000;
+    this.#nextRandom.set(kind, from + Math.max(1, Math.round(gapMs)));
+  }
+
+  #injectRandom(kind: string, at: number): void {
+    const spec = FAULT_KINDS[kind]!;
+    const candidates = (this.#byKind.get(spec.targetKind) ?? []).filter((r) => !(this.#active.get(r.device.deviceId) ?? []).some((a) => a.fault.kind === kind));
+    if (candidates.length === 0) return;
+    const target = candidates[Math.floor(this.#faultRng.next() * candidates.length)]!;
+    const [lo, hi] = spec.durationMinutes;
+    const durationMs = Math.round((lo + this.#faultRng.next() * (hi - lo)) * 60_000);
+    this.#add(kind, target, at, durationMs, 0.6 + 0.4 * this.#faultRng.next(), false);
+  }
+
+  #scheduleFromScenario(f: Scenario['faults'][number]): void {
+    const spec = FAULT_KINDS[f.kind]!;
+    const at = f.at.startsWith('+') ? this.#o.start + parseDuration(f.at.slice(1))! : Date.parse(f.at);
+    const pool = this.#byKind.get(spec.targetKind) ?? [];
+    const target = pool.find((r) => r.device.deviceId === f.target) ?? pool.find((r) => r.device.district === f.target);
+    if (!target) return; // the target does not exist at this scale: nothing to inject
+    this.#add(f.kind, target, at, f.duration, 1, true);
+  }
+
+  #add(kind: string, target: Running, at: number, durationMs: number, severity: number, scheduled: boolean): void {
+    const spec = FAULT_KINDS[kind]!;
+    const district = target.device.district;
+    const neighbours = (this.#byKind.get(spec.targetKind) ?? [])
+      .filter((r) => r !== target && r.device.district === district)
+      .map((r) => ({ r, d: distanceKm(r.device.position, target.device.position) }))
+      .sort((a, b) => a.d - b.d || (a.r.device.deviceId < b.r.device.deviceId ? -1 : 1))
+      .slice(0, spec.neighbours ?? 0)
+      .map((x) => x.r.device.deviceId);
+    const silenced = this.#running
+      .filter((r) => r.device.district === district && spec.silences?.includes(r.device.kind.id))
+      .map((r) => r.device.deviceId);
+    const fault: FaultRecord = {
+      id: `f-${String(++this.#faultSeq).padStart(5, '0')}-${kind}`,
+      kind,
+      utility: spec.utility,
+      district,
+      target: target.device.deviceId,
+      devices: [target.device.deviceId, ...neighbours],
+      silenced,
+      start: at,
+      end: at + durationMs,
+      severity: Math.round(severity * 100) / 100,
+      scheduled,
+    };
+    insertSorted(this.#events, { at, type: 'start', fault });
+    insertSorted(this.#events, { at: fault.end, type: 'end', fault });
+  }
+}
+
+function insertSorted(events: FaultEvent[], e: FaultEvent): void {
+  let i = events.length;
+  while (i > 0 && events[i - 1]!.at > e.at) i--;
+  events.splice(i, 0, e);
+}
+

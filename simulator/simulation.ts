@@ -1,0 +1,45 @@
+// Builds a feed and the fleet that paces it, from plain options: shared by
+// `qala start` (the simulated town inside the platform) and `qala simulate`.
+import type { Logger } from 'pino';
+import { createSimClock, type SimClock } from './clock.ts';
+import { Feed } from './feed.ts';
+import { Fleet, type ConnectionMode } from './fleet.ts';
+import { loadScenario, type Scenario } from './scenario.ts';
+
+export interface SimulationOptions {
+  brokerUrl: string;
+  scenario: string;
+  /** topic town id; the scenario's id when absent */
+  town?: string;
+  seed: number;
+  speed: number;
+  scale: number;
+  intervalMs: number;
+  faultRate: number;
+  connections: 'auto' | 'per-device' | number;
+  start: number;
+  durationMs?: number;
+  log: Logger;
+  onFinished?: () => void;
+}
+
+export interface Simulation {
+  scenario: Scenario;
+  feed: Feed;
+  fleet: Fleet;
+  clock: SimClock;
+}
+
+/** Above this many devices, one connection each costs more than it shows. */
+const PER_DEVICE_LIMIT = 2000;
+
+export function createSimulation(o: SimulationOptions): Simulation {
+  const scenario = loadScenario(o.scenario);
+  const town = o.town ?? scenario.id;
+  const feed = new Feed({ scenario, town, seed: o.seed, start: o.start, intervalMs: o.intervalMs, durationMs: o.durationMs, scale: o.scale, faultRate: o.faultRate });
+  const connections: ConnectionMode =
+    o.connections === 'auto' ? (feed.devices.length <= PER_DEVICE_LIMIT ? 'per-device' : 16) : o.connections;
+  const clock = createSimClock({ start: o.start, speed: o.speed });
+  const fleet = new Fleet({ brokerUrl: o.brokerUrl, town, feed, clock, connections, log: o.log, onFinished: o.onFinished });
+  return { scenario, feed, fleet, clock };
+}
