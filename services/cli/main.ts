@@ -156,8 +156,8 @@ async function simulate(args: string[]): Promise<number> {
   clearInterval(report);
   await sim.fleet.drain();
   progress.done();
-  await sim.fleet.stop();
   const s = sim.fleet.stats();
+  await sim.fleet.stop();
   console.log(JSON.stringify({ summary: { devices: s.devices, connections: s.connections, readings: sim.feed.stats.readings, published: s.published, publishErrors: s.publishErrors, faults: s.faults, maxLagMs: s.maxLagMs, finished: s.finished } }));
   return 0;
 }

@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DeviceRegistry } from '../../../devices/index.ts';
+import { FAULT_KINDS, wearFactor } from '../../../simulator/fault-kinds.ts';
+import { Feed, type FaultRecord, type FeedOptions, type SimMessage } from '../../../simulator/feed.ts';
+import { builtInScenarios, inventory, loadScenario, parseScenario, type Scenario } from '../../../simulator/scenario.ts';
+import { QalaError } from '../../../services/errors.ts';
+
+const temirtau = loadScenario('temirtau');
+const START = Date.parse('2026-01-15T00:00:00+05:00');
+const base: FeedOptions = { scenario: temirtau, town: 'temirtau', seed: 11, start: START, intervalMs: 60_000, durationMs: 3_600_000, scale: 0.5, faultRate: 0 };
+
+const collect = (o: Partial<FeedOptions>): SimMessage[] => [...new Feed({ ...base, ...o }).messages()];
+const bytes = (ms: SimMessage[]) => ms.map((m) => `${m.at} ${m.topic} ${m.retain ? 'R' : '-'} ${m.payload}`).join('\n');
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** the series of one metric of one device */
+function series(ms: SimMessage[], deviceId: string, metric: string): { at: number; v: number }[] {
+  return ms
+    .filter((m) => m.type === 'telemetry' && m.deviceId === deviceId)
+    .map((m) => ({ at: m.at, v: (JSON.parse(m.payload) as { metrics: Record<string, number> }).metrics[metric]! }));
+}
+
+/** a scenario with one scheduled fault at +10m lasting 30m, and no random ones */
+function withFault(kind: string, target: string): Partial<FeedOptions> {
+  const scenario: Scenario = { ...temirtau, faults: [{ at: '+10m', kind, target, duration: 1_800_000 }] };
+  return { scenario, scale: 1, durationMs: 3_600_000 };
+}
+
+function faultOf(ms: SimMessage[]): FaultRecord {
+  const started = ms.find((m) => m.type === 'fault' && JSON.parse(m.payload).event === 'started');
+  expect(started, 'ground truth published').toBeDefined();
+  return JSON.parse(started!.payload) as FaultRecord;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const during = (s: { at: number; v: number }[], f: FaultRecord, settleMs = 0) => s.filter((p) => p.at >= f.start + settleMs && p.at < f.end).map((p) => p.v);
+const before = (s: { at: number; v: number }[], f: FaultRecord) => s.filter((p) => p.at < f.start).map((p) => p.v);
+
+describe('feed determinism', () => {
+  it('gives byte-identical messages for the same scenario, seed, start and duration', () => {
+    const a = bytes(collect({ faultRate: 200 }));
+    const b = bytes(collect({ faultRate: 200 }));
+    expect(a.length).toBeGreaterThan(100_000);
+    expect(sha(a)).toBe(sha(b));
+  });
+
+  it('changes with the seed and with the start', () => {
+    const a = sha(bytes(collect({})));
+    expect(sha(bytes(collect({ seed: 12 })))).not.toBe(a);
+    expect(sha(bytes(collect({ start: START + 86_400_000 })))).not.toBe(a);
+  });
+
+  it('emits messages in time order, births first, each device once per interval', () => {
+    const ms = collect({});
+    for (let i = 1; i < ms.length; i++) expect(ms[i]!.at).toBeGreaterThanOrEqual(ms[i - 1]!.at);
+    const feed = new Feed(base);
+    const births = ms.filter((m) => m.type === 'status');
+    expect(births).toHaveLength(feed.devices.length);
+    expect(ms.filter((m) => m.type === 'telemetry')).toHaveLength(feed.devices.length * 60);
+  });
+
+  it('passes every kind\'s schema, faults and all', () => {
+    const registry = new DeviceRegistry();
+    for (const m of collect({ faultRate: 500, scale: 1 })) {
+      if (m.type !== 'telemetry') continue;
+      const kind = m.topic.split('/')[4]!;
+      const r = registry.get(kind)!.schema.safeParse(JSON.parse(m.payload));
+      if (!r.success) throw new Error(`${m.topic}: ${r.error.message}`);
+    }
+  });
+});
+
+describe('fault injection signatures', () => {
+  it('water main break: pressure drops and flow surges at the point and its neighbours', () => {
+    const ms = collect(withFault('water-main-break', 'wp-old-town-003'));
+    const f = faultOf(ms);
+    expect(f).toMatchObject({ kind: 'water-main-break', utility: 'water', district: 'old-town', target: 'wp-old-town-003', start: START + 600_000, end: START + 2_400_000 });
+    expect(f.devices).toHaveLength(4);
+    const p = series(ms, f.target, 'pressure');
+    expect(mean(during(p, f, 300_000))).toBeLessThan(mean(before(p, f)) - 2);
+    const q = series(ms, f.target, 'flow');
+    expect(mean(during(q, f, 300_000))).toBeGreaterThan(mean(before(q, f)) * 1.8);
+    const n = series(ms, f.devices[1]!, 'pressure');
+    expect(mean(during(n, f, 300_000))).toBeLessThan(mean(before(n, f)) - 0.7);
+    // and recovers once it is repaired
+    expect(p.at(-1)!.v).toBeGreaterThan(mean(before(p, f)) - 0.5);
+  });
+
+  it('heating substation failure: supply temperature falls towards the return', () => {
+    const ms = collect(withFault('heating-substation-failure', 'hs-new-town-002'));
+    const f = faultOf(ms);
+    const s = series(ms, f.target, 'supplyTemp');
+    expect(mean(during(s, f, 1_200_000))).toBeLessThan(mean(before(s, f)) - 30);
+  });
+
+  it('power feeder outage: voltage to zero and the district\'s mains-powered devices go silent', () => {
+    const ms = collect(withFault('power-feeder-outage', 'aktau'));
+    const f = faultOf(ms);
+    expect(during(series(ms, f.target, 'voltage'), f)).toSatisfy((vs: number[]) => vs.length > 0 && vs.every((v) => v === 0));
+    expect(f.silenced.length).toBeGreaterThan(0);
+    for (const id of f.silenced) {
+      expect(during(series(ms, id, 'vehiclesPerMin').concat(series(ms, id, 'online'), series(ms, id, 'waiting')), f)).toEqual([]);
+      const statuses = ms.filter((m) => m.type === 'status' && m.deviceId === id).map((m) => JSON.parse(m.payload).state);
+      expect(statuses).toEqual(['online', 'offline', 'online']);
+    }
+  });
+
+  it('sewage overflow: the well fills past 90%', () => {
+    const ms = collect(withFault('sewage-overflow', 'sw-metallurgists-001'));
+    const f = faultOf(ms);
+    expect(Math.max(...during(series(ms, f.target, 'level'), f, 1_200_000))).toBeGreaterThan(90);
+  });
+
+  it('gas pressure anomaly: pressure leaves the 1.8..3.5 kPa band', () => {
+    const ms = collect(withFault('gas-pressure-anomaly', 'gp-new-town-001'));
+    const f = faultOf(ms);
+    expect(Math.min(...during(series(ms, f.target, 'pressure'), f, 900_000))).toBeGreaterThan(3.5);
+  });
+
+  it('camera offline: online is 0 for the duration', () => {
+    const ms = collect(withFault('camera-offline', 'cam-industrial-zone-004'));
+    const f = faultOf(ms);
+    expect(during(series(ms, f.target, 'online'), f)).toSatisfy((vs: number[]) => vs.length > 0 && vs.every((v) => v === 0));
+    expect(before(series(ms, f.target, 'online'), f).every((v) => v === 1)).toBe(true);
+  });
+
+  it('traffic signal failure: the signal goes dark and traffic slows', () => {
+    const ms = collect(withFault('traffic-signal-failure', 'tc-new-town-001'));
+    const f = faultOf(ms);
+    expect(during(series(ms, f.target, 'signal'), f).every((v) => v === 0)).toBe(true);
+  });
+
+  it('publishes ground truth for every random fault, at rates that grow with network wear', () => {
+    const feed = new Feed({ ...base, scale: 1, durationMs: 86_400_000, faultRate: 300 });
+    const ms = [...feed.messages()];
+    const truth = ms.filter((m) => m.type === 'fault').map((m) => JSON.parse(m.payload) as FaultRecord & { event: string });
+    expect(truth.filter((t) => t.event === 'started').map((t) => t.id)).toEqual(feed.faults.map((f) => f.id));
+    expect(new Set(feed.faults.map((f) => f.kind)).size).toBeGreaterThanOrEqual(6);
+    expect(wearFactor(0.611)).toBeGreaterThan(2 * wearFactor(0.35));
+    for (const f of feed.faults) expect(FAULT_KINDS[f.kind]!.targetKind).toBe(feed.devices.find((d) => d.deviceId === f.target)!.kind.id);
+  });
+});
+
+describe('scenarios', () => {
+  it.each(builtInScenarios())('%s loads and derives devices from its population', (name) => {
+    const s = loadScenario(name);
+    const devices = inventory(s, { scale: 1, seed: 1 });
+    // roughly 19 devices per 10,000 residents, all five subsystems
+    expect(devices.length / (s.population / 10_000)).toBeGreaterThan(14);
+    expect(devices.length / (s.population / 10_000)).toBeLessThan(30);
+    expect(new Set(devices.map((d) => d.subsystem)).size).toBe(5);
+  });
+
+  it('covers the four monotowns with their public population figures', () => {
+    expect(Object.fromEntries(builtInScenarios().map((n) => [n, loadScenario(n).population]))).toEqual({ ekibastuz: 134100, kurchatov: 12300, rudny: 116000, temirtau: 178400 });
+  });
+
+  it.each([
+    [{ networkWear: { water: 1.4, heat: 0.5, power: 0.5, gas: 0.5 } }, 'networkWear.water'],
+    [{ faults: [{ at: 'tomorrow', kind: 'water-main-break', target: 'old-town', duration: '1h' }] }, 'faults.0.at'],
+    [{ faults: [{ at: '+1h', kind: 'meteor', target: 'old-town', duration: '1h' }] }, 'faults.0.kind'],
+    [{ deviceDensity: { teapot: 3 } }, 'deviceDensity: Unrecognized key: "teapot"'],
+    [{ population: 1000 }, 'districts: district populations add up to'],
+  ])('refuses %j naming %s', (patch, path) => {
+    const raw = JSON.parse(readFileSync(new URL('../../../simulator/scenarios/temirtau.json', import.meta.url), 'utf8')) as object;
+    const bad = { ...raw, ...patch };
+    expect(() => parseScenario(bad, 'town.json')).toThrow(QalaError);
+    expect(() => parseScenario(bad, 'town.json')).toThrow(path);
+  });
+
+  it('names the built-in scenarios when the name is unknown', () => {
+    expect(() => loadScenario('atlantis')).toThrow(/ekibastuz, kurchatov, rudny, temirtau/);
+  });
+});
