@@ -62,6 +62,8 @@ const kinds = [
       supplyTemp: { unit: '°C', description: 'supply water temperature', normal: [60, 130], bounds: [-10, 200], aggregate: 'mean' },
       returnTemp: { unit: '°C', description: 'return water temperature', normal: [35, 70], bounds: [-10, 200], aggregate: 'mean' },
       flow: { unit: 't/h', description: 'network water flow', normal: [5, 250], bounds: [0, 5000], aggregate: 'mean' },
+      // substations measure the outdoor temperature for weather compensation
+      outdoorTemp: { unit: '°C', description: 'outdoor air temperature at the substation', normal: [-45, 45], bounds: [-60, 60], aggregate: 'mean' },
     },
   },
   {

@@ -3,3 +3,4 @@ export * from './topics.ts';
 export * from './schemas.ts';
 export * from './registry.ts';
 export * from './duration.ts';
+export * from './heating-schedule.ts';

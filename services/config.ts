@@ -34,6 +34,9 @@ export const configSchema = z.object({
     .default('auto')
     .describe('"per-device" (own connection and last will each), a number of multiplexed connections, or "auto" (per-device up to 2,000 devices)'),
   simStart: z.iso.datetime({ offset: true }).optional().describe('simulated start as ISO 8601 date-time (default: now)'),
+  rulesFile: z.string().min(1).optional().describe('rule file (YAML or JSON), reloaded on change (default: the built-in rule pack)'),
+  routesFile: z.string().min(1).optional().describe('incident routing file (YAML or JSON): which utility gets what, over MQTT and webhook (default: each utility its own kinds, MQTT)'),
+  rulesSweepMs: z.coerce.number().int().min(50).max(60_000).default(1000).describe('how often absence and duration timers are checked'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level'),
 });
 

@@ -3,6 +3,7 @@
 // (zigbee2mqtt lib/eventBus.ts).
 import type { Logger } from 'pino';
 import type { Subsystem } from '../devices/index.ts';
+import type { Incident, IncidentChange } from './incidents/incidents.ts';
 
 export interface Reading {
   town: string;
@@ -48,6 +49,7 @@ export interface PlatformEvents {
   readingAccepted: Reading;
   readingRejected: Rejection;
   deviceStatusChanged: DeviceStatus;
+  incidentChanged: { incident: Incident; change: IncidentChange };
 }
 
 type Listener<T> = (event: T) => void;

@@ -6,11 +6,18 @@ import type { Fleet } from '../simulator/fleet.ts';
 import { createSimulation } from '../simulator/simulation.ts';
 import { ApiServer } from './api/server.ts';
 import { Broker } from './broker/broker.ts';
+import type { Bus } from './bus/bus.ts';
 import type { Config } from './config.ts';
 import { DeviceDirectory } from './directory/directory.ts';
 import { EventBus } from './events.ts';
 import { Ingest } from './ingest/ingest.ts';
+import { IncidentManager } from './incidents/incidents.ts';
+import { Notifier } from './incidents/notifier.ts';
+import { Outbox } from './incidents/outbox.ts';
+import { loadRoutes, webhookSecret } from './incidents/routing.ts';
 import { LiveHub } from './live/live-hub.ts';
+import { BUILTIN_RULES } from './rules/loader.ts';
+import { RulesService } from './rules/rules-service.ts';
 import { DuckDbStore } from './store/duckdb-store.ts';
 import { StoreWriter } from './store/writer.ts';
 
@@ -29,6 +36,9 @@ export interface Platform {
   readonly ingest: Ingest;
   readonly writer: StoreWriter;
   readonly events: EventBus;
+  readonly incidents: IncidentManager;
+  readonly rules: RulesService;
+  readonly outbox: Outbox;
   health(): Record<string, unknown>;
 }
 
@@ -42,6 +52,8 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
   const registry = new DeviceRegistry(DEVICE_KINDS);
   const store = new DuckDbStore({ dataDir: config.dataDir });
   const broker = new Broker({ host: config.mqttHost, port: config.mqttPort, log: log.child({ component: 'broker' }) });
+  // The bus exists once the broker has started; services hold this forwarding view of it.
+  const bus: Bus = { subscribe: (f, h) => broker.bus.subscribe(f, h), publish: (t, p, o) => broker.bus.publish(t, p, o) };
   const writer = new StoreWriter({
     store,
     events,
@@ -51,11 +63,39 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
     bufferMax: config.storeBufferMax,
   });
   const directory = new DeviceDirectory({ events, store });
-  const hub = new LiveHub({ directory, kinds: DEVICE_KINDS, intervalMs: config.liveIntervalMs, now, log: log.child({ component: 'live' }) });
-  // The bus exists once the broker has started; ingest takes it through a getter-backed proxy.
+  const routes = loadRoutes(config.routesFile);
+  const outbox = new Outbox({
+    dataDir: config.dataDir,
+    log: log.child({ component: 'outbox' }),
+    now,
+    secretFor: (utility) => webhookSecret(routes.find((r) => r.webhook && r.utility === utility) ?? routes[0]!),
+  });
+  const incidents: IncidentManager = new IncidentManager({
+    dataDir: config.dataDir,
+    now,
+    autoResolves: (ruleId) => rules.autoResolves(ruleId),
+    onChange: (incident, change) => events.emit('incidentChanged', { incident, change }),
+  });
+  const rules: RulesService = new RulesService({
+    events,
+    incidents,
+    rulesFile: config.rulesFile ?? BUILTIN_RULES,
+    sweepMs: config.rulesSweepMs,
+    now,
+    log: log.child({ component: 'rules' }),
+  });
+  const hub = new LiveHub({
+    directory,
+    events,
+    incidents: () => incidents.list({ state: 'unresolved', limit: 200 }),
+    kinds: DEVICE_KINDS,
+    intervalMs: config.liveIntervalMs,
+    now,
+    log: log.child({ component: 'live' }),
+  });
   const ingest = new Ingest({
     town: config.town,
-    bus: { subscribe: (f, h) => broker.bus.subscribe(f, h), publish: (t, p, o) => broker.bus.publish(t, p, o) },
+    bus,
     events,
     registry,
     maxPayloadBytes: config.maxPayloadBytes,
@@ -63,6 +103,8 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
     log: log.child({ component: 'ingest' }),
   });
   let fleet: Fleet | undefined;
+  const notifier = new Notifier({ town: config.town, bus, routes, outbox, log: log.child({ component: 'notifier' }) });
+  events.on('incidentChanged', 'notifier', ({ incident, change }) => notifier.notify(incident, change));
 
   const health = () => ({
     uptimeS: Math.round(process.uptime()),
@@ -71,6 +113,9 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
     store: writer.stats(),
     live: hub.stats(),
     devices: directory.size,
+    rules: { ...rules.engine.stats(), file: rules.watcher.status() },
+    incidents: incidents.counts(),
+    outbox: outbox.stats(),
     simulator: fleet?.stats() ?? null,
   });
 
@@ -82,13 +127,15 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
     store,
     directory,
     hub,
+    incidents,
+    rules,
     now,
     handleMqttStream: (stream, req) => broker.handleStream(stream, req),
     health,
   });
 
   const started: Component[] = [];
-  const order: Component[] = [store, broker, writer, directory, ingest, hub, api];
+  const order: Component[] = [store, broker, writer, directory, outbox, incidents, rules, ingest, hub, api];
 
   return {
     get mqttPort() {
@@ -101,6 +148,9 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
     ingest,
     writer,
     events,
+    incidents,
+    rules,
+    outbox,
     health,
     async start() {
       try {

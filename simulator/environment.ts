@@ -28,12 +28,4 @@ export function peak(hour: number, at: number, w: number): number {
   return Math.exp(-(d * d) / (2 * w * w));
 }
 
-/**
- * Heating schedule (temperature chart) 130/70 °C with a 70 °C floor for hot water:
- * supply rises linearly from 70 °C at +8 °C outdoors to 130 °C at the design
- * temperature −32 °C (SP RK 2.04-01 for Karaganda region).
- */
-export function heatingSchedule(outdoor: number): { supply: number; return: number } {
-  const f = Math.min(1, Math.max(0, (8 - outdoor) / (8 - -32)));
-  return { supply: 70 + 60 * f, return: 42 + 28 * f };
-}
+export { heatingSchedule } from '../devices/index.ts';

@@ -45,7 +45,7 @@ const models: Record<string, Model> = {
     const supply = town.heatingSeason ? sched.supply + state.bias + 0.6 * gaussian(rng) : 70 + 0.5 * gaussian(rng);
     const ret = town.heatingSeason ? sched.return + state.bias * 0.5 + 0.5 * gaussian(rng) : 45 + 0.5 * gaussian(rng);
     const flow = state.nominalFlow * (town.heatingSeason ? 1 : 0.3) * (1 + 0.03 * gaussian(rng));
-    return { supplyTemp: r2(supply), returnTemp: r2(ret), flow: r2(clamp(flow, 0, 5000)) };
+    return { supplyTemp: r2(supply), returnTemp: r2(ret), flow: r2(clamp(flow, 0, 5000)), outdoorTemp: r2(town.outdoorTemp + 0.3 * gaussian(rng)) };
   },
   'power-feeder': ({ town, rng, state }) => {
     state.base ??= 35 + rng.next() * 20;

@@ -11,7 +11,11 @@ import { DEVICE_KINDS, SUBSYSTEM_LABELS } from '../../devices/index.ts';
 import type { DeviceDirectory } from '../directory/directory.ts';
 import type { LiveHub } from '../live/live-hub.ts';
 import type { TimeSeriesStore } from '../store/port.ts';
+import type { IncidentManager } from '../incidents/incidents.ts';
+import type { RulesService } from '../rules/rules-service.ts';
+import { QalaError } from '../errors.ts';
 import { bundleDashboard } from './dashboard-bundle.ts';
+import { registerIncidentRoutes } from './incident-routes.ts';
 import { resolveSeriesQuery } from './series-query.ts';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
@@ -24,12 +28,16 @@ export interface ApiDeps {
   store: TimeSeriesStore;
   directory: DeviceDirectory;
   hub: LiveHub;
+  incidents: IncidentManager;
+  rules: RulesService;
   now: () => number;
   /** MQTT over websocket: each /mqtt connection becomes a broker client */
   handleMqttStream: (stream: Duplex, req: IncomingMessage) => void;
   /** figures for /health and /metrics, gathered by the composition root */
   health: () => Record<string, unknown>;
 }
+
+const HTTP_STATUS: Partial<Record<string, number>> = { ERR_INCIDENT_NOT_FOUND: 404, ERR_INCIDENT_STATE: 409, ERR_QUERY_INVALID: 400 };
 
 const publicDir = fileURLToPath(new URL('../../dashboards/public/', import.meta.url));
 
@@ -80,6 +88,8 @@ export class ApiServer {
       return { ...q.value, points };
     });
 
+    registerIncidentRoutes(app, d.incidents, d.rules);
+
     app.get('/live', { websocket: true }, (socket) => d.hub.attach(socket));
 
     app.get('/mqtt', { websocket: true }, (socket, req) => {
@@ -87,7 +97,8 @@ export class ApiServer {
     });
 
     app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
-      const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+      const mapped = err instanceof QalaError ? HTTP_STATUS[err.code] : undefined;
+      const status = mapped ?? (err.statusCode && err.statusCode >= 400 ? err.statusCode : 500);
       if (status >= 500) d.log.error({ err }, 'api error');
       void reply.code(status).send({ error: { code: err.code ?? 'ERR_INTERNAL', message: err.message } });
     });

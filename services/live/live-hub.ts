@@ -5,6 +5,8 @@
 import type { Logger } from 'pino';
 import { SUBSYSTEMS, type DeviceKind, type Subsystem } from '../../devices/index.ts';
 import type { DeviceDirectory } from '../directory/directory.ts';
+import type { EventBus } from '../events.ts';
+import type { Incident } from '../incidents/incidents.ts';
 import { summarise, type SubsystemSummary } from './summary.ts';
 
 /** The smallest surface of a websocket the hub needs (ws.WebSocket fits). */
@@ -17,6 +19,9 @@ export interface LiveSocket {
 
 export interface LiveHubDeps {
   directory: DeviceDirectory;
+  events: EventBus;
+  /** unresolved incidents, for a new client's hello */
+  incidents: () => Incident[];
   kinds: readonly DeviceKind[];
   intervalMs: number;
   now: () => number;
@@ -32,8 +37,8 @@ export interface HistoryPoint {
 }
 
 export type LiveMessage =
-  | { type: 'hello'; at: number; subsystems: Record<string, SubsystemSummary>; history: Record<string, HistoryPoint[]> }
-  | { type: 'update'; at: number; subsystems: Record<string, SubsystemSummary> };
+  | { type: 'hello'; at: number; subsystems: Record<string, SubsystemSummary>; history: Record<string, HistoryPoint[]>; incidents: Incident[] }
+  | { type: 'update'; at: number; subsystems: Record<string, SubsystemSummary>; incidents: Incident[] };
 
 const OPEN = 1;
 
@@ -41,6 +46,9 @@ export class LiveHub {
   readonly #deps: LiveHubDeps;
   readonly #kinds: Map<string, DeviceKind>;
   readonly #dirty = new Set<Subsystem>();
+  /** incidents changed since the last tick, latest version of each */
+  readonly #incidents = new Map<string, Incident>();
+  #off: (() => void) | undefined;
   readonly #summaries = new Map<Subsystem, SubsystemSummary>();
   readonly #history = new Map<Subsystem, HistoryPoint[]>(SUBSYSTEMS.map((s) => [s, []]));
   readonly #clients = new Set<LiveSocket>();
@@ -58,6 +66,7 @@ export class LiveHub {
 
   async start(): Promise<void> {
     this.#deps.directory.onChange((s) => this.#dirty.add(s));
+    this.#off = this.#deps.events.on('incidentChanged', 'live-hub', ({ incident }) => this.#incidents.set(incident.id, structuredClone(incident)));
     for (const s of SUBSYSTEMS) this.#dirty.add(s);
     this.tick();
     this.#timer = setInterval(() => this.tick(), this.#deps.intervalMs);
@@ -66,7 +75,7 @@ export class LiveHub {
   /** One coalescing step: recompute dirty subsystems, send them once to every ready client. */
   tick(): void {
     this.#stats.ticks++;
-    if (this.#dirty.size === 0) return;
+    if (this.#dirty.size === 0 && this.#incidents.size === 0) return;
     const changed: Record<string, SubsystemSummary> = {};
     const at = this.#deps.now();
     for (const s of this.#dirty) {
@@ -76,7 +85,9 @@ export class LiveHub {
       if (summary.headline) this.#record(s, at, summary.headline.value);
     }
     this.#dirty.clear();
-    this.#broadcast(JSON.stringify({ type: 'update', at, subsystems: changed } satisfies LiveMessage));
+    const incidents = [...this.#incidents.values()];
+    this.#incidents.clear();
+    this.#broadcast(JSON.stringify({ type: 'update', at, subsystems: changed, incidents } satisfies LiveMessage));
   }
 
   #record(s: Subsystem, t: number, value: number): void {
@@ -113,6 +124,7 @@ export class LiveHub {
       at: this.#deps.now(),
       subsystems: Object.fromEntries(this.#summaries),
       history: Object.fromEntries(this.#history),
+      incidents: this.#deps.incidents(),
     };
   }
 
@@ -124,6 +136,7 @@ export class LiveHub {
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    this.#off?.();
     this.#clients.clear();
   }
 }

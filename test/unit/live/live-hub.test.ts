@@ -26,7 +26,7 @@ async function setup() {
   const directory = new DeviceDirectory({ events, store: emptyStore });
   await directory.start();
   let t = 1_800_000_000_000;
-  const hub = new LiveHub({ directory, kinds: DEVICE_KINDS, intervalMs: 1_000_000, now: () => (t += 250), log, maxBufferedBytes: 1000 });
+  const hub = new LiveHub({ directory, events, incidents: () => [], kinds: DEVICE_KINDS, intervalMs: 1_000_000, now: () => (t += 250), log, maxBufferedBytes: 1000 });
   await hub.start();
   return { events, hub, directory };
 }

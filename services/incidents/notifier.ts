@@ -1,0 +1,47 @@
+// Tells each routed utility about an incident change: a retained message on
+// city/<town>/incidents/<utility>/<id> while it is unresolved (cleared when it is
+// resolved), and a signed webhook through the durable outbox.
+import type { Logger } from 'pino';
+import { incidentTopic } from '../../devices/index.ts';
+import type { Bus } from '../bus/bus.ts';
+import type { Incident, IncidentChange } from './incidents.ts';
+import type { Outbox } from './outbox.ts';
+import { routeMatches, type Route } from './routing.ts';
+
+export interface NotifierDeps {
+  town: string;
+  bus: Bus;
+  routes: Route[];
+  outbox: Outbox;
+  log: Logger;
+}
+
+export class Notifier {
+  readonly #deps: NotifierDeps;
+
+  constructor(deps: NotifierDeps) {
+    this.#deps = deps;
+  }
+
+  notify(incident: Incident, change: IncidentChange): void {
+    const { town, bus, routes, outbox, log } = this.#deps;
+    const body = JSON.stringify({ event: `incident.${change.action}`, change, incident });
+    for (const route of routes) {
+      if (!routeMatches(route, incident)) continue;
+      if (route.mqtt) {
+        const topic = incidentTopic(town, route.utility, incident.id);
+        const publish = async () => {
+          if (incident.state === 'resolved') {
+            // the final state for whoever listens now, then clear the retained copy
+            await bus.publish(topic, body, { qos: 1 });
+            await bus.publish(topic, '', { qos: 1, retain: true });
+          } else {
+            await bus.publish(topic, body, { qos: 1, retain: true });
+          }
+        };
+        publish().catch((err: unknown) => log.error({ err, topic }, 'incident publish failed'));
+      }
+      if (route.webhook) outbox.enqueue(route.webhook.url, route.utility, body);
+    }
+  }
+}

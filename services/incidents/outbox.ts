@@ -1,0 +1,139 @@
+// The webhook outbox: a delivery is journalled (fsync) before it is attempted, and
+// retried with exponential backoff until the endpoint answers 2xx, across restarts.
+// Each POST is signed: X-Qala-Signature = sha256=HMAC(secret, "<timestamp>.<body>").
+import { createHmac, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { Journal } from './journal.ts';
+
+export interface Delivery {
+  id: string;
+  url: string;
+  /** which route's secret signs it (looked up at send time, so a rotated secret applies) */
+  route: string;
+  body: string;
+  createdAt: number;
+  attempts: number;
+  nextAt: number;
+  lastError: string | null;
+  delivered: boolean;
+}
+
+type Record_ = { op: 'put'; d: Delivery } | { op: 'done'; id: string };
+
+export interface OutboxDeps {
+  dataDir: string;
+  log: Logger;
+  now: () => number;
+  secretFor: (route: string) => string;
+  fetchImpl?: typeof fetch;
+  pollMs?: number;
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  timeoutMs?: number;
+}
+
+export function sign(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+export class Outbox {
+  readonly #deps: OutboxDeps;
+  readonly #journal: Journal<Record_>;
+  readonly #pending = new Map<string, Delivery>();
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+  #busy = false;
+  readonly #stats = { delivered: 0, failedAttempts: 0 };
+
+  constructor(deps: OutboxDeps) {
+    this.#deps = deps;
+    this.#journal = new Journal<Record_>(join(deps.dataDir, 'outbox.jsonl'));
+  }
+
+  stats() {
+    return { pending: this.#pending.size, ...this.#stats };
+  }
+
+  pending(): Delivery[] {
+    return [...this.#pending.values()];
+  }
+
+  async start(): Promise<void> {
+    for (const r of this.#journal.replay()) {
+      if (r.op === 'put') this.#pending.set(r.d.id, r.d);
+      else this.#pending.delete(r.id);
+    }
+    this.#journal.compact([...this.#pending.values()].map((d) => ({ op: 'put' as const, d })));
+    this.#running = true;
+    this.#schedule();
+  }
+
+  enqueue(url: string, route: string, body: string): Delivery {
+    const d: Delivery = { id: randomUUID(), url, route, body, createdAt: this.#deps.now(), attempts: 0, nextAt: this.#deps.now(), lastError: null, delivered: false };
+    this.#journal.append({ op: 'put', d });
+    this.#pending.set(d.id, d);
+    return d;
+  }
+
+  #schedule(): void {
+    if (!this.#running) return;
+    this.#timer = setTimeout(() => void this.flush().finally(() => this.#schedule()), this.#deps.pollMs ?? 250);
+  }
+
+  /** Attempts every due delivery once. */
+  async flush(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      const now = this.#deps.now();
+      const due = [...this.#pending.values()].filter((d) => d.nextAt <= now);
+      await Promise.all(due.map((d) => this.#attempt(d)));
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  async #attempt(d: Delivery): Promise<void> {
+    const timestamp = String(Math.floor(this.#deps.now() / 1000));
+    const f = this.#deps.fetchImpl ?? fetch;
+    let error: string;
+    try {
+      const res = await f(d.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-qala-delivery': d.id,
+          'x-qala-timestamp': timestamp,
+          'x-qala-signature': sign(this.#deps.secretFor(d.route), timestamp, d.body),
+        },
+        body: d.body,
+        signal: AbortSignal.timeout(this.#deps.timeoutMs ?? 5000),
+      });
+      await res.arrayBuffer(); // drain so the connection is reused
+      if (res.ok) {
+        this.#journal.append({ op: 'done', id: d.id });
+        this.#pending.delete(d.id);
+        this.#stats.delivered++;
+        return;
+      }
+      error = `HTTP ${res.status}`;
+    } catch (err) {
+      error = (err as Error).message;
+    }
+    this.#stats.failedAttempts++;
+    d.attempts++;
+    const base = this.#deps.baseBackoffMs ?? 1000;
+    d.nextAt = this.#deps.now() + Math.min(this.#deps.maxBackoffMs ?? 300_000, base * 2 ** (d.attempts - 1));
+    d.lastError = error;
+    this.#journal.append({ op: 'put', d });
+    this.#deps.log.warn({ url: d.url, attempts: d.attempts, error, retryAt: new Date(d.nextAt).toISOString() }, 'webhook delivery failed; will retry');
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    while (this.#busy) await new Promise((r) => setTimeout(r, 10));
+    this.#journal.close();
+  }
+}

@@ -1,0 +1,237 @@
+// The rules engine: rules are indexed by device kind, so a reading costs only the
+// rules that watch its kind. Each (rule, device) or (group rule, district) is a
+// Subject; raised, repeated and cleared subjects become signals for incidents.
+// Time comes from readings (device time) and from sweeps on an injected clock, so a
+// simulated hour runs in milliseconds.
+import { DEVICE_KINDS, type DeviceKind } from '../../devices/index.ts';
+import type { Reading } from '../events.ts';
+import { evaluate, historyNeeded, type DeviceHistory } from './conditions.ts';
+import type { Rule } from './schema.ts';
+import { Subject, type SubjectSignal } from './subject.ts';
+
+export interface Evidence {
+  deviceId: string;
+  ts: number;
+  metrics: Record<string, number>;
+}
+
+export interface RuleSignal {
+  type: SubjectSignal;
+  ruleId: string;
+  title: string;
+  severity: Rule['severity'];
+  /** the device, or the district of a group rule */
+  asset: string;
+  district: string;
+  subsystem: string;
+  utility: string;
+  kind: string;
+  devices: string[];
+  evidence: Evidence[];
+  at: number;
+  flaps: number;
+}
+
+interface DeviceState extends DeviceHistory {
+  deviceId: string;
+  kind: string;
+  district: string;
+  subsystem: string;
+  lastSeen: number;
+  lastTs: number;
+}
+
+interface Compiled {
+  rule: Rule;
+  fingerprint: string;
+  kinds: Set<string>;
+  /** deviceId → subject (member subjects for group rules) */
+  subjects: Map<string, Subject>;
+  /** district → group subject */
+  groups: Map<string, Subject>;
+}
+
+export interface RulesEngineDeps {
+  onSignal: (s: RuleSignal) => void;
+  kinds?: readonly DeviceKind[];
+}
+
+export class RulesEngine {
+  readonly #deps: RulesEngineDeps;
+  readonly #kinds: Map<string, DeviceKind>;
+  #rules: Compiled[] = [];
+  #byKind = new Map<string, Compiled[]>();
+  /** per kind and metric, how long a history to keep */
+  #windows = new Map<string, Map<string, number>>();
+  readonly #devices = new Map<string, DeviceState>();
+  readonly #stats = { readings: 0, evaluations: 0, signals: 0 };
+
+  constructor(deps: RulesEngineDeps) {
+    this.#deps = deps;
+    this.#kinds = new Map((deps.kinds ?? DEVICE_KINDS).map((k) => [k.id, k]));
+  }
+
+  stats() {
+    return { rules: this.#rules.length, devices: this.#devices.size, ...this.#stats };
+  }
+
+  rules(): Rule[] {
+    return this.#rules.map((c) => c.rule);
+  }
+
+  /** Swaps the rule set; a rule whose definition did not change keeps its state. */
+  setRules(rules: readonly Rule[]): void {
+    const old = new Map(this.#rules.map((c) => [c.rule.id, c]));
+    this.#rules = rules
+      .filter((r) => r.enabled)
+      .map((rule) => {
+        const fingerprint = JSON.stringify(rule);
+        const prev = old.get(rule.id);
+        if (prev && prev.fingerprint === fingerprint) return prev;
+        return { rule, fingerprint, kinds: new Set(rule.match.kinds), subjects: new Map(), groups: new Map() };
+      });
+    this.#byKind = new Map();
+    this.#windows = new Map();
+    for (const c of this.#rules) {
+      for (const k of c.kinds) {
+        this.#byKind.set(k, [...(this.#byKind.get(k) ?? []), c]);
+        const w = this.#windows.get(k) ?? new Map<string, number>();
+        for (const cond of [c.rule.when, c.rule.clearWhen]) {
+          for (const [metric, ms] of historyNeeded(cond)) w.set(metric, Math.max(w.get(metric) ?? 0, ms));
+        }
+        this.#windows.set(k, w);
+      }
+    }
+  }
+
+  handle(r: Reading): void {
+    this.#stats.readings++;
+    const rules = this.#byKind.get(r.kind);
+    if (!rules) return;
+    const d = this.#device(r);
+    for (const c of rules) {
+      const { rule } = c;
+      if (!matches(rule, d)) continue;
+      this.#stats.evaluations++;
+      const subject = getOrCreate(c.subjects, d.deviceId, () => new Subject());
+      let raise: boolean;
+      let clear: boolean;
+      if (rule.absentFor !== undefined) {
+        raise = false; // a reading is the opposite of absence
+        clear = true;
+      } else {
+        const verdict = evaluate(rule.when!, d, r.ts);
+        raise = verdict === 'raise';
+        clear = rule.clearWhen ? evaluate(rule.clearWhen, d, r.ts) === 'raise' : verdict === 'clear';
+      }
+      if (rule.group) {
+        subject.observe(raise, clear, r.ts, 0, Infinity);
+        this.#updateGroup(c, d.district, r.ts);
+      } else {
+        this.#emit(subject.observe(raise, clear, r.ts, rule.for, rule.clearFor), c, subject, d);
+      }
+    }
+  }
+
+  /** Lets time pass: absence, `for` and `clearFor` timers fire here. */
+  sweep(now: number): void {
+    for (const c of this.#rules) {
+      const { rule } = c;
+      if (rule.absentFor !== undefined) {
+        for (const d of this.#devices.values()) {
+          if (!c.kinds.has(d.kind) || !matches(rule, d) || now - d.lastSeen < rule.absentFor) continue;
+          const subject = getOrCreate(c.subjects, d.deviceId, () => new Subject());
+          this.#emit(subject.observe(true, false, d.lastSeen + rule.absentFor, rule.for, rule.clearFor), c, subject, d);
+        }
+      }
+      if (rule.group) {
+        for (const district of c.groups.keys()) this.#updateGroup(c, district, now);
+        continue;
+      }
+      for (const [deviceId, subject] of c.subjects) {
+        const d = this.#devices.get(deviceId);
+        if (d) this.#emit(subject.elapse(now, rule.for, rule.clearFor), c, subject, d);
+      }
+    }
+  }
+
+  #updateGroup(c: Compiled, district: string, at: number): void {
+    const g = c.rule.group!;
+    const hits: { id: string; since: number }[] = [];
+    for (const [id, s] of c.subjects) {
+      if (s.hit && this.#devices.get(id)?.district === district) hits.push({ id, since: s.hitSince });
+    }
+    hits.sort((a, b) => a.since - b.since);
+    let raise = false;
+    for (let i = 0; i + g.k - 1 < hits.length; i++) {
+      if (hits[i + g.k - 1]!.since - hits[i]!.since <= g.window) raise = true;
+    }
+    const group = getOrCreate(c.groups, district, () => new Subject());
+    const signal = group.observe(raise, hits.length === 0, at, c.rule.for, c.rule.clearFor);
+    if (!signal) return;
+    const members = hits.map((h) => h.id);
+    const first = this.#devices.get(members[0] ?? '') ?? [...this.#devices.values()].find((d) => d.district === district && c.kinds.has(d.kind));
+    if (first) this.#emit(signal, c, group, first, district, members);
+  }
+
+  #emit(type: SubjectSignal | undefined, c: Compiled, subject: Subject, d: DeviceState, groupDistrict?: string, members?: string[]): void {
+    if (!type) return;
+    this.#stats.signals++;
+    const { rule } = c;
+    const kind = this.#kinds.get(d.kind);
+    const devices = members ?? [d.deviceId];
+    this.#deps.onSignal({
+      type,
+      ruleId: rule.id,
+      title: rule.title,
+      severity: rule.severity,
+      asset: groupDistrict ?? d.deviceId,
+      district: d.district,
+      subsystem: rule.subsystem ?? d.subsystem,
+      utility: rule.utility ?? kind?.utility ?? 'unknown',
+      kind: d.kind,
+      devices,
+      evidence: devices.flatMap((id) => {
+        const x = this.#devices.get(id);
+        return x ? [{ deviceId: id, ts: x.lastTs, metrics: { ...x.latest } }] : [];
+      }),
+      at: type === 'raised' ? Math.max(subject.hitSince, 0) : type === 'cleared' ? subject.clearSince : d.lastTs,
+      flaps: subject.flaps,
+    });
+  }
+
+  #device(r: Reading): DeviceState {
+    let d = this.#devices.get(r.deviceId);
+    if (!d) {
+      d = { deviceId: r.deviceId, kind: r.kind, district: r.district, subsystem: r.subsystem, latest: {}, recent: new Map(), lastSeen: r.ts, lastTs: r.ts };
+      this.#devices.set(r.deviceId, d);
+    }
+    d.lastSeen = Math.max(d.lastSeen, r.ts);
+    d.lastTs = r.ts;
+    Object.assign(d.latest, r.metrics);
+    const windows = this.#windows.get(r.kind);
+    if (windows) {
+      for (const [metric, ms] of windows) {
+        const v = r.metrics[metric];
+        if (v === undefined) continue;
+        const list = getOrCreate(d.recent, metric, () => []);
+        list.push({ ts: r.ts, v });
+        while (list.length > 0 && list[0]!.ts < r.ts - ms) list.shift();
+      }
+    }
+    return d;
+  }
+}
+
+function matches(rule: Rule, d: { deviceId: string; district: string }): boolean {
+  return (!rule.match.districts || rule.match.districts.includes(d.district)) && (!rule.match.devices || rule.match.devices.includes(d.deviceId));
+}
+
+function getOrCreate<K, V>(m: Map<K, V>, k: K, make: () => V): V {
+  let v = m.get(k);
+  if (v === undefined) {
+    v = make();
+    m.set(k, v);
+  }
+  return v;
+}

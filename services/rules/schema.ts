@@ -1,0 +1,130 @@
+// Rule files (YAML or JSON), validated with zod. A rule names the device kinds it
+// watches, a condition tree that raises it, optionally a separate condition that
+// clears it, and how long each must hold. Group rules fold k of n devices of a
+// district into one incident.
+import { z } from 'zod';
+import { KIND_IDS, SUBSYSTEMS, UTILITIES, parseDuration } from '../../devices/index.ts';
+
+const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
+  const ms = typeof v === 'number' ? v : parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration such as 30s, 5m or 1h` });
+    return z.NEVER;
+  }
+  return ms;
+});
+const metric = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a metric name');
+
+export const thresholdSchema = z
+  .object({
+    metric,
+    above: z.number().optional(),
+    below: z.number().optional(),
+    /** hysteresis: the level the value must come back past before the condition clears */
+    clear: z.number().optional(),
+  })
+  .strict()
+  .refine((t) => (t.above === undefined) !== (t.below === undefined), 'give exactly one of above or below')
+  .refine((t) => t.clear === undefined || (t.above !== undefined ? t.clear <= t.above : t.clear >= t.below!), 'clear must lie on the normal side of the threshold');
+
+export const rateSchema = z
+  .object({
+    metric,
+    drop: z.number().positive().optional(),
+    rise: z.number().positive().optional(),
+    /** relative change in percent of the earlier value */
+    dropPct: z.number().positive().optional(),
+    risePct: z.number().positive().optional(),
+    within: duration,
+  })
+  .strict()
+  .refine((r) => [r.drop, r.rise, r.dropPct, r.risePct].filter((x) => x !== undefined).length === 1, 'give exactly one of drop, rise, dropPct, risePct');
+
+export const scheduleSchema = z
+  .object({
+    metric,
+    /** the metric carrying the outdoor temperature */
+    outdoorMetric: metric.default('outdoorTemp'),
+    schedule: z.enum(['130/70']).default('130/70'),
+    /** raise when the value is this many units below the schedule's supply temperature */
+    below: z.number().positive(),
+    clear: z.number().nonnegative().optional(),
+  })
+  .strict();
+
+export type Condition =
+  | { threshold: z.infer<typeof thresholdSchema> }
+  | { rateOfChange: z.infer<typeof rateSchema> }
+  | { belowSchedule: z.infer<typeof scheduleSchema> }
+  | { all: Condition[] }
+  | { any: Condition[] };
+
+export const conditionSchema: z.ZodType<Condition, unknown> = z.lazy(() =>
+  z.union([
+    z.object({ threshold: thresholdSchema }).strict(),
+    z.object({ rateOfChange: rateSchema }).strict(),
+    z.object({ belowSchedule: scheduleSchema }).strict(),
+    z.object({ all: z.array(conditionSchema).min(1) }).strict(),
+    z.object({ any: z.array(conditionSchema).min(1) }).strict(),
+  ]),
+) as z.ZodType<Condition, unknown>;
+
+const kindId = z.enum(KIND_IDS as [string, ...string[]]);
+
+export const ruleSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a lowercase id such as water-low-pressure'),
+    title: z.string().min(1),
+    severity: z.enum(['critical', 'major', 'minor', 'warning']),
+    enabled: z.boolean().default(true),
+    match: z
+      .object({
+        kinds: z.array(kindId).min(1),
+        districts: z.array(z.string()).optional(),
+        devices: z.array(z.string()).optional(),
+      })
+      .strict(),
+    /** overrides the utility that owns the kind */
+    utility: z.enum(UTILITIES).optional(),
+    subsystem: z.enum(SUBSYSTEMS).optional(),
+    /** what raises it; absent for an absence rule */
+    when: conditionSchema.optional(),
+    /** what clears it; by default, the raise condition no longer holding */
+    clearWhen: conditionSchema.optional(),
+    /** no reading for this long: the device is offline */
+    absentFor: duration.optional(),
+    for: duration.default(0),
+    /** clear must hold this long before the incident resolves itself */
+    clearFor: duration.default(300_000),
+    autoResolve: z.boolean().default(true),
+    group: z
+      .object({
+        by: z.literal('district').default('district'),
+        /** at least k devices of the group */
+        k: z.number().int().min(2),
+        /** whose conditions began within this window */
+        window: duration,
+      })
+      .strict()
+      .optional(),
+    /** simulator fault kinds this rule is meant to detect, for `qala rules test` */
+    detects: z.array(z.string()).default([]),
+  })
+  .strict()
+  .refine((r) => (r.when === undefined) !== (r.absentFor === undefined), 'give exactly one of when (a condition) or absentFor (an absence rule)')
+  .refine((r) => !(r.group && r.absentFor), 'a group rule needs a condition, not absentFor');
+
+export type Rule = z.infer<typeof ruleSchema>;
+
+export const ruleFileSchema = z
+  .object({
+    rules: z.array(ruleSchema),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    const seen = new Set<string>();
+    f.rules.forEach((r, i) => {
+      if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule id "${r.id}" appears twice` });
+      seen.add(r.id);
+    });
+  });
