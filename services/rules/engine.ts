@@ -37,8 +37,12 @@ interface DeviceState extends DeviceHistory {
   kind: string;
   district: string;
   subsystem: string;
-  lastSeen: number;
+  /** platform time of the last reading */
+  lastReceived: number;
+  /** device time of the last reading */
   lastTs: number;
+  /** device clock minus platform clock, so sweeps run on each device's own time */
+  offset: number;
 }
 
 interface Compiled {
@@ -64,6 +68,7 @@ export class RulesEngine {
   /** per kind and metric, how long a history to keep */
   #windows = new Map<string, Map<string, number>>();
   readonly #devices = new Map<string, DeviceState>();
+  readonly #districtOffset = new Map<string, number>();
   readonly #stats = { readings: 0, evaluations: 0, signals: 0 };
 
   constructor(deps: RulesEngineDeps) {
@@ -133,24 +138,28 @@ export class RulesEngine {
     }
   }
 
-  /** Lets time pass: absence, `for` and `clearFor` timers fire here. */
+  /**
+   * Lets platform time pass: absence, `for` and `clearFor` timers fire here. Each
+   * device's timers run on its own clock (platform time plus its last offset), so a
+   * replayed or skewed feed keeps its durations.
+   */
   sweep(now: number): void {
     for (const c of this.#rules) {
       const { rule } = c;
       if (rule.absentFor !== undefined) {
         for (const d of this.#devices.values()) {
-          if (!c.kinds.has(d.kind) || !matches(rule, d) || now - d.lastSeen < rule.absentFor) continue;
+          if (!c.kinds.has(d.kind) || !matches(rule, d) || now - d.lastReceived < rule.absentFor) continue;
           const subject = getOrCreate(c.subjects, d.deviceId, () => new Subject());
-          this.#emit(subject.observe(true, false, d.lastSeen + rule.absentFor, rule.for, rule.clearFor), c, subject, d);
+          this.#emit(subject.observe(true, false, d.lastTs + rule.absentFor, rule.for, rule.clearFor), c, subject, d);
         }
       }
       if (rule.group) {
-        for (const district of c.groups.keys()) this.#updateGroup(c, district, now);
+        for (const district of c.groups.keys()) this.#updateGroup(c, district, now + (this.#districtOffset.get(district) ?? 0));
         continue;
       }
       for (const [deviceId, subject] of c.subjects) {
         const d = this.#devices.get(deviceId);
-        if (d) this.#emit(subject.elapse(now, rule.for, rule.clearFor), c, subject, d);
+        if (d) this.#emit(subject.elapse(now + d.offset, rule.for, rule.clearFor), c, subject, d);
       }
     }
   }
@@ -203,11 +212,13 @@ export class RulesEngine {
   #device(r: Reading): DeviceState {
     let d = this.#devices.get(r.deviceId);
     if (!d) {
-      d = { deviceId: r.deviceId, kind: r.kind, district: r.district, subsystem: r.subsystem, latest: {}, recent: new Map(), lastSeen: r.ts, lastTs: r.ts };
+      d = { deviceId: r.deviceId, kind: r.kind, district: r.district, subsystem: r.subsystem, latest: {}, recent: new Map(), lastReceived: r.receivedAt, lastTs: r.ts, offset: 0 };
       this.#devices.set(r.deviceId, d);
     }
-    d.lastSeen = Math.max(d.lastSeen, r.ts);
+    d.lastReceived = r.receivedAt;
     d.lastTs = r.ts;
+    d.offset = r.ts - r.receivedAt;
+    this.#districtOffset.set(r.district, d.offset);
     Object.assign(d.latest, r.metrics);
     const windows = this.#windows.get(r.kind);
     if (windows) {

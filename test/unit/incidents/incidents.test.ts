@@ -1,0 +1,92 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { IncidentManager, type Incident, type IncidentChange } from '../../../services/incidents/incidents.ts';
+import type { RuleSignal } from '../../../services/rules/engine.ts';
+import { tempDir } from '../../helpers/platform.ts';
+
+const T0 = Date.UTC(2026, 0, 15, 6);
+const signal = (type: RuleSignal['type'], asset = 'wp-1', at = T0, ruleId = 'water-low-pressure'): RuleSignal => ({
+  type, ruleId, title: 'Low water pressure', severity: 'major', asset, district: 'old-town', subsystem: 'utilities', utility: 'water', kind: 'water-pressure',
+  devices: [asset], evidence: [{ deviceId: asset, ts: at, metrics: { pressure: 1.2 } }], at, flaps: type === 'repeated' ? 1 : 0,
+});
+
+async function manager(dataDir: string, autoResolve = true) {
+  const changes: { incident: Incident; change: IncidentChange }[] = [];
+  let now = T0;
+  const m = new IncidentManager({ dataDir, now: () => (now += 1000), autoResolves: () => autoResolve, onChange: (incident, change) => changes.push({ incident: structuredClone(incident), change }) });
+  await m.start();
+  return { m, changes };
+}
+
+describe('incidents', () => {
+  it('opens one incident per rule and asset, and counts repeats on it', async () => {
+    const { m } = await manager(await tempDir());
+    m.signal(signal('raised'));
+    m.signal(signal('repeated'));
+    m.signal(signal('raised', 'wp-2'));
+    m.signal(signal('raised', 'wp-1', T0, 'water-main-break'));
+    const open = m.list({ state: 'open' });
+    expect(open).toHaveLength(3);
+    const wp1 = open.find((i) => i.asset === 'wp-1' && i.ruleId === 'water-low-pressure')!;
+    expect(wp1).toMatchObject({ occurrences: 2, flaps: 1, state: 'open', utility: 'water', severity: 'major', evidence: [{ metrics: { pressure: 1.2 } }] });
+  });
+
+  it('goes open → acknowledged → resolved with operator and comment recorded', async () => {
+    const { m, changes } = await manager(await tempDir());
+    m.signal(signal('raised'));
+    const id = m.list()[0]!.id;
+    m.acknowledge(id, 'Aigerim', 'crew dispatched');
+    expect(() => m.acknowledge(id, 'Aigerim')).toThrow(/only an open incident/);
+    m.resolve(id, 'Aigerim', 'valve replaced');
+    expect(() => m.resolve(id, 'Aigerim')).toThrow(/already resolved/);
+    expect(() => m.get('INC-999999')).toThrow(/no incident/);
+    expect(m.get(id).history.map((h) => [h.action, h.by, h.comment])).toEqual([
+      ['opened', 'rules', undefined],
+      ['acknowledged', 'Aigerim', 'crew dispatched'],
+      ['resolved', 'Aigerim', 'valve replaced'],
+    ]);
+    expect(changes.map((c) => c.incident.state)).toEqual(['open', 'acknowledged', 'resolved']);
+    // the next raise after a resolution is a new incident
+    m.signal(signal('raised', 'wp-1', T0 + 3_600_000));
+    expect(m.list({ state: 'open' })[0]!.id).not.toBe(id);
+  });
+
+  it('auto-resolves when the condition clears, or only marks it for rules that wait for an operator', async () => {
+    const auto = await manager(await tempDir(), true);
+    auto.m.signal(signal('raised'));
+    auto.m.signal(signal('cleared', 'wp-1', T0 + 600_000));
+    expect(auto.m.list()[0]).toMatchObject({ state: 'resolved', resolvedAt: T0 + 600_000, conditionCleared: true });
+    const manual = await manager(await tempDir(), false);
+    manual.m.signal(signal('raised'));
+    manual.m.signal(signal('cleared', 'wp-1', T0 + 600_000));
+    expect(manual.m.list()[0]).toMatchObject({ state: 'open', conditionCleared: true });
+  });
+
+  it('survives a restart with states, counts and history, and keeps numbering', async () => {
+    const dir = await tempDir();
+    const first = await manager(dir);
+    first.m.signal(signal('raised'));
+    first.m.signal(signal('repeated'));
+    first.m.signal(signal('raised', 'wp-2'));
+    first.m.acknowledge('INC-000002', 'Daniyar');
+    // no stop(): as after a crash
+    const second = await manager(dir);
+    expect(second.m.get('INC-000001')).toMatchObject({ state: 'open', occurrences: 2 });
+    expect(second.m.get('INC-000002')).toMatchObject({ state: 'acknowledged' });
+    second.m.signal(signal('repeated'));
+    expect(second.m.get('INC-000001').occurrences).toBe(3); // dedup holds across the restart
+    second.m.signal(signal('raised', 'wp-3'));
+    expect(second.m.list({ state: 'open' }).map((i) => i.id).sort()).toEqual(['INC-000001', 'INC-000003']);
+  });
+
+  it('skips a torn last line left by a crash mid-write and keeps everything before it', async () => {
+    const dir = await tempDir();
+    const first = await manager(dir);
+    first.m.signal(signal('raised'));
+    appendFileSync(join(dir, 'incidents.jsonl'), '{"id":"INC-000002","ruleId":"wat');
+    const second = await manager(dir);
+    expect(second.m.tornLines).toBe(1);
+    expect(second.m.list()).toHaveLength(1);
+  });
+});
