@@ -46,13 +46,11 @@ export const FAULT_KINDS: Readonly<Record<string, FaultKind>> = {
     ratePerYear: 0.3,
     durationMinutes: [60, 360],
     effect: (m, _role, since, sev) => {
-      // circulation stops: the supply cools towards the return over ~20 minutes
-      const k = ramp(since, 20) * sev;
-      if (m.supplyTemp !== undefined && m.returnTemp !== undefined) {
-        const floor = Math.min(m.returnTemp, 40);
-        m.supplyTemp = r2(m.supplyTemp - (m.supplyTemp - floor) * k * 0.8);
-        m.returnTemp = r2(m.returnTemp - (m.returnTemp - 25) * k * 0.3);
-      }
+      // circulation stops: the water in the substation cools towards the building's
+      // temperature over tens of minutes (faster the more complete the failure)
+      const k = ramp(since, 10) * (0.85 + 0.15 * sev);
+      if (m.supplyTemp !== undefined) m.supplyTemp = r2(35 + (m.supplyTemp - 35) * (1 - 0.9 * k));
+      if (m.returnTemp !== undefined) m.returnTemp = r2(30 + (m.returnTemp - 30) * (1 - 0.7 * k));
       if (m.flow !== undefined) m.flow = r2(m.flow * (1 - 0.8 * k));
     },
   },
@@ -75,8 +73,9 @@ export const FAULT_KINDS: Readonly<Record<string, FaultKind>> = {
     ratePerYear: 0.3,
     durationMinutes: [60, 240],
     effect: (m, _role, since, sev) => {
-      const k = ramp(since, 10) * sev;
-      if (m.level !== undefined) m.level = r2(Math.min(120, m.level + (105 - m.level) * k));
+      // a blocked collector: the well fills to the brim and beyond within minutes
+      const k = ramp(since, 5) * (0.85 + 0.15 * sev);
+      if (m.level !== undefined) m.level = r2(Math.min(120, m.level + (110 - m.level) * k));
       if (m.flow !== undefined) m.flow = r2(m.flow * (1 + k));
     },
   },

@@ -82,14 +82,11 @@ const models: Record<string, Model> = {
     const meanSpeed = clamp(55 - 35 * congestion + 3 * gaussian(rng), 3, 90);
     return { vehiclesPerMin, meanSpeed: r2(meanSpeed), signal: 1 };
   },
-  'emergency-camera': ({ rng, state }) => {
-    // Rare outages and rarer detections; a detection reports its confidence.
-    state.offlineFor ??= 0;
-    if (state.offlineFor > 0) state.offlineFor--;
-    else if (rng.next() < 0.0005) state.offlineFor = 5 + Math.floor(rng.next() * 20);
-    const online = state.offlineFor > 0 ? 0 : 1;
-    const detect = () => (online && rng.next() < 0.0004 ? r2(0.6 + rng.next() * 0.4) : 0);
-    return { online, smoke: detect(), fire: detect(), crowd: detect(), personDown: detect() };
+  'emergency-camera': ({ rng }) => {
+    // Cameras stay up (outages are injected faults, with ground truth); detections are
+    // rare: about one a month per camera and kind of event.
+    const detect = () => (rng.next() < 4e-6 ? r2(0.6 + rng.next() * 0.4) : 0);
+    return { online: 1, smoke: detect(), fire: detect(), crowd: detect(), personDown: detect() };
   },
   'clinic-queue': ({ town, rng, state, dtMs }) => {
     state.waiting ??= 0;

@@ -8,7 +8,10 @@ import { configTable, loadConfig } from '../config.ts';
 import { QalaError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { createPlatform } from '../platform.ts';
+import { BUILTIN_RULES } from '../rules/loader.ts';
+import { formatScores } from '../rules/score.ts';
 import { Progress } from './progress.ts';
+import { runRulesTest } from './rules-test.ts';
 
 const USAGE = `qala: smart-city telemetry platform and live control room
 
@@ -26,6 +29,13 @@ const USAGE = `qala: smart-city telemetry platform and live control room
       --connections <per-device|n|auto>
       --town <id>                topic town id (default: the scenario id)
       --out <file.ndjson>        record the feed to a file at full speed instead
+  qala rules test [options]     run a simulated town at full speed against a rule file and score
+                                every rule against the injected faults: precision, recall, time to detect
+      --rules <file>             (default: the built-in rule pack)
+      --scenario --seed --start --scale --interval as for simulate
+      --duration <1d>            simulated duration (default 1d)
+      --fault-rate <x>           (default 50: enough faults in a day to judge by)
+      --json                     print the result as JSON
   qala config                   print the configuration variables
 
 Configuration comes from QALA_* environment variables; see README.md.`;
@@ -38,6 +48,12 @@ export async function main(argv: string[]): Promise<number> {
         return await start();
       case 'simulate':
         return await simulate(rest);
+      case 'rules':
+        if (rest[0] !== 'test') {
+          console.error(`qala: "rules" takes the subcommand "test"\n\n${USAGE}`);
+          return 2;
+        }
+        return await rulesTest(rest.slice(1));
       case 'config':
         console.log(configTable());
         return 0;
@@ -159,6 +175,43 @@ async function simulate(args: string[]): Promise<number> {
   const s = sim.fleet.stats();
   await sim.fleet.stop();
   console.log(JSON.stringify({ summary: { devices: s.devices, connections: s.connections, readings: sim.feed.stats.readings, published: s.published, publishErrors: s.publishErrors, faults: s.faults, maxLagMs: s.maxLagMs, finished: s.finished } }));
+  return 0;
+}
+
+async function rulesTest(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      rules: { type: 'string', default: BUILTIN_RULES },
+      scenario: { type: 'string', default: 'temirtau' },
+      seed: { type: 'string', default: '42' },
+      start: { type: 'string', default: '2026-01-15T00:00:00+05:00' },
+      duration: { type: 'string', default: '1d' },
+      interval: { type: 'string', default: '10s' },
+      scale: { type: 'string', default: '1' },
+      'fault-rate': { type: 'string', default: '50' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const durationMs = parseDuration(values.duration);
+  const intervalMs = parseDuration(values.interval);
+  const start = Date.parse(values.start);
+  const numbers = { seed: Number(values.seed), scale: Number(values.scale), faultRate: Number(values['fault-rate']) };
+  const bad = [
+    !durationMs && `--duration "${values.duration}" is not a duration such as 6h or 1d`,
+    !intervalMs && `--interval "${values.interval}" is not a duration such as 10s`,
+    Number.isNaN(start) && `--start "${values.start}" is not an ISO 8601 date-time`,
+    ...Object.entries(numbers).map(([k, v]) => !Number.isFinite(v) && `--${k === 'faultRate' ? 'fault-rate' : k} must be a number`),
+  ].filter(Boolean);
+  if (bad.length) throw new QalaError('ERR_CONFIG_INVALID', bad.join('; '));
+  const result = await runRulesTest({ rulesFile: values.rules, scenario: values.scenario, start, durationMs: durationMs!, intervalMs: intervalMs!, ...numbers, progress: values.json ? undefined : new Progress() });
+  if (values.json) {
+    console.log(JSON.stringify({ scores: result.scores, faults: result.faults.length, readings: result.readings, rejected: result.rejected, wallMs: result.wallMs }));
+    return 0;
+  }
+  console.log(`${values.scenario}, seed ${values.seed}, ${values.duration} from ${values.start}: ${result.readings.toLocaleString('en')} readings, ${result.faults.length} faults injected, ${result.raised.filter((s) => s.type === 'raised').length} incidents, in ${(result.wallMs / 1000).toFixed(1)} s\n`);
+  console.log(formatScores(result.scores));
   return 0;
 }
 

@@ -53,6 +53,8 @@ interface Compiled {
   subjects: Map<string, Subject>;
   /** district → group subject */
   groups: Map<string, Subject>;
+  /** district → the members folded into its raised group so far */
+  members: Map<string, Set<string>>;
 }
 
 export interface RulesEngineDeps {
@@ -93,7 +95,7 @@ export class RulesEngine {
         const fingerprint = JSON.stringify(rule);
         const prev = old.get(rule.id);
         if (prev && prev.fingerprint === fingerprint) return prev;
-        return { rule, fingerprint, kinds: new Set(rule.match.kinds), subjects: new Map(), groups: new Map() };
+        return { rule, fingerprint, kinds: new Set(rule.match.kinds), subjects: new Map(), groups: new Map(), members: new Map() };
       });
     this.#byKind = new Map();
     this.#windows = new Map();
@@ -176,7 +178,13 @@ export class RulesEngine {
       if (hits[i + g.k - 1]!.since - hits[i]!.since <= g.window) raise = true;
     }
     const group = getOrCreate(c.groups, district, () => new Subject());
-    const signal = group.observe(raise, hits.length === 0, at, c.rule.for, c.rule.clearFor);
+    let signal = group.observe(raise, hits.length === 0, at, c.rule.for, c.rule.clearFor);
+    const known = getOrCreate(c.members, district, () => new Set<string>());
+    if (signal === 'raised' || signal === 'cleared') known.clear();
+    // a device that trips while the group is raised is folded into the same incident
+    const joined = group.active && signal !== 'raised' && hits.some((h) => !known.has(h.id));
+    if (group.active) for (const h of hits) known.add(h.id);
+    if (!signal && joined) signal = 'repeated';
     if (!signal) return;
     const members = hits.map((h) => h.id);
     const first = this.#devices.get(members[0] ?? '') ?? [...this.#devices.values()].find((d) => d.district === district && c.kinds.has(d.kind));
