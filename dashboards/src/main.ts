@@ -12,6 +12,7 @@ import {
 } from 'chart.js';
 import type { HistoryPoint, LiveMessage } from '../../services/live/live-hub.ts';
 import type { SubsystemSummary } from '../../services/live/summary.ts';
+import { setIncidents, upsertIncidents, wireIncidentPanel } from './incidents.ts';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Filler, Tooltip);
 
@@ -101,7 +102,9 @@ function onMessage(msg: LiveMessage): void {
   for (const s of Object.values(msg.subsystems)) render(s);
   if (msg.type === 'hello') {
     for (const [s, points] of Object.entries(msg.history)) for (const p of points) plot(s, p);
+    setIncidents(msg.incidents);
   } else {
+    if (msg.incidents.length) upsertIncidents(msg.incidents);
     for (const s of Object.values(msg.subsystems)) if (s.headline) plot(s.subsystem, { t: msg.at, value: s.headline.value });
   }
   for (const t of tiles.values()) t.chart.update('none');
@@ -124,6 +127,7 @@ function connect(delayMs = 500): void {
 }
 
 for (const s of ORDER) tile(s);
+wireIncidentPanel();
 connect();
 void fetch('/health')
   .then((r) => r.json() as Promise<{ town: string }>)

@@ -188,10 +188,10 @@ export class RulesEngine {
     if (!signal) return;
     const members = hits.map((h) => h.id);
     const first = this.#devices.get(members[0] ?? '') ?? [...this.#devices.values()].find((d) => d.district === district && c.kinds.has(d.kind));
-    if (first) this.#emit(signal, c, group, first, district, members);
+    if (first) this.#emit(signal, c, group, first, district, members, signal === 'repeated' ? at : undefined);
   }
 
-  #emit(type: SubjectSignal | undefined, c: Compiled, subject: Subject, d: DeviceState, groupDistrict?: string, members?: string[]): void {
+  #emit(type: SubjectSignal | undefined, c: Compiled, subject: Subject, d: DeviceState, groupDistrict?: string, members?: string[], atOverride?: number): void {
     if (!type) return;
     this.#stats.signals++;
     const { rule } = c;
@@ -212,7 +212,7 @@ export class RulesEngine {
         const x = this.#devices.get(id);
         return x ? [{ deviceId: id, ts: x.lastTs, metrics: { ...x.latest } }] : [];
       }),
-      at: type === 'raised' ? Math.max(subject.hitSince, 0) : type === 'cleared' ? subject.clearSince : d.lastTs,
+      at: atOverride ?? (type === 'raised' ? subject.hitSince : type === 'cleared' ? subject.clearSince : d.lastTs),
       flaps: subject.flaps,
     });
   }

@@ -1,6 +1,8 @@
 // The `qala` executable as a user runs it: a bad config stops start-up naming the
 // variable; `qala simulate` drives a town into a running platform over real MQTT.
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,5 +61,30 @@ describe('qala CLI', () => {
     // every reading the simulator sent was accepted by ingest: none is rejected
     expect(platform.ingest.stats().accepted - before).toBe(summary.summary.readings);
     expect(Object.values(platform.ingest.stats().rejected).every((n) => n === 0)).toBe(true);
+  });
+
+  it('scores the built-in rules against a simulated town\'s injected faults', async () => {
+    const r = await qala(['rules', 'test', '--duration', '6h', '--scale', '0.5', '--fault-rate', '400', '--seed', '5', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { scores: { ruleId: string; faults: number; detected: number; incidents: number; precision: number | null; recall: number | null }[]; faults: number; readings: number; rejected: number };
+    expect(out.rejected).toBe(0);
+    expect(out.faults).toBeGreaterThan(10);
+    const byRule = Object.fromEntries(out.scores.map((s) => [s.ruleId, s]));
+    expect(Object.keys(byRule)).toContain('water-main-break');
+    // rules with ground truth in this run find what was injected, and raise nothing else
+    const judged = out.scores.filter((s) => s.faults > 0);
+    expect(judged.length).toBeGreaterThanOrEqual(5);
+    for (const s of judged) expect(s.recall, s.ruleId).toBeGreaterThanOrEqual(0.5);
+    expect(byRule['power-outage']!.precision ?? 1).toBe(1);
+  });
+
+  it('refuses a rules test with a broken rule file, naming the path', async () => {
+    const file = join(await tempDir(), 'bad.yaml');
+    await writeFile(file, 'rules:\n  - id: x\n    title: X\n    severity: minor\n    match: { kinds: [teapot] }\n    absentFor: 1m\n');
+    const r = await qala(['rules', 'test', '--rules', file, '--duration', '1h']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('ERR_RULES_INVALID');
+    expect(r.stderr).toContain('rules.0.match.kinds.0');
   });
 });

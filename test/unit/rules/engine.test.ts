@@ -135,8 +135,10 @@ rules:
     expect(types()).toEqual([]);
     read('wp-3', 'water-pressure', T0 + 4 * M, { pressure: 1.9 });
     read('wp-4', 'water-pressure', T0 + 5 * M, { pressure: 1.2 });
-    expect(types()).toEqual(['raised:old-town@240s']); // wp-4 joins the open group: no second raise
+    // wp-4 joins the open group: folded into the same incident as a repeat, not raised again
+    expect(types()).toEqual(['raised:old-town@240s', 'repeated:old-town@300s']);
     expect(signals[0]!.devices.sort()).toEqual(['wp-1', 'wp-2', 'wp-3']);
+    expect(signals[1]!.devices.sort()).toEqual(['wp-1', 'wp-2', 'wp-3', 'wp-4']);
     expect(signals[0]!.evidence.map((e) => e.deviceId).sort()).toEqual(['wp-1', 'wp-2', 'wp-3']);
   });
 

@@ -1,0 +1,56 @@
+// An operator in the browser acknowledges and resolves an incident raised from real
+// MQTT readings; the panel and the API agree.
+import mqtt from 'mqtt';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Platform } from '../../services/platform.ts';
+import { browserAvailable, launchBrowser } from '../helpers/browser.ts';
+import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+describe.runIf(browserAvailable())('incident panel in chromium', () => {
+  let platform: Platform;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    platform = await startPlatform(testConfig(await tempDir()));
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  it('shows a new incident live and lets the named operator acknowledge and resolve it', async () => {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${platform.httpPort}/`);
+    await page.waitForSelector('#conn[data-state="open"]');
+    await page.waitForSelector('#incidents tbody >> text=No open incidents.');
+
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4 });
+    const t0 = Date.now() - 10 * 60_000;
+    for (let i = 0; i <= 4; i++) {
+      await device.publishAsync('city/temirtau/utilities/aktau/power-feeder/pf-e2e-1/telemetry', JSON.stringify({ ts: t0 + i * 10_000, metrics: { voltage: 0, load: 0 } }), { qos: 1 });
+    }
+    await device.endAsync();
+
+    const row = page.locator('#incidents tr[data-state="open"]', { hasText: 'pf-e2e-1' });
+    await row.waitFor();
+    await expect(row.locator('.sev').textContent()).resolves.toBe('critical');
+    const id = await row.getAttribute('data-id');
+
+    // without a name the action is refused with a hint
+    await row.locator('button[data-action="acknowledge"]').click();
+    await expect(page.locator('#incident-status').textContent()).resolves.toContain('Enter your name');
+
+    await page.fill('#operator', 'Aigerim');
+    await page.dispatchEvent('#operator', 'change');
+    await row.locator('button[data-action="acknowledge"]').click();
+    await page.locator(`#incidents tr[data-id="${id}"][data-state="acknowledged"]`).waitFor();
+    expect(platform.incidents.get(id!).history.at(-1)).toMatchObject({ action: 'acknowledged', by: 'Aigerim' });
+
+    await page.locator(`#incidents tr[data-id="${id}"] button[data-action="resolve"]`).click();
+    await waitFor(() => platform.incidents.get(id!).state === 'resolved', 'resolved via the dashboard');
+    await page.locator(`#incidents tr[data-id="${id}"]`).waitFor({ state: 'detached' });
+  });
+});

@@ -1,0 +1,90 @@
+// The platform as a process: kill -9 it with incidents open and readings stored,
+// start it again on the same data directory, and nothing acknowledged is gone. A
+// rule file edited while it runs is reloaded; a broken edit leaves the old rules live.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Incident } from '../../services/incidents/incidents.ts';
+import { BUILTIN_RULES } from '../../services/rules/loader.ts';
+import { tempDir } from '../helpers/platform.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const QALA = fileURLToPath(new URL('../../bin/qala.mjs', import.meta.url));
+
+interface Running { child: ChildProcess; http: number; mqtt: number; output: () => string }
+
+async function startProcess(env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, [QALA, 'start'], {
+    env: { PATH: process.env.PATH, QALA_HTTP_HOST: '127.0.0.1', QALA_MQTT_HOST: '127.0.0.1', QALA_HTTP_PORT: '0', QALA_MQTT_PORT: '0', QALA_SIMULATE: 'false', QALA_RULES_SWEEP_MS: '100', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const m = await waitFor(() => /dashboard http:\/\/localhost:(\d+) {2}MQTT mqtt:\/\/localhost:(\d+)/.exec(out) ?? undefined, 'the platform to start', 20_000);
+  return { child, http: Number(m[1]), mqtt: Number(m[2]), output: () => out };
+}
+
+const running: ChildProcess[] = [];
+afterAll(() => running.forEach((c) => c.kill('SIGKILL')));
+
+describe('platform process', () => {
+  it('keeps incidents and acknowledged readings through kill -9', async () => {
+    const dataDir = await tempDir();
+    const first = await startProcess({ QALA_DATA_DIR: dataDir });
+    running.push(first.child);
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${first.mqtt}`, { protocolVersion: 4 });
+    const t0 = Date.now() - 3_600_000;
+    for (let i = 0; i < 20; i++) {
+      await device.publishAsync('city/temirtau/utilities/new-town/sewage-level/sw-k9-1/telemetry', JSON.stringify({ ts: t0 + i * 10_000, metrics: { level: 99, flow: 50 } }), { qos: 1 });
+    }
+    await device.endAsync();
+    const api = (port: number, path: string) => fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.json());
+    const open = await waitFor(async () => {
+      const j = (await api(first.http, '/api/incidents?state=open')) as { incidents: Incident[] };
+      return j.incidents.find((i) => i.asset === 'sw-k9-1');
+    }, 'the sewage overflow incident');
+    // the store writer flushes every 500 ms; wait for it so the readings are on disk
+    await waitFor(async () => ((await api(first.http, '/health')) as { store: { written: number } }).store.written >= 20, 'readings written');
+
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+
+    const second = await startProcess({ QALA_DATA_DIR: dataDir });
+    running.push(second.child);
+    const again = (await api(second.http, `/api/incidents/${open.id}`)) as Incident;
+    expect(again).toMatchObject({ id: open.id, ruleId: 'sewage-overflow', state: 'open', asset: 'sw-k9-1' });
+    const series = (await api(second.http, `/api/series?deviceId=sw-k9-1&metric=level&from=${t0}&to=${t0 + 300_000}&step=5m`)) as { points: { count: number }[] };
+    expect(series.points.reduce((n, p) => n + p.count, 0)).toBe(20);
+    second.child.kill('SIGTERM');
+    await new Promise((r) => second.child.once('exit', r));
+  });
+
+  it('reloads an edited rule file without a restart and keeps the old rules when the edit is broken', async () => {
+    const dataDir = await tempDir();
+    const rulesFile = join(dataDir, 'rules.yaml');
+    await writeFile(rulesFile, await readFile(BUILTIN_RULES, 'utf8'));
+    const p = await startProcess({ QALA_DATA_DIR: dataDir, QALA_RULES_FILE: rulesFile });
+    running.push(p.child);
+    const rules = () => fetch(`http://127.0.0.1:${p.http}/api/rules`).then((r) => r.json() as Promise<{ status: { lastError: string | null }; rules: { id: string }[] }>);
+    const builtin = (await rules()).rules.length;
+
+    await writeFile(rulesFile, 'rules:\n  - id: only-one\n    title: Only one\n    severity: minor\n    match: { kinds: [gas-pressure] }\n    absentFor: 1h\n');
+    await waitFor(async () => (await rules()).rules.length === 1, 'the edited rule set');
+
+    await writeFile(rulesFile, 'rules:\n  - id: Bad Id\n    title: Broken\n    severity: apocalyptic\n');
+    const status = await waitFor(async () => {
+      const r = await rules();
+      return r.status.lastError ? r : undefined;
+    }, 'the refusal of the broken file');
+    expect(status.status.lastError).toContain('rules.0.id');
+    expect(status.status.lastError).toContain('rules.0.severity');
+    expect(status.rules.map((r) => r.id)).toEqual(['only-one']);
+    expect(builtin).toBeGreaterThan(10);
+    p.child.kill('SIGTERM');
+    await new Promise((r) => p.child.once('exit', r));
+  });
+});
