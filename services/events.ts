@@ -16,6 +16,8 @@ export interface Reading {
   /** when the platform received it */
   receivedAt: number;
   metrics: Record<string, number>;
+  /** the ingest spool's sequence of the message it came in, while it is unstored */
+  spoolSeq?: number;
 }
 
 export type RejectReason =

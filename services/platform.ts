@@ -19,7 +19,9 @@ import { LiveHub } from './live/live-hub.ts';
 import { BUILTIN_RULES } from './rules/loader.ts';
 import { RulesService } from './rules/rules-service.ts';
 import { DuckDbStore } from './store/duckdb-store.ts';
+import { Spool } from './store/spool.ts';
 import { StoreWriter } from './store/writer.ts';
+import { join } from 'node:path';
 
 export interface PlatformDeps {
   config: Config;
@@ -51,7 +53,22 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
   const events = new EventBus(log.child({ component: 'events' }));
   const registry = new DeviceRegistry(DEVICE_KINDS);
   const store = new DuckDbStore({ dataDir: config.dataDir });
-  const broker = new Broker({ host: config.mqttHost, port: config.mqttPort, log: log.child({ component: 'broker' }) });
+  const spool = new Spool({ dir: join(config.dataDir, 'spool'), commitMs: config.spoolCommitMs, now });
+  // A device's telemetry is acknowledged only once it is on disk (the spool) and the
+  // writer has room; QoS 0 is spooled too, but nothing waits for it.
+  let writerRef: StoreWriter | undefined;
+  const broker = new Broker({
+    host: config.mqttHost,
+    port: config.mqttPort,
+    log: log.child({ component: 'broker' }),
+    beforeAck: (topic, payload, qos) => {
+      if (!topic.endsWith('/telemetry') || payload.length > config.maxPayloadBytes) return undefined;
+      const seq = spool.append(topic, payload, now());
+      if (qos === 0) return undefined;
+      const room = writerRef?.hasRoom();
+      return room ? Promise.all([spool.durable(seq), room]).then(() => undefined) : spool.durable(seq);
+    },
+  });
   // The bus exists once the broker has started; services hold this forwarding view of it.
   const bus: Bus = { subscribe: (f, h) => broker.bus.subscribe(f, h), publish: (t, p, o) => broker.bus.publish(t, p, o) };
   const writer = new StoreWriter({
@@ -61,7 +78,9 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
     flushMs: config.storeFlushMs,
     batchSize: config.storeBatchSize,
     bufferMax: config.storeBufferMax,
+    spool,
   });
+  writerRef = writer;
   const directory = new DeviceDirectory({ events, store });
   const routes = loadRoutes(config.routesFile);
   const outbox = new Outbox({
@@ -101,6 +120,7 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
     maxPayloadBytes: config.maxPayloadBytes,
     now,
     log: log.child({ component: 'ingest' }),
+    spoolSeqOf: (payload) => spool.take(payload),
   });
   let fleet: Fleet | undefined;
   const notifier = new Notifier({ town: config.town, bus, routes, outbox, log: log.child({ component: 'notifier' }) });
@@ -135,7 +155,26 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
   });
 
   const started: Component[] = [];
-  const order: Component[] = [store, broker, writer, directory, outbox, incidents, rules, ingest, hub, api];
+  // What an earlier run acknowledged but did not store: read (and spooled anew) before
+  // the broker takes connections, replayed through ingest once ingest is up.
+  let recovered: { topic: string; payload: Buffer; receivedAt: number }[] = [];
+  const spoolRecovery: Component = {
+    async start() {
+      recovered = spool.recover().map((m) => ({ topic: m.topic, payload: Buffer.from(m.payload, 'base64'), receivedAt: m.receivedAt }));
+      for (const m of recovered) spool.append(m.topic, m.payload, m.receivedAt);
+    },
+    async stop() {
+      spool.close();
+    },
+  };
+  const spoolReplay: Component = {
+    async start() {
+      for (const m of recovered.splice(0)) ingest.handle({ topic: m.topic, payload: m.payload, retain: false }, m.receivedAt);
+      if (spool.stats().appended > 0) await writer.flush();
+    },
+    async stop() {},
+  };
+  const order: Component[] = [store, writer, spoolRecovery, broker, directory, outbox, incidents, rules, ingest, spoolReplay, hub, api];
 
   return {
     get mqttPort() {

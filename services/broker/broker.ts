@@ -11,6 +11,11 @@ export interface BrokerDeps {
   host: string;
   port: number;
   log: Logger;
+  /**
+   * Called for every client publish before aedes acknowledges and distributes it (its
+   * authorizePublish step); a promise returned here holds the PUBACK until it resolves.
+   */
+  beforeAck?: (topic: string, payload: Buffer, qos: number) => Promise<void> | undefined;
 }
 
 export class Broker {
@@ -38,7 +43,24 @@ export class Broker {
 
   async start(): Promise<void> {
     const log = this.#deps.log;
-    const aedes = await Aedes.createBroker({ id: 'qala' });
+    const beforeAck = this.#deps.beforeAck;
+    const aedes = await Aedes.createBroker({
+      id: 'qala',
+      authorizePublish: (client, packet, done) => {
+        // [MQTT-3.3.1-2]-style $-topics are the broker's own; clients may not publish them
+        if (packet.topic.startsWith('$')) return done(new Error('$-topics are reserved'));
+        const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+        const wait = client ? beforeAck?.(packet.topic, payload, packet.qos) : undefined;
+        if (!wait) return done(null);
+        wait.then(
+          () => done(null),
+          (err: unknown) => {
+            log.error({ err, topic: packet.topic }, 'holding an acknowledgement failed');
+            done(err as Error);
+          },
+        );
+      },
+    });
     aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
     aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'mqtt connection error'));
     this.#aedes = aedes;

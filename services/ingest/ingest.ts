@@ -15,6 +15,8 @@ export interface IngestDeps {
   maxPayloadBytes: number;
   now: () => number;
   log: Logger;
+  /** the ingest spool's sequence for a message's payload, if it was spooled */
+  spoolSeqOf?: (payload: Buffer) => number | undefined;
 }
 
 export interface IngestStats {
@@ -51,9 +53,9 @@ export class Ingest {
     this.#unsubscribe = undefined;
   }
 
-  handle(msg: BusMessage): void {
+  handle(msg: BusMessage, receivedAt = this.#deps.now()): void {
     const { events, registry, town, maxPayloadBytes } = this.#deps;
-    const receivedAt = this.#deps.now();
+    const spoolSeq = this.#deps.spoolSeqOf?.(msg.payload);
     let result;
     try {
       result = classify(msg.topic, msg.payload, { town, registry, maxPayloadBytes, receivedAt });
@@ -66,6 +68,7 @@ export class Ingest {
       case 'readings':
         for (const r of result.readings) {
           this.#stats.accepted++;
+          if (spoolSeq !== undefined) r.spoolSeq = spoolSeq;
           events.emit('readingAccepted', r);
         }
         return;

@@ -1,10 +1,12 @@
-// Store writer: buffers accepted readings and writes them in batches. When the store
-// fails, the batch stays at the head of the buffer and is retried with backoff, so a
-// store outage delays readings but does not lose them (up to bufferMax, past which
-// the oldest are dropped and counted: memory is finite).
+// Store writer: accepted readings are buffered and written to the store in batches.
+// When the store fails, the batch stays at the head of the buffer and is retried with
+// backoff. The messages readings came in are spooled before they are acknowledged
+// (services/store/spool.ts); once a batch is stored, the spool may forget them.
+// Past `bufferMax`, `hasRoom` holds acknowledgements: devices slow down, nothing drops.
 import type { Logger } from 'pino';
 import type { EventBus, Reading } from '../events.ts';
 import type { TimeSeriesStore } from './port.ts';
+import type { Spool } from './spool.ts';
 
 export interface StoreWriterDeps {
   store: TimeSeriesStore;
@@ -12,20 +14,20 @@ export interface StoreWriterDeps {
   log: Logger;
   flushMs: number;
   batchSize: number;
+  /** readings held in memory before acknowledgements wait for the store */
   bufferMax: number;
-  setTimer?: (fn: () => void, ms: number) => NodeJS.Timeout;
-  clearTimer?: (t: NodeJS.Timeout) => void;
+  spool?: Spool;
 }
 
 export interface StoreWriterStats {
   written: number;
   pending: number;
   failures: number;
-  dropped: number;
   lastError: string | null;
 }
 
 const MAX_BACKOFF_MS = 30_000;
+
 
 export class StoreWriter {
   readonly #deps: StoreWriterDeps;
@@ -35,7 +37,8 @@ export class StoreWriter {
   #backoffMs = 0;
   #off: (() => void) | undefined;
   #running = false;
-  readonly #stats = { written: 0, failures: 0, dropped: 0, lastError: null as string | null };
+  #roomWaiters: (() => void)[] = [];
+  readonly #stats = { written: 0, failures: 0, lastError: null as string | null };
 
   constructor(deps: StoreWriterDeps) {
     this.#deps = deps;
@@ -53,11 +56,12 @@ export class StoreWriter {
 
   add(r: Reading): void {
     this.#buffer.push(r);
-    if (this.#buffer.length > this.#deps.bufferMax) {
-      const excess = this.#buffer.length - this.#deps.bufferMax;
-      this.#buffer.splice(0, excess);
-      this.#stats.dropped += excess;
-    }
+  }
+
+  /** Resolves at once while the buffer is within bounds, else once the store has drained it. */
+  hasRoom(): Promise<void> | undefined {
+    if (this.#buffer.length <= this.#deps.bufferMax) return undefined;
+    return new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
   }
 
   /** Writes everything buffered now; resolves when done or when the store failed. */
@@ -83,16 +87,32 @@ export class StoreWriter {
       }
       // Only now is the batch safe to forget; a reading added meanwhile sits behind it.
       this.#buffer.splice(0, batch.length);
+      this.#releaseSpool();
       this.#stats.written += batch.length;
       this.#backoffMs = 0;
       this.#stats.lastError = null;
+      if (this.#buffer.length <= this.#deps.bufferMax) for (const w of this.#roomWaiters.splice(0)) w();
     }
+  }
+
+  /** Tells the spool the oldest message whose readings are still only in memory. */
+  #releaseSpool(): void {
+    const spool = this.#deps.spool;
+    if (!spool) return;
+    let low = spool.nextSeq;
+    // readings sit in arrival order, which follows spool order but for a little
+    // interleaving between connections: the head of the buffer holds the oldest
+    const n = Math.min(this.#buffer.length, 10_000);
+    for (let i = 0; i < n; i++) {
+      const s = this.#buffer[i]!.spoolSeq;
+      if (s !== undefined && s < low) low = s;
+    }
+    spool.release(low);
   }
 
   #schedule(ms: number): void {
     if (!this.#running) return;
-    const set = this.#deps.setTimer ?? setTimeout;
-    this.#timer = set(() => {
+    this.#timer = setTimeout(() => {
       void this.flush().then(() => this.#schedule(this.#backoffMs || this.#deps.flushMs));
     }, ms);
   }
@@ -100,12 +120,13 @@ export class StoreWriter {
   async stop(): Promise<void> {
     this.#running = false;
     this.#off?.();
-    if (this.#timer) (this.#deps.clearTimer ?? clearTimeout)(this.#timer);
+    clearTimeout(this.#timer);
     await this.#flushing;
     // Last chance: a few quick tries so a clean shutdown writes what it holds.
     for (let i = 0; i < 3 && this.#buffer.length > 0; i++) await this.flush();
     if (this.#buffer.length > 0) {
-      this.#deps.log.error({ pending: this.#buffer.length }, 'store unavailable at shutdown; buffered readings not written');
+      this.#deps.log.error({ pending: this.#buffer.length }, 'store unavailable at shutdown; the spool keeps the readings for the next start');
     }
+    for (const w of this.#roomWaiters.splice(0)) w();
   }
 }

@@ -32,7 +32,7 @@ const running: ChildProcess[] = [];
 afterAll(() => running.forEach((c) => c.kill('SIGKILL')));
 
 describe('platform process', () => {
-  it('keeps incidents and acknowledged readings through kill -9', async () => {
+  it('keeps incidents and every acknowledged reading through kill -9', async () => {
     const dataDir = await tempDir();
     const first = await startProcess({ QALA_DATA_DIR: dataDir });
     running.push(first.child);
@@ -47,10 +47,13 @@ describe('platform process', () => {
       const j = (await api(first.http, '/api/incidents?state=open')) as { incidents: Incident[] };
       return j.incidents.find((i) => i.asset === 'sw-k9-1');
     }, 'the sewage overflow incident');
-    // the store writer flushes every 500 ms; wait for it so the readings are on disk
-    await waitFor(async () => ((await api(first.http, '/health')) as { store: { written: number } }).store.written >= 20, 'readings written');
-
-    first.child.kill('SIGKILL');
+    // the last reading, acknowledged (QoS 1) just before the kill, must survive it too
+    await (async () => {
+      const late = await mqtt.connectAsync(`mqtt://127.0.0.1:${first.mqtt}`, { protocolVersion: 4 });
+      await late.publishAsync('city/temirtau/utilities/new-town/sewage-level/sw-k9-2/telemetry', JSON.stringify({ ts: t0, metrics: { level: 40, flow: 50 } }), { qos: 1 });
+      first.child.kill('SIGKILL');
+      late.end(true);
+    })();
     await new Promise((r) => first.child.once('exit', r));
 
     const second = await startProcess({ QALA_DATA_DIR: dataDir });
@@ -59,6 +62,11 @@ describe('platform process', () => {
     expect(again).toMatchObject({ id: open.id, ruleId: 'sewage-overflow', state: 'open', asset: 'sw-k9-1' });
     const series = (await api(second.http, `/api/series?deviceId=sw-k9-1&metric=level&from=${t0}&to=${t0 + 300_000}&step=5m`)) as { points: { count: number }[] };
     expect(series.points.reduce((n, p) => n + p.count, 0)).toBe(20);
+    const late = await waitFor(async () => {
+      const j = (await api(second.http, `/api/series?deviceId=sw-k9-2&metric=level&from=${t0}&to=${t0 + 1000}&step=1s`)) as { points: { count: number }[] };
+      return j.points[0];
+    }, 'the reading acknowledged just before the kill');
+    expect(late.count).toBe(1);
     second.child.kill('SIGTERM');
     await new Promise((r) => second.child.once('exit', r));
   });

@@ -40,20 +40,28 @@ describe('store writer', () => {
     events.emit('readingAccepted', reading(10));
     await writer.flush();
     expect(store.rows.map((r) => r.metrics.pressure)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(writer.stats()).toMatchObject({ pending: 0, written: 11, lastError: null, dropped: 0 });
+    expect(writer.stats()).toMatchObject({ pending: 0, written: 11, lastError: null });
     await writer.stop();
   });
 
-  it('drops the oldest past bufferMax and counts them', async () => {
+  it('holds acknowledgements past bufferMax until the store drains, and drops nothing', async () => {
     const store = new FlakyStore();
     const events = new EventBus(log);
     const writer = new StoreWriter({ store, events, log, flushMs: 1_000_000, batchSize: 100, bufferMax: 5 });
     await writer.start();
-    for (let i = 0; i < 8; i++) events.emit('readingAccepted', reading(i));
+    for (let i = 0; i < 4; i++) events.emit('readingAccepted', reading(i));
+    let acked = false;
+    expect(writer.hasRoom()).toBeUndefined(); // under the bound: no wait
+    for (let i = 4; i < 8; i++) events.emit('readingAccepted', reading(i));
+    void writer.hasRoom()!.then(() => (acked = true));
+    await writer.flush(); // the store is down
+    await new Promise((r) => setTimeout(r, 20));
+    expect(acked).toBe(false);
     store.up = true;
     await writer.flush();
-    expect(store.rows.map((r) => r.metrics.pressure)).toEqual([3, 4, 5, 6, 7]);
-    expect(writer.stats().dropped).toBe(3);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(acked).toBe(true);
+    expect(store.rows.map((r) => r.metrics.pressure)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     await writer.stop();
   });
 
