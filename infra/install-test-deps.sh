@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite uses: chromium for the end-to-end
 # tests (driven by playwright-core, which downloads no browser of its own) and
+# Mosquitto (the external-broker tests and the benchmark peer) and
 # mosquitto-clients for poking at the broker by hand. Idempotent.
 set -euo pipefail
-packages=(chromium mosquitto-clients)
+packages=(chromium mosquitto mosquitto-clients)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then echo "infra: test dependencies present"; exit 0; fi

@@ -7,6 +7,7 @@ import { createSimulation } from '../simulator/simulation.ts';
 import { ApiServer } from './api/server.ts';
 import { Broker } from './broker/broker.ts';
 import type { Bus } from './bus/bus.ts';
+import { MqttBus } from './bus/mqtt-bus.ts';
 import type { Config } from './config.ts';
 import { DeviceDirectory } from './directory/directory.ts';
 import { EventBus } from './events.ts';
@@ -69,8 +70,11 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
       return room ? Promise.all([spool.durable(seq), room]).then(() => undefined) : spool.durable(seq);
     },
   });
-  // The bus exists once the broker has started; services hold this forwarding view of it.
-  const bus: Bus = { subscribe: (f, h) => broker.bus.subscribe(f, h), publish: (t, p, o) => broker.bus.publish(t, p, o) };
+  // The embedded broker is the bus, or an MQTT client is, against an external broker.
+  // Services hold this forwarding view, since either exists only once started.
+  const external = config.brokerUrl ? new MqttBus({ url: config.brokerUrl, clientId: `qala-${config.town}-platform`, log: log.child({ component: 'bus' }) }) : undefined;
+  const realBus = (): Bus => external ?? broker.bus;
+  const bus: Bus = { subscribe: (f, h) => realBus().subscribe(f, h), publish: (t, p, o) => realBus().publish(t, p, o) };
   const writer = new StoreWriter({
     store,
     events,
@@ -128,7 +132,8 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
 
   const health = () => ({
     uptimeS: Math.round(process.uptime()),
-    broker: { clients: broker.connectedClients, mqttPort: broker.port },
+    broker: config.brokerUrl ? { external: config.brokerUrl } : { clients: broker.connectedClients, mqttPort: broker.port },
+    spool: spool.stats(),
     ingest: ingest.stats(),
     store: writer.stats(),
     live: hub.stats(),
@@ -174,7 +179,7 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
     },
     async stop() {},
   };
-  const order: Component[] = [store, writer, spoolRecovery, broker, directory, outbox, incidents, rules, ingest, spoolReplay, hub, api];
+  const order: Component[] = [store, writer, spoolRecovery, external ?? broker, directory, outbox, incidents, rules, ingest, spoolReplay, hub, api];
 
   return {
     get mqttPort() {
@@ -199,7 +204,7 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
         }
         if (config.simulate) {
           fleet = createSimulation({
-            brokerUrl: `mqtt://127.0.0.1:${broker.port}`,
+            brokerUrl: config.brokerUrl ?? `mqtt://127.0.0.1:${broker.port}`,
             scenario: config.scenario,
             town: config.town,
             seed: config.simSeed,

@@ -81,7 +81,7 @@ async function start(): Promise<number> {
   const log = createLogger(config.logLevel);
   const platform = createPlatform({ config, log });
   await platform.start();
-  log.info(`Qala is up: dashboard http://localhost:${platform.httpPort}  MQTT mqtt://localhost:${platform.mqttPort}`);
+  log.info(`Qala is up: dashboard http://localhost:${platform.httpPort}  MQTT ${config.brokerUrl ?? `mqtt://localhost:${platform.mqttPort}`}`);
   await untilSignal();
   log.info('shutting down');
   await platform.stop();
