@@ -117,18 +117,19 @@ export class Fleet {
     const now = this.#deps.clock.now();
     const limit = MAX_INFLIGHT * Math.max(1, this.#clients.length - 1);
     let lag = 0;
-    while (this.#inflight < limit) {
+    for (;;) {
       const m = this.#pending ?? it.next().value;
       this.#pending = undefined;
       if (!m) {
         this.#finish();
         break;
       }
-      if (m.at > now) {
+      lag = Math.max(lag, (now - m.at) / this.#deps.clock.speed);
+      // not due yet, or the broker has not acknowledged enough: wait (the lag shows it)
+      if (m.at > now || this.#inflight >= limit) {
         this.#pending = m;
         break;
       }
-      lag = Math.max(lag, (now - m.at) / this.#deps.clock.speed);
       this.#publish(m);
     }
     this.#stats.lagMs = Math.round(lag);

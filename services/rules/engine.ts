@@ -55,6 +55,10 @@ interface Compiled {
   groups: Map<string, Subject>;
   /** district → the members folded into its raised group so far */
   members: Map<string, Set<string>>;
+  /** district → members currently hit, with when their hit began */
+  hits: Map<string, Map<string, number>>;
+  /** devices whose subject is hit or raised: the only ones a sweep must look at */
+  armed: Set<string>;
 }
 
 export interface RulesEngineDeps {
@@ -95,7 +99,7 @@ export class RulesEngine {
         const fingerprint = JSON.stringify(rule);
         const prev = old.get(rule.id);
         if (prev && prev.fingerprint === fingerprint) return prev;
-        return { rule, fingerprint, kinds: new Set(rule.match.kinds), subjects: new Map(), groups: new Map(), members: new Map() };
+        return { rule, fingerprint, kinds: new Set(rule.match.kinds), subjects: new Map(), groups: new Map(), members: new Map(), hits: new Map(), armed: new Set() };
       });
     this.#byKind = new Map();
     this.#windows = new Map();
@@ -132,10 +136,19 @@ export class RulesEngine {
         clear = rule.clearWhen ? evaluate(rule.clearWhen, d, r.ts) === 'raise' : verdict === 'clear';
       }
       if (rule.group) {
+        const wasHit = subject.hit;
         subject.observe(raise, clear, r.ts, 0, Infinity);
-        this.#updateGroup(c, d.district, r.ts);
+        // the group changes only when a member's hit does: O(1) per reading otherwise
+        if (subject.hit !== wasHit) {
+          const hits = getOrCreate(c.hits, d.district, () => new Map<string, number>());
+          if (subject.hit) hits.set(d.deviceId, subject.hitSince);
+          else hits.delete(d.deviceId);
+          this.#updateGroup(c, d.district, r.ts);
+        }
       } else {
         this.#emit(subject.observe(raise, clear, r.ts, rule.for, rule.clearFor), c, subject, d);
+        if (subject.hit || subject.active) c.armed.add(d.deviceId);
+        else c.armed.delete(d.deviceId);
       }
     }
   }
@@ -153,25 +166,26 @@ export class RulesEngine {
           if (!c.kinds.has(d.kind) || !matches(rule, d) || now - d.lastReceived < rule.absentFor) continue;
           const subject = getOrCreate(c.subjects, d.deviceId, () => new Subject());
           this.#emit(subject.observe(true, false, d.lastTs + rule.absentFor, rule.for, rule.clearFor), c, subject, d);
+          c.armed.add(d.deviceId);
         }
       }
       if (rule.group) {
         for (const district of c.groups.keys()) this.#updateGroup(c, district, now + (this.#districtOffset.get(district) ?? 0));
         continue;
       }
-      for (const [deviceId, subject] of c.subjects) {
+      for (const deviceId of c.armed) {
+        const subject = c.subjects.get(deviceId);
         const d = this.#devices.get(deviceId);
-        if (d) this.#emit(subject.elapse(now + d.offset, rule.for, rule.clearFor), c, subject, d);
+        if (!subject || !d) continue;
+        this.#emit(subject.elapse(now + d.offset, rule.for, rule.clearFor), c, subject, d);
+        if (!subject.hit && !subject.active) c.armed.delete(deviceId);
       }
     }
   }
 
   #updateGroup(c: Compiled, district: string, at: number): void {
     const g = c.rule.group!;
-    const hits: { id: string; since: number }[] = [];
-    for (const [id, s] of c.subjects) {
-      if (s.hit && this.#devices.get(id)?.district === district) hits.push({ id, since: s.hitSince });
-    }
+    const hits = [...(c.hits.get(district) ?? [])].map(([id, since]) => ({ id, since }));
     hits.sort((a, b) => a.since - b.since);
     let raise = false;
     for (let i = 0; i + g.k - 1 < hits.length; i++) {
