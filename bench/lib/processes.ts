@@ -1,0 +1,146 @@
+// Real processes for the benchmarks: the platform (`qala start`), the simulator
+// (`qala simulate`) and Debian's Mosquitto, on loopback, each stopped afterwards;
+// plus CPU and memory sampling from /proc.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const QALA = fileURLToPath(new URL('../../bin/qala.mjs', import.meta.url));
+const MOSQUITTO = fileURLToPath(new URL('../../infra/mosquitto.sh', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+async function until<T>(check: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface Proc {
+  child: ChildProcess;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export interface PlatformProc extends Proc {
+  http: number;
+  mqttUrl: string;
+  health(): Promise<Record<string, any>>;
+}
+
+/** `qala start` in its own process, embedded broker or against `brokerUrl`. */
+export async function startPlatform(opts: { brokerUrl?: string; env?: Record<string, string> } = {}): Promise<PlatformProc> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'qala-bench-'));
+  const child = spawn(process.execPath, [QALA, 'start'], {
+    env: {
+      PATH: process.env.PATH,
+      QALA_DATA_DIR: dataDir,
+      QALA_HTTP_HOST: '127.0.0.1',
+      QALA_MQTT_HOST: '127.0.0.1',
+      QALA_HTTP_PORT: '0',
+      QALA_MQTT_PORT: '0',
+      QALA_SIMULATE: 'false',
+      QALA_LOG_LEVEL: 'info',
+      ...(opts.brokerUrl ? { QALA_BROKER_URL: opts.brokerUrl } : {}),
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
+  child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));
+  const m = await until(() => /dashboard http:\/\/localhost:(\d+) {2}MQTT (mqtt:\/\/[^"\s]+)/.exec(out) ?? undefined, `the platform to start:\n${out}`);
+  const http = Number(m[1]);
+  return {
+    child,
+    pid: child.pid!,
+    http,
+    mqttUrl: m[2]!,
+    health: async () => (await (await fetch(`http://127.0.0.1:${http}/health`)).json()) as Record<string, any>,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startMosquitto(): Promise<Proc & { url: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'qala-bench-mosquitto-'));
+  const port = await freePort();
+  const pid = Number(execFileSync('bash', [MOSQUITTO, 'start', String(port), dir], { encoding: 'utf8' }).trim());
+  return {
+    child: undefined as unknown as ChildProcess,
+    pid,
+    url: `mqtt://127.0.0.1:${port}`,
+    stop: async () => {
+      execFileSync('bash', [MOSQUITTO, 'stop', dir]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `qala simulate` in its own process; resolves with its summary line. */
+export function runSimulator(args: string[]): { pid: number; done: Promise<Record<string, number>> } {
+  const child = spawn(process.execPath, [QALA, 'simulate', ...args], { env: { PATH: process.env.PATH, QALA_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', () => undefined);
+  const done = new Promise<Record<string, number>>((resolve, reject) => {
+    child.once('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) return reject(new Error(`qala simulate exited ${code}: ${out.slice(-2000)}`));
+      resolve((JSON.parse(line) as { summary: Record<string, number> }).summary);
+    });
+  });
+  return { pid: child.pid!, done };
+}
+
+const TICKS = 100; // USER_HZ on Linux
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+/** Samples CPU (% of one core) and RSS of some processes once a second until stopped. */
+export function sampleResources(pids: number[]): { stop(): { cpuPct: number; rssMedianMiB: number; rssMaxMiB: number } } {
+  const t0 = Date.now();
+  const c0 = pids.reduce((n, p) => n + cpuTicks(p), 0);
+  const rss: number[] = [];
+  const timer = setInterval(() => {
+    try {
+      rss.push(pids.reduce((n, p) => n + rssMiB(p), 0));
+    } catch {
+      clearInterval(timer); // a process ended: the sample set is complete
+    }
+  }, 1000);
+  return {
+    stop() {
+      clearInterval(timer);
+      const cpu = ((pids.reduce((n, p) => n + cpuTicks(p), 0) - c0) / TICKS / ((Date.now() - t0) / 1000)) * 100;
+      rss.push(pids.reduce((n, p) => n + rssMiB(p), 0));
+      const sorted = [...rss].sort((a, b) => a - b);
+      return { cpuPct: Math.round(cpu), rssMedianMiB: Math.round(sorted[Math.floor(sorted.length / 2)]!), rssMaxMiB: Math.round(sorted[sorted.length - 1]!) };
+    },
+  };
+}

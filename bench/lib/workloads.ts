@@ -1,0 +1,199 @@
+// The benchmark workloads: bounded, on loopback, each returning numbers.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import WebSocket from 'ws';
+import { DEVICE_KINDS } from '../../devices/index.ts';
+import type { Reading } from '../../services/events.ts';
+import type { LiveMessage } from '../../services/live/live-hub.ts';
+import { RulesEngine } from '../../services/rules/engine.ts';
+import { parseRules } from '../../services/rules/loader.ts';
+import { DuckDbStore } from '../../services/store/duckdb-store.ts';
+import { runSimulator, sampleResources, type PlatformProc } from './processes.ts';
+
+const TS = 1_800_000_000_000;
+const connect = (url: string) => mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0 });
+const waterTopic = (c: number, i: number) => `city/temirtau/utilities/d${c}/water-pressure/wp-b${c}-${i % 1000}/telemetry`;
+const waterPayload = (i: number) => JSON.stringify({ ts: TS + i, metrics: { pressure: 3 + (i % 10) / 10, flow: 100 + (i % 7) } });
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+export function percentiles(xs: number[]): { p50: number; p99: number; max: number; n: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+  return { p50: at(0.5), p99: at(0.99), max: s[s.length - 1] ?? NaN, n: s.length };
+}
+
+/** 1. Devices publish QoS 1 as fast as the broker acknowledges; readings/s until all are stored. */
+export async function throughput(p: PlatformProc, total: number, connections = 8): Promise<{ readingsPerS: number; sent: number; stored: number; lossless: boolean }> {
+  const clients = await Promise.all(Array.from({ length: connections }, () => connect(p.mqttUrl)));
+  const before = (await p.health()).store.written as number;
+  const t0 = performance.now();
+  await Promise.all(
+    clients.map(async (c, ci) => {
+      let inflight = 0;
+      const per = Math.floor(total / connections);
+      for (let i = 0; i < per; i++) {
+        while (inflight >= 1000) await new Promise((r) => setImmediate(r));
+        inflight++;
+        c.publish(waterTopic(ci, i), waterPayload(i), { qos: 1 }, () => inflight--);
+      }
+      while (inflight > 0) await new Promise((r) => setTimeout(r, 2));
+    }),
+  );
+  const sent = Math.floor(total / connections) * connections;
+  let stored = 0;
+  await waitFor(async () => {
+    stored = ((await p.health()).store.written as number) - before;
+    return stored >= sent;
+  }, 120_000);
+  const seconds = (performance.now() - t0) / 1000;
+  await Promise.all(clients.map((c) => c.endAsync()));
+  return { readingsPerS: Math.round(sent / seconds), sent, stored, lossless: stored === sent };
+}
+
+/** A steady background load at `rate` readings/s over a few connections. */
+async function backgroundLoad(url: string, rate: number): Promise<{ stop(): Promise<number> }> {
+  const clients = await Promise.all(Array.from({ length: 4 }, () => connect(url)));
+  let sent = 0;
+  const t0 = performance.now();
+  const timer = setInterval(() => {
+    const due = Math.floor(((performance.now() - t0) / 1000) * rate) - sent;
+    for (let k = 0; k < due; k++, sent++) clients[sent % clients.length]!.publish(waterTopic(sent % 4, sent), waterPayload(sent), { qos: 1 });
+  }, 5);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await Promise.all(clients.map((c) => c.endAsync()));
+      return Math.round(sent / ((performance.now() - t0) / 1000));
+    },
+  };
+}
+
+/**
+ * A probe: one air station publishes pm25 = a code every 20 ms; a /live client sees
+ * the environment tile's max pm25 change to that code. Publish → on-screen latency,
+ * including the live hub's coalescing interval.
+ */
+async function probe(url: string): Promise<{ sentAt: Map<number, number>; stop(): Promise<void>; client: MqttClient }> {
+  const client = await connect(url);
+  const sentAt = new Map<number, number>();
+  let i = 0;
+  const timer = setInterval(() => {
+    const code = 100 + (i++ % 4800);
+    sentAt.set(code, performance.now() + performance.timeOrigin);
+    client.publish('city/temirtau/environment/aktau/air-station/aq-probe/telemetry', JSON.stringify({ ts: TS + i, metrics: { pm25: code } }), { qos: 1 });
+  }, 20);
+  return { sentAt, client, stop: async () => (clearInterval(timer), await client.endAsync()) };
+}
+
+function liveClient(http: number, sentAt: Map<number, number>, latencies: number[]): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${http}/live`);
+  let last = -1;
+  ws.on('message', (data) => {
+    const m = JSON.parse(data.toString()) as LiveMessage;
+    const code = m.subsystems.environment?.kinds['air-station']?.metrics.pm25?.value;
+    if (code === undefined || code === last) return;
+    last = code;
+    const t = sentAt.get(code);
+    if (t !== undefined) latencies.push(performance.now() + performance.timeOrigin - t);
+  });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+/** 2. End-to-end latency at a fixed background rate: publish → /live. */
+export async function latency(p: PlatformProc, rate: number, seconds: number) {
+  const load = await backgroundLoad(p.mqttUrl, rate);
+  const pr = await probe(p.mqttUrl);
+  const latencies: number[] = [];
+  const ws = await liveClient(p.http, pr.sentAt, latencies);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  ws.close();
+  await pr.stop();
+  const achieved = await load.stop();
+  return { rate, achievedRate: achieved, ...percentiles(latencies) };
+}
+
+/** 4. 200 dashboard clients, optionally one that never reads: the others' latency. */
+export async function fanout(p: PlatformProc, clients: number, withSlow: boolean, seconds: number) {
+  const load = await backgroundLoad(p.mqttUrl, 2000);
+  const pr = await probe(p.mqttUrl);
+  const latencies: number[] = [];
+  const sockets = await Promise.all(Array.from({ length: clients - (withSlow ? 1 : 0) }, () => liveClient(p.http, pr.sentAt, latencies)));
+  if (withSlow) {
+    const slow = await liveClient(p.http, pr.sentAt, []);
+    (slow as unknown as { _socket: { pause(): void } })._socket.pause(); // reads nothing from now on
+    sockets.push(slow);
+  }
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const health = await p.health();
+  for (const s of sockets) s.terminate();
+  await pr.stop();
+  await load.stop();
+  return { clients, slowClient: withSlow, skippedSlow: health.live.skippedSlow as number, ...percentiles(latencies) };
+}
+
+/** 5. The platform (and its broker) under a simulated town of `scale` × Temirtau. */
+export async function scale(p: PlatformProc, extraPids: number[], simBroker: string, scaleFactor: number, seconds: number) {
+  const sim = runSimulator(['--broker', simBroker, '--town', 'temirtau', '--scale', String(scaleFactor), '--connections', '16', '--duration', `${seconds}s`, '--fault-rate', '0', '--interval', '10s']);
+  // sample once the births are through, over the steady state
+  await new Promise((r) => setTimeout(r, Math.min(10, seconds / 4) * 1000));
+  const sampler = sampleResources([p.pid, ...extraPids]);
+  const summary = await sim.done;
+  const res = sampler.stop();
+  return { devices: summary.devices!, readingsPerS: Math.round(summary.readings! / seconds), simMaxLagMs: summary.maxLagMs!, ...res };
+}
+
+/** 3. Rules cost per reading, with n rules spread over every kind or all on other kinds. */
+export function rulesCost(n: number, spread: 'all-kinds' | 'other-kinds', readings = 200_000): { rules: number; spread: string; nsPerReading: number } {
+  const kinds = DEVICE_KINDS.map((k) => k.id);
+  const rules = Array.from({ length: n }, (_, i) => {
+    const kind = spread === 'all-kinds' ? DEVICE_KINDS[i % DEVICE_KINDS.length]! : DEVICE_KINDS.find((k) => k.id === 'heat-substation')!;
+    const metric = Object.keys(kind.metrics)[0]!;
+    return `  - id: r-${i}\n    title: R${i}\n    severity: minor\n    match: { kinds: [${kind.id}] }\n    when: { threshold: { metric: ${metric}, above: ${1e6 + i}, clear: ${1e6 + i - 1} } }\n    for: 1m`;
+  });
+  const engine = new RulesEngine({ onSignal: () => undefined });
+  engine.setRules(parseRules(`rules:\n${rules.join('\n')}`, 'bench.yaml'));
+  const pool: Reading[] = [];
+  for (let d = 0; d < 2000; d++) {
+    const kind = spread === 'all-kinds' ? DEVICE_KINDS[d % DEVICE_KINDS.length]! : DEVICE_KINDS.find((k) => k.id === 'water-pressure')!;
+    const metrics = Object.fromEntries(Object.keys(kind.metrics).map((m) => [m, 1]));
+    pool.push({ town: 'temirtau', subsystem: kind.subsystem, district: `d${d % 6}`, kind: kind.id, deviceId: `dev-${d}`, ts: TS, receivedAt: TS, metrics });
+  }
+  for (let i = 0; i < 20_000; i++) engine.handle({ ...pool[i % pool.length]!, ts: TS + i }); // warm up
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < readings; i++) {
+    const r = pool[i % pool.length]!;
+    r.ts = TS + 20_000 + i;
+    r.receivedAt = r.ts;
+    engine.handle(r);
+  }
+  const ns = Number(process.hrtime.bigint() - t0) / readings;
+  void kinds;
+  return { rules: n, spread, nsPerReading: Math.round(ns) };
+}
+
+/** 7. DuckDB store: readings written per second in batches of 5,000. */
+export async function storeWrite(total: number): Promise<{ readingsPerS: number; rowsPerS: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'qala-bench-duckdb-'));
+  const store = new DuckDbStore({ dataDir: dir });
+  await store.start();
+  const batch: Reading[] = Array.from({ length: 5000 }, (_, i) => ({ town: 'temirtau', subsystem: 'utilities', district: `d${i % 6}`, kind: 'water-pressure', deviceId: `wp-${i % 1000}`, ts: TS + i, receivedAt: TS + i, metrics: { pressure: 3.1, flow: 120 } }));
+  const t0 = performance.now();
+  for (let n = 0; n < total; n += batch.length) await store.write(batch);
+  const s = (performance.now() - t0) / 1000;
+  await store.stop();
+  rmSync(dir, { recursive: true, force: true });
+  return { readingsPerS: Math.round(total / s), rowsPerS: Math.round((total * 2) / s) };
+}
