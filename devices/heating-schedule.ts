@@ -8,5 +8,3 @@ export function heatingSchedule(outdoor: number): { supply: number; return: numb
   const f = Math.min(1, Math.max(0, (8 - outdoor) / (8 - -32)));
   return { supply: 70 + 60 * f, return: 42 + 28 * f };
 }
-
-export const HEATING_SCHEDULES = { '130/70': heatingSchedule } as const;

@@ -53,6 +53,8 @@ export const statusPayload = z
   .object({
     state: z.enum(['online', 'offline']),
     ts: timestampMs.optional(),
+    /** where the device is, [latitude, longitude] (WGS 84), sent with its birth */
+    location: z.tuple([z.number().min(-90).max(90), z.number().min(-180).max(180)]).optional(),
   })
   .strict();
 export type StatusPayload = z.infer<typeof statusPayload>;

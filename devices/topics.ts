@@ -57,10 +57,7 @@ export function parseDeviceTopic(topic: string): TopicParse {
   return { ok: true, value: { town, subsystem: subsystem as Subsystem, district, kind, deviceId, channel } };
 }
 
-export const townRoot = (town: string): string => `city/${town}`;
 export const deadLetterTopic = (town: string): string => `city/${town}/deadletter`;
 export const incidentTopic = (town: string, utility: string, incidentId: string): string =>
   `city/${town}/incidents/${utility}/${incidentId}`;
 export const simFaultsTopic = (town: string): string => `city/${town}/sim/faults`;
-/** Every device telemetry topic of a town, for a subscriber. */
-export const telemetryFilter = (town: string): string => `city/${town}/+/+/+/+/telemetry`;

@@ -13,3 +13,6 @@ export DEBIAN_FRONTEND=noninteractive
 echo "infra: installing ${missing[*]}"
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian may start its own mosquitto service on 1883, the port `npm start` wants:
+# the tests start their own brokers on free ports, so the system one is stopped.
+if printf '%s\n' "${missing[@]}" | grep -qx mosquitto; then $SUDO service mosquitto stop >/dev/null 2>&1 || true; fi

@@ -3,6 +3,7 @@
 // (zigbee2mqtt lib/eventBus.ts).
 import type { Logger } from 'pino';
 import type { Subsystem } from '../devices/index.ts';
+import type { ErrorCode } from './errors.ts';
 import type { Incident, IncidentChange } from './incidents/incidents.ts';
 
 export interface Reading {
@@ -27,8 +28,18 @@ export type RejectReason =
   | 'unknown-kind'
   | 'topic-off-scheme';
 
+/** The error code each rejection reason carries on the dead-letter topic (docs/errors.md). */
+export const REJECT_CODES = {
+  'payload-too-large': 'ERR_PAYLOAD_TOO_LARGE',
+  'bad-json': 'ERR_PAYLOAD_JSON',
+  'schema-mismatch': 'ERR_PAYLOAD_SCHEMA',
+  'unknown-kind': 'ERR_UNKNOWN_KIND',
+  'topic-off-scheme': 'ERR_TOPIC_SCHEME',
+} as const satisfies Record<RejectReason, ErrorCode>;
+
 export interface Rejection {
   reason: RejectReason;
+  code: ErrorCode;
   detail: string;
   topic: string;
   receivedAt: number;
@@ -45,6 +56,7 @@ export interface DeviceStatus {
   deviceId: string;
   state: 'online' | 'offline';
   at: number;
+  location?: [number, number];
 }
 
 export interface PlatformEvents {

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { DEVICE_KINDS, DeviceRegistry } from '../devices/index.ts';
 import type { Fleet } from '../simulator/fleet.ts';
-import { createSimulation } from '../simulator/simulation.ts';
+import { simulationFromConfig } from '../simulator/simulation.ts';
 import { ApiServer } from './api/server.ts';
 import { Broker } from './broker/broker.ts';
 import type { Bus } from './bus/bus.ts';
@@ -203,17 +203,10 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
           started.push(c);
         }
         if (config.simulate) {
-          fleet = createSimulation({
+          fleet = simulationFromConfig(config, {
             brokerUrl: config.brokerUrl ?? `mqtt://127.0.0.1:${broker.port}`,
-            scenario: config.scenario,
             town: config.town,
-            seed: config.simSeed,
-            speed: config.simSpeed,
-            scale: config.simScale,
-            intervalMs: config.simIntervalMs,
-            faultRate: config.simFaultRate,
-            connections: config.simConnections,
-            start: config.simStart ? Date.parse(config.simStart) : now(),
+            now,
             log: log.child({ component: 'simulator' }),
           }).fleet;
           await fleet.start();

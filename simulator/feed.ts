@@ -128,7 +128,8 @@ export class Feed {
     const { start, intervalMs, scenario } = this.#o;
     const end = this.end;
     for (const r of this.#running) {
-      yield this.#count({ at: start, topic: statusTopic(r.address), payload: JSON.stringify({ state: 'online', ts: start }), retain: true, deviceId: r.device.deviceId, type: 'status' });
+      const location = r.device.position.map((x) => Math.round(x * 1e5) / 1e5);
+      yield this.#count({ at: start, topic: statusTopic(r.address), payload: JSON.stringify({ state: 'online', ts: start, location }), retain: true, deviceId: r.device.deviceId, type: 'status' });
     }
     for (let tick = 0; ; tick++) {
       const tickStart = start + tick * intervalMs;

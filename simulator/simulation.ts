@@ -43,3 +43,33 @@ export function createSimulation(o: SimulationOptions): Simulation {
   const fleet = new Fleet({ brokerUrl: o.brokerUrl, town, feed, clock, connections, log: o.log, onFinished: o.onFinished });
   return { scenario, feed, fleet, clock };
 }
+
+/** The simulation settings every entry point reads from the platform config. */
+export interface SimulationConfig {
+  scenario: string;
+  simSeed: number;
+  simSpeed: number;
+  simScale: number;
+  simIntervalMs: number;
+  simFaultRate: number;
+  simConnections: 'auto' | 'per-device' | number;
+  simStart?: string | undefined;
+}
+
+export function simulationFromConfig(
+  c: SimulationConfig,
+  rest: Pick<SimulationOptions, 'brokerUrl' | 'town' | 'log' | 'durationMs' | 'onFinished'> & { now: () => number },
+): Simulation {
+  const { now, ...others } = rest;
+  return createSimulation({
+    scenario: c.scenario,
+    seed: c.simSeed,
+    speed: c.simSpeed,
+    scale: c.simScale,
+    intervalMs: c.simIntervalMs,
+    faultRate: c.simFaultRate,
+    connections: c.simConnections,
+    start: c.simStart ? Date.parse(c.simStart) : now(),
+    ...others,
+  });
+}

@@ -8,6 +8,13 @@ const incidents = new Map<string, Incident>();
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const time = (t: number) => new Date(t).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
+/** Devices named in an unresolved incident, for the map. */
+export function incidentDevices(): Set<string> {
+  const out = new Set<string>();
+  for (const i of incidents.values()) for (const d of i.devices) out.add(d);
+  return out;
+}
+
 export function setIncidents(list: Incident[]): void {
   incidents.clear();
   upsertIncidents(list);

@@ -12,7 +12,8 @@ import {
 } from 'chart.js';
 import type { HistoryPoint, LiveMessage } from '../../services/live/live-hub.ts';
 import type { SubsystemSummary } from '../../services/live/summary.ts';
-import { setIncidents, upsertIncidents, wireIncidentPanel } from './incidents.ts';
+import { incidentDevices, setIncidents, upsertIncidents, wireIncidentPanel } from './incidents.ts';
+import { startMap } from './map.ts';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Filler, Tooltip);
 
@@ -128,6 +129,7 @@ function connect(delayMs = 500): void {
 
 for (const s of ORDER) tile(s);
 wireIncidentPanel();
+startMap(incidentDevices);
 connect();
 void fetch('/health')
   .then((r) => r.json() as Promise<{ town: string }>)

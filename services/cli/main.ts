@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../../devices/index.ts';
-import { createSimulation } from '../../simulator/simulation.ts';
+import { simulationFromConfig } from '../../simulator/simulation.ts';
 import { configTable, loadConfig } from '../config.ts';
 import { QalaError } from '../errors.ts';
 import { createLogger } from '../log.ts';
@@ -125,21 +125,7 @@ async function simulate(args: string[]): Promise<number> {
   const log = createLogger(config.logLevel);
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
-  const sim = createSimulation({
-    brokerUrl: values.broker,
-    scenario: config.scenario,
-    town: values.town,
-    seed: config.simSeed,
-    speed: config.simSpeed,
-    scale: config.simScale,
-    intervalMs: config.simIntervalMs,
-    faultRate: config.simFaultRate,
-    connections: config.simConnections,
-    start: config.simStart ? Date.parse(config.simStart) : Date.now(),
-    durationMs,
-    log,
-    onFinished: () => finished(),
-  });
+  const sim = simulationFromConfig(config, { brokerUrl: values.broker, town: values.town, durationMs, log, now: Date.now, onFinished: () => finished() });
   const progress = new Progress();
   const end = durationMs === undefined ? undefined : sim.clock.now() + durationMs;
   const startAt = config.simStart ? Date.parse(config.simStart) : sim.clock.now();

@@ -46,6 +46,7 @@ export class DeviceDirectory {
           // a partial reading (a camera's detection) updates only what it carries
           metrics: prev ? { ...prev.metrics, ...r.metrics } : { ...r.metrics },
           online: true,
+          ...(prev?.location ? { location: prev.location } : {}),
         });
         this.#changed(r.subsystem);
       }),
@@ -53,10 +54,12 @@ export class DeviceDirectory {
         const devices = this.#bySubsystem.get(s.subsystem)!;
         const prev = devices.get(s.deviceId);
         const online = s.state === 'online';
-        devices.set(
-          s.deviceId,
-          prev ? { ...prev, online } : { deviceId: s.deviceId, subsystem: s.subsystem, district: s.district, kind: s.kind, ts: 0, metrics: {}, online },
-        );
+        const location = s.location ?? prev?.location;
+        devices.set(s.deviceId, {
+          ...(prev ?? { deviceId: s.deviceId, subsystem: s.subsystem, district: s.district, kind: s.kind, ts: 0, metrics: {} }),
+          online,
+          ...(location ? { location } : {}),
+        });
         this.#changed(s.subsystem);
       }),
     );

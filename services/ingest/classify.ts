@@ -56,7 +56,8 @@ export function classify(topic: string, payload: Buffer, ctx: ClassifyContext): 
   if (t.channel === 'status') {
     const s = statusPayload.safeParse(json);
     if (!s.success) return reject('schema-mismatch', `status: ${formatIssues(s.error.issues)}`);
-    return { type: 'status', status: { ...address(t), state: s.data.state, at: s.data.ts ?? ctx.receivedAt } };
+    const location = s.data.location;
+    return { type: 'status', status: { ...address(t), state: s.data.state, at: s.data.ts ?? ctx.receivedAt, ...(location ? { location } : {}) } };
   }
 
   const candidates = Array.isArray(json) ? fromSenml(json, ctx.receivedAt) : { ok: true as const, value: [json] };

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import { deadLetterTopic, type DeviceRegistry } from '../../devices/index.ts';
 import type { Bus, BusMessage } from '../bus/bus.ts';
-import type { EventBus, Rejection, RejectReason } from '../events.ts';
+import { REJECT_CODES, type EventBus, type Rejection, type RejectReason } from '../events.ts';
 import { classify } from './classify.ts';
 
 export interface IngestDeps {
@@ -82,6 +82,7 @@ export class Ingest {
         this.#stats.rejected[result.reason]++;
         const rejection: Rejection = {
           reason: result.reason,
+          code: REJECT_CODES[result.reason],
           detail: result.detail,
           topic: msg.topic,
           receivedAt,

@@ -1,6 +1,6 @@
 // Folds the latest reading of every device into one figure per subsystem, kind and
 // metric, the way a control-room tile shows it. Pure, so it is unit-tested alone.
-import { SUBSYSTEMS, type DeviceKind, type Subsystem } from '../../devices/index.ts';
+import type { DeviceKind, Subsystem } from '../../devices/index.ts';
 
 export interface DeviceState {
   deviceId: string;
@@ -10,6 +10,7 @@ export interface DeviceState {
   ts: number;
   metrics: Record<string, number>;
   online: boolean;
+  location?: [number, number];
 }
 
 export interface MetricFigure {
@@ -81,5 +82,3 @@ export function summarise(subsystem: Subsystem, devices: Iterable<DeviceState>, 
 }
 
 const round = (v: number): number => Math.round(v * 100) / 100;
-
-export const ALL_SUBSYSTEMS = SUBSYSTEMS;

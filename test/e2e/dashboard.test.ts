@@ -42,6 +42,12 @@ describe.runIf(browserAvailable())('dashboard in chromium', () => {
     expect(canvasHeight).toBeGreaterThan(50);
     expect(canvasHeight).toBeLessThan(300);
     await expect(page.title()).resolves.toBe('Qala · Temirtau');
+    // the town map draws every located device, with district names
+    await page.waitForFunction(() => document.querySelectorAll('#map circle').length >= 50);
+    const districts = await page.$$eval('#map text.district', (ts) => ts.map((t) => t.textContent).sort());
+    expect(districts).toEqual(['aktau', 'industrial-zone', 'metallurgists', 'microdistricts', 'new-town', 'old-town']);
+    const legendTotal = await page.$$eval('#map-legend .n', (ns) => ns.reduce((n, x) => n + Number(x.textContent), 0));
+    expect(legendTotal).toBe(await page.$$eval('#map circle', (cs) => cs.length));
     expect(errors).toEqual([]);
   });
 });

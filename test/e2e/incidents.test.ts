@@ -28,6 +28,8 @@ describe.runIf(browserAvailable())('incident panel in chromium', () => {
     await page.waitForSelector('#incidents tbody >> text=No open incidents.');
 
     const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4 });
+    await device.publishAsync('city/temirtau/utilities/aktau/power-feeder/pf-e2e-1/status', JSON.stringify({ state: 'online', location: [50.117, 73.01] }), { qos: 1, retain: true });
+    await device.publishAsync('city/temirtau/utilities/aktau/power-feeder/pf-e2e-2/status', JSON.stringify({ state: 'online', location: [50.118, 73.02] }), { qos: 1, retain: true });
     const t0 = Date.now() - 10 * 60_000;
     for (let i = 0; i <= 4; i++) {
       await device.publishAsync('city/temirtau/utilities/aktau/power-feeder/pf-e2e-1/telemetry', JSON.stringify({ ts: t0 + i * 10_000, metrics: { voltage: 0, load: 0 } }), { qos: 1 });
@@ -38,6 +40,9 @@ describe.runIf(browserAvailable())('incident panel in chromium', () => {
     await row.waitFor();
     await expect(row.locator('.sev').textContent()).resolves.toBe('critical');
     const id = await row.getAttribute('data-id');
+    // on the map the feeder in the incident is red; its healthy neighbour is not
+    await page.locator('#map circle.incident[data-device="pf-e2e-1"]').waitFor();
+    expect(await page.locator('#map circle[data-device="pf-e2e-2"]').getAttribute('class')).not.toContain('incident');
 
     // without a name the action is refused with a hint
     await row.locator('button[data-action="acknowledge"]').click();

@@ -94,6 +94,7 @@ describe('pipeline: device → broker → ingest → store, API, live hub, dead 
     const letters = await waitFor(() => (deadLetters.length - before >= bad.length ? deadLetters.slice(before) : undefined), 'five dead letters');
     expect(letters.map((l) => l.reason)).toEqual(bad.map(([reason]) => reason));
     expect(letters[1]!.detail).toContain('pressure must be a number');
+    expect(letters.map((l) => (l as unknown as { code: string }).code)).toEqual(['ERR_PAYLOAD_JSON', 'ERR_PAYLOAD_SCHEMA', 'ERR_UNKNOWN_KIND', 'ERR_TOPIC_SCHEME', 'ERR_PAYLOAD_TOO_LARGE']);
     expect(letters[4]!.detail).toContain('limit is 65536');
     expect(letters[2]!.topic).toBe('city/temirtau/utilities/old-town/samovar/s-1/telemetry');
 
