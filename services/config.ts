@@ -40,6 +40,7 @@ export const configSchema = z.object({
   routesFile: z.string().min(1).optional().describe('incident routing file (YAML or JSON): which utility gets what, over MQTT and webhook (default: each utility its own kinds, MQTT)'),
   rulesSweepMs: z.coerce.number().int().min(50).max(60_000).default(1000).describe('how often absence and duration timers are checked'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level'),
+  logFormat: z.enum(['auto', 'json', 'pretty']).default('auto').describe('log lines as JSON, or readable ("auto": readable on a terminal)'),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

@@ -1,6 +1,14 @@
 import { pino, type Logger } from 'pino';
 
-export function createLogger(level: string, name = 'qala'): Logger {
-  return pino({ name, level });
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+/** JSON lines for machines; readable lines on a terminal (someone ran `npm start`). */
+export function createLogger(level: string, format: LogFormat = 'auto', name = 'qala'): Logger {
+  const pretty = format === 'pretty' || (format === 'auto' && Boolean(process.stdout.isTTY));
+  return pino({
+    name,
+    level,
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,name', singleLine: true } } } : {}),
+  });
 }
 export type { Logger };

@@ -78,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
 
 async function start(): Promise<number> {
   const config = loadConfig();
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, config.logFormat);
   const platform = createPlatform({ config, log });
   await platform.start();
   log.info(`Qala is up: dashboard http://localhost:${platform.httpPort}  MQTT ${config.brokerUrl ?? `mqtt://localhost:${platform.mqttPort}`}`);
@@ -122,7 +122,7 @@ async function simulate(args: string[]): Promise<number> {
   const durationMs = values.duration === undefined ? undefined : parseDuration(values.duration);
   if (values.duration !== undefined && !durationMs) throw new QalaError('ERR_CONFIG_INVALID', `--duration "${values.duration}" is not a duration such as 90s, 30m, 2h or 1d`);
   if (values.out && durationMs === undefined) throw new QalaError('ERR_CONFIG_INVALID', '--out needs --duration: a recorded feed must end');
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, config.logFormat);
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
   const sim = simulationFromConfig(config, { brokerUrl: values.broker, town: values.town, durationMs, log, now: Date.now, onFinished: () => finished() });

@@ -30,7 +30,7 @@ export function testConfig(dataDir: string, overrides: Partial<Record<keyof Conf
 }
 
 export async function startPlatform(config: Config): Promise<Platform> {
-  const platform = createPlatform({ config, log: createLogger(config.logLevel) });
+  const platform = createPlatform({ config, log: createLogger(config.logLevel, 'json') });
   await platform.start();
   return platform;
 }
