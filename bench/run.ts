@@ -4,7 +4,8 @@
 import { cpus, totalmem, release } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startMosquitto, startPlatform, type PlatformProc } from './lib/processes.ts';
+import { startMosquitto } from '../infra/mosquitto.ts';
+import { startPlatform, type PlatformProc } from './lib/processes.ts';
 import { fanout, latency, rulesCost, scale, storeWrite, throughput } from './lib/workloads.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' } }, strict: true });
@@ -41,7 +42,7 @@ async function withPlatform<T>(peer: Peer, fn: (p: PlatformProc, extraPids: numb
     return await fn(p, mosq ? [mosq.pid] : [], mosq?.url ?? p.mqttUrl);
   } finally {
     await p.stop();
-    await mosq?.stop();
+    mosq?.stop();
   }
 }
 

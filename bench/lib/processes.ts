@@ -1,23 +1,13 @@
-// Real processes for the benchmarks: the platform (`qala start`), the simulator
-// (`qala simulate`) and Debian's Mosquitto, on loopback, each stopped afterwards;
-// plus CPU and memory sampling from /proc.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+// Real processes for the benchmarks: the platform (`qala start`) and the simulator
+// (`qala simulate`), on loopback, each stopped afterwards (Mosquitto comes from
+// infra/mosquitto.ts); plus CPU and memory sampling from /proc.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const QALA = fileURLToPath(new URL('../../bin/qala.mjs', import.meta.url));
-const MOSQUITTO = fileURLToPath(new URL('../../infra/mosquitto.sh', import.meta.url));
-
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 async function until<T>(check: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -74,21 +64,6 @@ export async function startPlatform(opts: { brokerUrl?: string; env?: Record<str
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
       rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-export async function startMosquitto(): Promise<Proc & { url: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'qala-bench-mosquitto-'));
-  const port = await freePort();
-  const pid = Number(execFileSync('bash', [MOSQUITTO, 'start', String(port), dir], { encoding: 'utf8' }).trim());
-  return {
-    child: undefined as unknown as ChildProcess,
-    pid,
-    url: `mqtt://127.0.0.1:${port}`,
-    stop: async () => {
-      execFileSync('bash', [MOSQUITTO, 'stop', dir]);
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
