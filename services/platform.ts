@@ -1,7 +1,7 @@
 // The composition root: builds every component from one config and returns
 // { start, stop }. Nothing else wires components together.
 import type { Logger } from 'pino';
-import { DEVICE_KINDS, DeviceRegistry } from '../devices/index.ts';
+import { DEVICE_KINDS, DeviceRegistry, deadLetterTopic } from '../devices/index.ts';
 import type { Fleet } from '../simulator/fleet.ts';
 import { simulationFromConfig } from '../simulator/simulation.ts';
 import { ApiServer } from './api/server.ts';
@@ -62,6 +62,7 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
     host: config.mqttHost,
     port: config.mqttPort,
     log: log.child({ component: 'broker' }),
+    reserved: (topic) => topic === deadLetterTopic(config.town) || topic.startsWith(`city/${config.town}/incidents/`),
     beforeAck: (topic, payload, qos) => {
       if (!topic.endsWith('/telemetry') || payload.length > config.maxPayloadBytes) return undefined;
       const seq = spool.append(topic, payload, now());
@@ -132,7 +133,7 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
 
   const health = () => ({
     uptimeS: Math.round(process.uptime()),
-    broker: config.brokerUrl ? { external: config.brokerUrl } : { clients: broker.connectedClients, mqttPort: broker.port },
+    broker: config.brokerUrl ? { external: config.brokerUrl } : { clients: broker.connectedClients, mqttPort: broker.port, refusedReserved: broker.refusedReserved },
     spool: spool.stats(),
     ingest: ingest.stats(),
     store: writer.stats(),

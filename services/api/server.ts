@@ -16,6 +16,7 @@ import type { RulesService } from '../rules/rules-service.ts';
 import { QalaError } from '../errors.ts';
 import { bundleDashboard } from './dashboard-bundle.ts';
 import { registerIncidentRoutes } from './incident-routes.ts';
+import { prometheus } from './metrics.ts';
 import { resolveSeriesQuery } from './series-query.ts';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
@@ -70,6 +71,7 @@ export class ApiServer {
     app.get('/app.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(await bundle));
 
     app.get('/health', async () => ({ status: 'ok', town: d.town, ...d.health() }));
+    app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(prometheus(d.health())));
 
     app.get('/api/kinds', async () => ({ subsystems: SUBSYSTEM_LABELS, kinds: DEVICE_KINDS }));
 

@@ -16,6 +16,8 @@ export interface BrokerDeps {
    * authorizePublish step); a promise returned here holds the PUBACK until it resolves.
    */
   beforeAck?: (topic: string, payload: Buffer, qos: number) => Promise<void> | undefined;
+  /** topics only the platform itself may publish to (a device must not fake an incident) */
+  reserved?: (topic: string) => boolean;
 }
 
 export class Broker {
@@ -23,6 +25,7 @@ export class Broker {
   #aedes: Aedes | undefined;
   #server: Server | undefined;
   #bus: AedesBus | undefined;
+  readonly #stats = { refusedReserved: 0 };
 
   constructor(deps: BrokerDeps) {
     this.#deps = deps;
@@ -37,6 +40,10 @@ export class Broker {
     return (this.#server?.address() as AddressInfo | null)?.port ?? 0;
   }
 
+  get refusedReserved(): number {
+    return this.#stats.refusedReserved;
+  }
+
   get connectedClients(): number {
     return this.#aedes?.connectedClients ?? 0;
   }
@@ -49,6 +56,11 @@ export class Broker {
       authorizePublish: (client, packet, done) => {
         // [MQTT-3.3.1-2]-style $-topics are the broker's own; clients may not publish them
         if (packet.topic.startsWith('$')) return done(new Error('$-topics are reserved'));
+        if (client && this.#deps.reserved?.(packet.topic)) {
+          this.#stats.refusedReserved++;
+          log.warn({ clientId: client.id, topic: packet.topic }, 'client publish to a platform topic refused');
+          return done(new Error(`${packet.topic} is reserved for the platform`));
+        }
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
         const wait = client ? beforeAck?.(packet.topic, payload, packet.qos) : undefined;
         if (!wait) return done(null);

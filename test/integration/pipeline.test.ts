@@ -108,6 +108,9 @@ describe('pipeline: device → broker → ingest → store, API, live hub, dead 
     const health = (await (await api('/health')).json()) as { status: string; ingest: { rejected: Record<string, number> } };
     expect(health.status).toBe('ok');
     expect(health.ingest.rejected['bad-json']).toBe(1);
+    const metrics = await (await api('/metrics')).text();
+    expect(metrics).toContain('qala_ingest_rejected_total{reason="payload-too-large"} 1');
+    expect(metrics).toMatch(/^qala_store_written_total \d+$/m);
   });
 
   it('accepts MQTT over websocket at /mqtt', async () => {
@@ -118,6 +121,23 @@ describe('pipeline: device → broker → ingest → store, API, live hub, dead 
       const res = await api(`/api/series?deviceId=aq-ws-1&metric=pm25&from=${T0 - 1000}&to=${T0 + 1000}&step=1s`);
       return ((await res.json()) as { points: unknown[] }).points.length === 1;
     }, 'the websocket reading in the store');
+  });
+
+  it('refuses a device that publishes on the platform\'s incident or dead-letter topics', async () => {
+    const rogue = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4, clientId: 'it-rogue', reconnectPeriod: 0 });
+    const closed = new Promise<void>((r) => rogue.once('close', () => r()));
+    rogue.publish('city/temirtau/incidents/water/INC-FAKE', JSON.stringify({ event: 'incident.opened' }), { qos: 1, retain: true });
+    await closed; // MQTT 3.1.1 has no negative PUBACK: the broker drops the connection
+    rogue.end(true);
+    const health = (await (await api('/health')).json()) as { broker: { refusedReserved: number } };
+    expect(health.broker.refusedReserved).toBe(1);
+    const listener = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4 });
+    const seen: string[] = [];
+    listener.on('message', (t) => seen.push(t));
+    await listener.subscribeAsync('city/temirtau/incidents/#');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen).toEqual([]); // no retained fake
+    await listener.endAsync();
   });
 
   it('marks a device offline when its connection dies and the broker publishes its last will', async () => {
