@@ -180,7 +180,13 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
     },
     async stop() {},
   };
-  const order: Component[] = [store, writer, spoolRecovery, external ?? broker, directory, outbox, incidents, rules, ingest, spoolReplay, hub, api];
+  const retainedIncidents: Component = {
+    async start() {
+      notifier.restoreRetained(incidents.list({ state: 'unresolved', limit: Number.MAX_SAFE_INTEGER }));
+    },
+    async stop() {},
+  };
+  const order: Component[] = [store, writer, spoolRecovery, external ?? broker, directory, outbox, incidents, retainedIncidents, rules, ingest, spoolReplay, hub, api];
 
   return {
     get mqttPort() {

@@ -24,24 +24,38 @@ export class Notifier {
   }
 
   notify(incident: Incident, change: IncidentChange): void {
-    const { town, bus, routes, outbox, log } = this.#deps;
     const body = JSON.stringify({ event: `incident.${change.action}`, change, incident });
-    for (const route of routes) {
+    for (const route of this.#deps.routes) {
       if (!routeMatches(route, incident)) continue;
-      if (route.mqtt) {
-        const topic = incidentTopic(town, route.utility, incident.id);
-        const publish = async () => {
-          if (incident.state === 'resolved') {
-            // the final state for whoever listens now, then clear the retained copy
-            await bus.publish(topic, body, { qos: 1 });
-            await bus.publish(topic, '', { qos: 1, retain: true });
-          } else {
-            await bus.publish(topic, body, { qos: 1, retain: true });
-          }
-        };
-        publish().catch((err: unknown) => log.error({ err, topic }, 'incident publish failed'));
-      }
-      if (route.webhook) outbox.enqueue(route.webhook.url, route.utility, body);
+      if (route.mqtt) this.#publish(route, incident, body);
+      if (route.webhook) this.#deps.outbox.enqueue(route.webhook.url, route.utility, body);
     }
+  }
+
+  /**
+   * After a restart the broker's retained copies may be gone (the embedded broker
+   * keeps them in memory): publish every unresolved incident again, MQTT only.
+   */
+  restoreRetained(unresolved: readonly Incident[]): void {
+    for (const incident of unresolved) {
+      const last = incident.history[incident.history.length - 1];
+      const body = JSON.stringify({ event: `incident.${last?.action ?? 'opened'}`, change: last, incident });
+      for (const route of this.#deps.routes) if (route.mqtt && routeMatches(route, incident)) this.#publish(route, incident, body);
+    }
+  }
+
+  #publish(route: Route, incident: Incident, body: string): void {
+    const { town, bus, log } = this.#deps;
+    const topic = incidentTopic(town, route.utility, incident.id);
+    const publish = async () => {
+      if (incident.state === 'resolved') {
+        // the final state for whoever listens now, then clear the retained copy
+        await bus.publish(topic, body, { qos: 1 });
+        await bus.publish(topic, '', { qos: 1, retain: true });
+      } else {
+        await bus.publish(topic, body, { qos: 1, retain: true });
+      }
+    };
+    publish().catch((err: unknown) => log.error({ err, topic }, 'incident publish failed'));
   }
 }

@@ -138,6 +138,13 @@ describe('incidents: rules → incident → MQTT, webhook, live, REST', () => {
     platform = await startPlatform(testConfig(dataDir, { routesFile: join(dataDir, 'routes.yaml'), rulesSweepMs: 50 }));
     device = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4 });
     expect(platform.incidents.list().map((i) => `${i.asset}:${i.state}`).sort()).toEqual(['wp-inc-1:resolved', 'wp-inc-2:open']);
+    // the new broker holds the open incident's retained message again
+    const open = platform.incidents.list({ state: 'open' })[0]!;
+    const late = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4 });
+    const got = new Promise<string>((r) => late.on('message', (_t, p) => r(p.toString())));
+    await late.subscribeAsync(`city/temirtau/incidents/water/${open.id}`);
+    expect(JSON.parse(await got).incident).toMatchObject({ id: open.id, state: 'open' });
+    await late.endAsync();
     expect(platform.outbox.stats().pending).toBe(1);
     hookUp = true;
     await waitFor(() => hooks.some((h) => JSON.parse(h.body).incident.asset === 'wp-inc-2'), 'the webhook delivered after the restart', 15_000);
