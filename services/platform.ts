@@ -64,7 +64,8 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
     log: log.child({ component: 'broker' }),
     reserved: (topic) => topic === deadLetterTopic(config.town) || topic.startsWith(`city/${config.town}/incidents/`),
     beforeAck: (topic, payload, qos) => {
-      if (!topic.endsWith('/telemetry') || payload.length > config.maxPayloadBytes) return undefined;
+      // only what ingest will take: this town's telemetry within the size limit
+      if (!topic.startsWith(`city/${config.town}/`) || !topic.endsWith('/telemetry') || payload.length > config.maxPayloadBytes) return undefined;
       const seq = spool.append(topic, payload, now());
       if (qos === 0) return undefined;
       const room = writerRef?.hasRoom();
@@ -186,7 +187,12 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
     },
     async stop() {},
   };
-  const order: Component[] = [store, writer, spoolRecovery, external ?? broker, directory, outbox, incidents, retainedIncidents, rules, ingest, spoolReplay, hub, api];
+  const brokerListener: Component = { start: () => broker.listen(), stop: async () => undefined };
+  const order: Component[] = [
+    store, writer, spoolRecovery, external ?? broker, directory, outbox, incidents, retainedIncidents, rules, ingest, spoolReplay,
+    ...(external ? [] : [brokerListener]),
+    hub, api,
+  ];
 
   return {
     get mqttPort() {

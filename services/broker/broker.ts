@@ -54,15 +54,15 @@ export class Broker {
     const aedes = await Aedes.createBroker({
       id: 'qala',
       authorizePublish: (client, packet, done) => {
-        // [MQTT-3.3.1-2]-style $-topics are the broker's own; clients may not publish them
+        // topics starting with $ are the broker's own (MQTT 3.1.1 §4.7.2)
         if (packet.topic.startsWith('$')) return done(new Error('$-topics are reserved'));
         if (client && this.#deps.reserved?.(packet.topic)) {
           this.#stats.refusedReserved++;
           log.warn({ clientId: client.id, topic: packet.topic }, 'client publish to a platform topic refused');
           return done(new Error(`${packet.topic} is reserved for the platform`));
         }
-        const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-        const wait = client ? beforeAck?.(packet.topic, payload, packet.qos) : undefined;
+        // the hook sees the very Buffer that subscribers will get (the spool keys on it)
+        const wait = client && Buffer.isBuffer(packet.payload) ? beforeAck?.(packet.topic, packet.payload, packet.qos) : undefined;
         if (!wait) return done(null);
         wait.then(
           () => done(null),
@@ -77,6 +77,16 @@ export class Broker {
     aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'mqtt connection error'));
     this.#aedes = aedes;
     this.#bus = new AedesBus(aedes);
+  }
+
+  /**
+   * Opens the TCP listener. Separate from start() so the platform can have every
+   * in-process subscriber (ingest above all) in place before the first device speaks.
+   */
+  async listen(): Promise<void> {
+    const aedes = this.#aedes;
+    if (!aedes) throw new Error('broker not started');
+    const log = this.#deps.log;
     const server = createServer((socket) => aedes.handle(socket));
     this.#server = server;
     await new Promise<void>((resolve, reject) => {

@@ -108,6 +108,11 @@ describe('pipeline: device → broker → ingest → store, API, live hub, dead 
     const health = (await (await api('/health')).json()) as { status: string; ingest: { rejected: Record<string, number> } };
     expect(health.status).toBe('ok');
     expect(health.ingest.rejected['bad-json']).toBe(1);
+    // every spooled message reached ingest (another town's traffic is not spooled at all)
+    await device.publishAsync('city/rudny/utilities/centre/water-pressure/wp-r-1/telemetry', JSON.stringify({ ts: T0, metrics: { pressure: 4 } }), { qos: 1 });
+    const spool = ((await (await api('/health')).json()) as { spool: { inFlight: number; appended: number } }).spool;
+    expect(spool.inFlight).toBe(0);
+    expect(spool.appended).toBe(11); // 2 + 4 of the five bad ones (not the oversized) + 5 good
     const metrics = await (await api('/metrics')).text();
     expect(metrics).toContain('qala_ingest_rejected_total{reason="payload-too-large"} 1');
     expect(metrics).toMatch(/^qala_store_written_total \d+$/m);
