@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   ERR_STORE_QUERY: 'a store query failed',
   ERR_QUERY_INVALID: 'an API query parameter is malformed',
   ERR_SCENARIO_INVALID: 'a simulator scenario is malformed',
+  ERR_FEED_INVALID: 'a feed file line is malformed',
   ERR_RULES_INVALID: 'a rule file is malformed; the previous rules stay live',
   ERR_ROUTES_INVALID: 'the incident routing file is malformed',
   ERR_INCIDENT_NOT_FOUND: 'no incident has that id',

@@ -6,14 +6,24 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { statusTopic, type DeviceAddress } from '../devices/index.ts';
 import type { SimClock } from './clock.ts';
-import type { Feed, SimMessage } from './feed.ts';
+import type { SimMessage } from './feed.ts';
+import { hashString } from './rng.ts';
+import type { SimDevice } from './scenario.ts';
+
+/** What a fleet paces: a simulated town's feed, or a recorded one. */
+export interface FleetSource {
+  /** devices to connect one by one in per-device mode (none for a recording) */
+  readonly devices: readonly SimDevice[];
+  messages(): Iterator<SimMessage>;
+  readonly stats: { faults: number };
+}
 
 export type ConnectionMode = 'per-device' | number;
 
 export interface FleetDeps {
   brokerUrl: string;
   town: string;
-  feed: Feed;
+  feed: FleetSource;
   clock: SimClock;
   /** 'per-device', or the number of multiplexed connections */
   connections: ConnectionMode;
@@ -47,6 +57,8 @@ export class Fleet {
   readonly #deps: FleetDeps;
   readonly #clients: MqttClient[] = [];
   readonly #route = new Map<string, MqttClient>();
+  /** multiplexed connections; a device without a route of its own hashes onto one */
+  readonly #pool: MqttClient[] = [];
   #control: MqttClient | undefined;
   #iterator: Iterator<SimMessage> | undefined;
   #pending: SimMessage | undefined;
@@ -71,18 +83,18 @@ export class Fleet {
   async start(): Promise<void> {
     const { feed, town, connections } = this.#deps;
     const devices = feed.devices.map((d): DeviceAddress => ({ town, subsystem: d.subsystem, district: d.district, kind: d.kind.id, deviceId: d.deviceId }));
-    this.#control = await this.#connect('sim-control', undefined);
+    this.#control = await this.#connect(`sim-control-${process.pid}`, undefined);
     if (connections === 'per-device') {
       await this.#inBatches(devices, async (a) => {
         const client = await this.#connect(`sim-${a.deviceId}`, statusTopic(a));
         this.#route.set(a.deviceId, client);
       });
     } else {
-      const pool: MqttClient[] = [];
+      const pool = this.#pool;
       await this.#inBatches(
         Array.from({ length: Math.max(1, connections) }, (_, i) => i),
         async (i) => {
-          pool[i] = await this.#connect(`sim-mux-${town}-${i}`, undefined);
+          pool[i] = await this.#connect(`sim-mux-${town}-${i}-${process.pid}`, undefined);
         },
       );
       devices.forEach((a, i) => this.#route.set(a.deviceId, pool[i % pool.length]!));
@@ -137,7 +149,8 @@ export class Fleet {
   }
 
   #publish(m: SimMessage): void {
-    const client = (m.deviceId && this.#route.get(m.deviceId)) || this.#control!;
+    // one device always goes through one connection, so its messages stay in order
+    const client = (m.deviceId && (this.#route.get(m.deviceId) ?? this.#pool[hashString(m.deviceId) % this.#pool.length])) || this.#control!;
     this.#inflight++;
     this.#stats.simTime = m.at;
     client.publish(m.topic, m.payload, { qos: 1, retain: m.retain }, (err) => {
@@ -174,5 +187,6 @@ export class Fleet {
     }
     await Promise.all(this.#clients.splice(0).map((c) => c.endAsync()));
     this.#route.clear();
+    this.#pool.length = 0;
   }
 }

@@ -10,7 +10,9 @@ import { createLogger } from '../log.ts';
 import { createPlatform } from '../platform.ts';
 import { BUILTIN_RULES } from '../rules/loader.ts';
 import { formatScores } from '../rules/score.ts';
+import { formatFeedLine } from '../../simulator/feed-file.ts';
 import { Progress } from './progress.ts';
+import { record, replay } from './record-replay.ts';
 import { runRulesTest } from './rules-test.ts';
 
 const USAGE = `qala: smart-city telemetry platform and live control room
@@ -35,7 +37,12 @@ const USAGE = `qala: smart-city telemetry platform and live control room
       --scenario --seed --start --scale --interval as for simulate
       --duration <1d>            simulated duration (default 1d)
       --fault-rate <x>           (default 50: enough faults in a day to judge by)
+      --feed <file.ndjson>       test against a recorded feed instead (ground truth from its sim/faults lines)
       --json                     print the result as JSON
+  qala record --out <file.ndjson> [--broker url] [--town temirtau] [--duration 10m]
+                                record a town's device traffic (and simulator ground truth) from a broker
+  qala replay --file <file.ndjson> [--broker url] [--speed 1..3600|max] [--connections 4]
+                                replay a recorded or simulated feed into a broker, in its recorded spacing
   qala config                   print the configuration variables
 
 Configuration comes from QALA_* environment variables; see README.md.`;
@@ -54,6 +61,10 @@ export async function main(argv: string[]): Promise<number> {
           return 2;
         }
         return await rulesTest(rest.slice(1));
+      case 'record':
+        return await recordCommand(rest);
+      case 'replay':
+        return await replayCommand(rest);
       case 'config':
         console.log(configTable());
         return 0;
@@ -70,6 +81,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof QalaError) {
       console.error(`qala: ${err.code}: ${err.message}`);
+      return 1;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') {
+      console.error(`qala: cannot reach the broker (${(err as Error).message}); is it running, and is --broker right?`);
       return 1;
     }
     throw err;
@@ -139,7 +155,7 @@ async function simulate(args: string[]): Promise<number> {
     const out = createWriteStream(values.out);
     let n = 0;
     for (const m of sim.feed.messages()) {
-      if (!out.write(`${JSON.stringify({ at: m.at, topic: m.topic, payload: m.payload, retain: m.retain })}\n`)) await once(out, 'drain');
+      if (!out.write(formatFeedLine(m.at, m.topic, m.payload, m.retain))) await once(out, 'drain');
       if (++n % 5000 === 0) progress.update(describe(m.at, n, sim.feed.stats.faults));
     }
     await new Promise<void>((r) => out.end(r));
@@ -176,6 +192,7 @@ async function rulesTest(args: string[]): Promise<number> {
       interval: { type: 'string', default: '10s' },
       scale: { type: 'string', default: '1' },
       'fault-rate': { type: 'string', default: '50' },
+      feed: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
     strict: true,
@@ -191,13 +208,46 @@ async function rulesTest(args: string[]): Promise<number> {
     ...Object.entries(numbers).map(([k, v]) => !Number.isFinite(v) && `--${k === 'faultRate' ? 'fault-rate' : k} must be a number`),
   ].filter(Boolean);
   if (bad.length) throw new QalaError('ERR_CONFIG_INVALID', bad.join('; '));
-  const result = await runRulesTest({ rulesFile: values.rules, scenario: values.scenario, start, durationMs: durationMs!, intervalMs: intervalMs!, ...numbers, progress: values.json ? undefined : new Progress() });
+  const result = await runRulesTest({ rulesFile: values.rules, feedFile: values.feed, scenario: values.scenario, start, durationMs: durationMs!, intervalMs: intervalMs!, ...numbers, progress: values.json ? undefined : new Progress() });
   if (values.json) {
     console.log(JSON.stringify({ scores: result.scores, faults: result.faults.length, readings: result.readings, rejected: result.rejected, wallMs: result.wallMs }));
     return 0;
   }
-  console.log(`${values.scenario}, seed ${values.seed}, ${values.duration} from ${values.start}: ${result.readings.toLocaleString('en')} readings, ${result.faults.length} faults injected, ${result.raised.filter((s) => s.type === 'raised').length} incidents, in ${(result.wallMs / 1000).toFixed(1)} s\n`);
+  const what = values.feed ? `feed ${values.feed}` : `${values.scenario}, seed ${values.seed}, ${values.duration} from ${values.start}`;
+  console.log(`${what}: ${result.readings.toLocaleString('en')} readings, ${result.faults.length} faults injected, ${result.raised.filter((s) => s.type === 'raised').length} incidents, in ${(result.wallMs / 1000).toFixed(1)} s\n`);
   console.log(formatScores(result.scores));
+  return 0;
+}
+
+async function recordCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { broker: { type: 'string', default: 'mqtt://127.0.0.1:1883' }, town: { type: 'string', default: 'temirtau' }, out: { type: 'string' }, duration: { type: 'string' } },
+    strict: true,
+  });
+  if (!values.out) throw new QalaError('ERR_CONFIG_INVALID', '--out <file.ndjson> is required: where the recording goes');
+  const durationMs = values.duration === undefined ? undefined : parseDuration(values.duration);
+  if (values.duration !== undefined && !durationMs) throw new QalaError('ERR_CONFIG_INVALID', `--duration "${values.duration}" is not a duration such as 90s or 10m`);
+  const config = loadConfig();
+  const summary = await record({ brokerUrl: values.broker, town: values.town, out: values.out, durationMs, log: createLogger(config.logLevel, config.logFormat), progress: new Progress(), stop: untilSignal() });
+  console.log(JSON.stringify({ summary }));
+  return 0;
+}
+
+async function replayCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { broker: { type: 'string', default: 'mqtt://127.0.0.1:1883' }, file: { type: 'string' }, speed: { type: 'string', default: '1' }, connections: { type: 'string', default: '4' } },
+    strict: true,
+  });
+  if (!values.file) throw new QalaError('ERR_CONFIG_INVALID', '--file <file.ndjson> is required: the feed to replay');
+  const speed = values.speed === 'max' ? 1e9 : Number(values.speed);
+  const connections = Number(values.connections);
+  if (!(speed >= 0.01 && (speed <= 3600 || values.speed === 'max'))) throw new QalaError('ERR_CONFIG_INVALID', `--speed "${values.speed}" must be 0.01..3600 or max`);
+  if (!Number.isInteger(connections) || connections < 1) throw new QalaError('ERR_CONFIG_INVALID', `--connections "${values.connections}" must be a whole number of at least 1`);
+  const config = loadConfig();
+  const summary = await replay({ brokerUrl: values.broker, file: values.file, speed, connections, log: createLogger(config.logLevel, config.logFormat), progress: new Progress(), stop: untilSignal() });
+  console.log(JSON.stringify({ summary }));
   return 0;
 }
 

@@ -2,7 +2,8 @@
 // classification and rules engine the platform uses, on the simulated clock, and
 // scores every rule against the simulator's ground-truth faults.
 import { DeviceRegistry } from '../../devices/index.ts';
-import { Feed, type FaultRecord } from '../../simulator/feed.ts';
+import { readFeedFile } from '../../simulator/feed-file.ts';
+import { Feed, type FaultRecord, type SimMessage } from '../../simulator/feed.ts';
 import { loadScenario } from '../../simulator/scenario.ts';
 import { classify } from '../ingest/classify.ts';
 import { RulesEngine, type RuleSignal } from '../rules/engine.ts';
@@ -13,6 +14,8 @@ import type { Progress } from './progress.ts';
 
 export interface RulesTestOptions {
   rulesFile: string;
+  /** a recorded feed to test against instead of simulating (ground truth from its sim/faults lines) */
+  feedFile?: string;
   scenario: string;
   seed: number;
   start: number;
@@ -35,11 +38,34 @@ export interface RulesTestResult {
 
 const SWEEP_MS = 10_000;
 
+/** A recorded feed, with the simulator's ground truth where the recording has it. */
+function recordedFeed(path: string): { messages(): Generator<SimMessage>; faults: FaultRecord[]; stats: { faults: number } } {
+  const faults: FaultRecord[] = [];
+  return {
+    faults,
+    stats: { faults: 0 },
+    *messages() {
+      for (const m of readFeedFile(path)) {
+        if (m.type === 'fault' && m.topic.endsWith('/sim/faults')) {
+          const f = JSON.parse(m.payload) as FaultRecord & { event?: string };
+          if (f.event === 'started') {
+            faults.push(f);
+            this.stats.faults++;
+          }
+        }
+        yield m;
+      }
+    },
+  };
+}
+
 export async function runRulesTest(o: RulesTestOptions): Promise<RulesTestResult> {
   const t0 = Date.now();
   const rules = await loadRules(o.rulesFile);
   const scenario = loadScenario(o.scenario);
-  const feed = new Feed({ scenario, town: scenario.id, seed: o.seed, start: o.start, intervalMs: o.intervalMs, durationMs: o.durationMs, scale: o.scale, faultRate: o.faultRate });
+  const feed = o.feedFile
+    ? recordedFeed(o.feedFile)
+    : new Feed({ scenario, town: scenario.id, seed: o.seed, start: o.start, intervalMs: o.intervalMs, durationMs: o.durationMs, scale: o.scale, faultRate: o.faultRate });
   const raised: RuleSignal[] = [];
   // raised signals are incidents; repeated ones fold a new fault into an open incident
   const engine = new RulesEngine({ onSignal: (s) => s.type !== 'cleared' && raised.push(s) });
@@ -47,15 +73,22 @@ export async function runRulesTest(o: RulesTestOptions): Promise<RulesTestResult
   const registry = new DeviceRegistry();
   let readings = 0;
   let rejected = 0;
-  let nextSweep = o.start + SWEEP_MS;
+  let nextSweep = Number.NaN;
+  let first = Number.NaN;
+  let last = 0;
   let n = 0;
   for (const m of feed.messages()) {
+    if (Number.isNaN(nextSweep)) {
+      first = m.at;
+      nextSweep = m.at + SWEEP_MS;
+    }
+    last = m.at;
     while (m.at >= nextSweep) {
       engine.sweep(nextSweep);
       nextSweep += SWEEP_MS;
     }
     if (m.type !== 'telemetry') continue;
-    const c = classify(m.topic, Buffer.from(m.payload), { town: scenario.id, registry, maxPayloadBytes: 64 * 1024, receivedAt: m.at });
+    const c = classify(m.topic, Buffer.from(m.payload), { town: m.topic.split('/')[1] ?? scenario.id, registry, maxPayloadBytes: 64 * 1024, receivedAt: m.at });
     if (c.type === 'readings') {
       for (const r of c.readings) {
         readings++;
@@ -64,14 +97,14 @@ export async function runRulesTest(o: RulesTestOptions): Promise<RulesTestResult
     } else if (c.type === 'rejected') rejected++;
     if (++n % 20_000 === 0) {
       o.progress?.update({
-        fraction: (m.at - o.start) / o.durationMs,
+        fraction: o.feedFile ? undefined : (m.at - first) / o.durationMs,
         text: `${new Date(m.at).toISOString().slice(0, 16)}Z sim · ${readings.toLocaleString('en')} readings · ${feed.stats.faults} faults · ${raised.filter((s) => s.type === 'raised').length} incidents`,
       });
       // let the event loop breathe (signals, progress output) during long runs
       await new Promise((r) => setImmediate(r));
     }
   }
-  engine.sweep(o.start + o.durationMs);
+  engine.sweep(o.feedFile ? last + SWEEP_MS : o.start + o.durationMs);
   o.progress?.done();
   raised.sort((a, b) => a.at - b.at);
   return { rules, scores: scoreRules(rules, raised, feed.faults), faults: [...feed.faults], raised, readings, rejected, wallMs: Date.now() - t0 };
