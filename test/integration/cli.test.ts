@@ -1,26 +1,11 @@
 // The `qala` executable as a user runs it: a bad config stops start-up naming the
 // variable; `qala simulate` drives a town into a running platform over real MQTT.
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../services/platform.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
-
-const run = promisify(execFile);
-const QALA = fileURLToPath(new URL('../../bin/qala.mjs', import.meta.url));
-
-async function qala(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [QALA, ...args], { env: { PATH: process.env.PATH, ...env }, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { qala } from '../helpers/qala.ts';
 
 describe('qala CLI', () => {
   let platform: Platform;

@@ -1,26 +1,13 @@
 // Engineers record a town's traffic from a live broker, replay it at full speed into
 // another platform, and test rules against the recording.
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../services/platform.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
+import { qala as run, summaryOf as summary } from '../helpers/qala.ts';
 
-const run = promisify(execFile);
-const QALA = fileURLToPath(new URL('../../bin/qala.mjs', import.meta.url));
-const qala = async (args: string[]) => {
-  try {
-    const r = await run(process.execPath, [QALA, ...args], { env: { PATH: process.env.PATH, QALA_LOG_LEVEL: 'warn' }, timeout: 60_000 });
-    return { code: 0, ...r };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-};
-const summary = (stdout: string) => (JSON.parse(stdout.trim().split('\n').pop()!) as { summary: Record<string, number> }).summary;
+const qala = (args: string[]) => run(args, { QALA_LOG_LEVEL: 'warn' });
 
 describe('record, replay, and rules against a recording', () => {
   const platforms: Platform[] = [];
