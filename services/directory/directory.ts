@@ -37,17 +37,16 @@ export class DeviceDirectory {
       events.on('readingAccepted', 'directory', (r) => {
         const devices = this.#bySubsystem.get(r.subsystem)!;
         const prev = devices.get(r.deviceId);
-        devices.set(r.deviceId, {
-          deviceId: r.deviceId,
-          subsystem: r.subsystem,
-          district: r.district,
-          kind: r.kind,
-          ts: Math.max(r.ts, prev?.ts ?? 0),
-          // a partial reading (a camera's detection) updates only what it carries
-          metrics: prev ? { ...prev.metrics, ...r.metrics } : { ...r.metrics },
-          online: true,
-          ...(prev?.location ? { location: prev.location } : {}),
-        });
+        if (prev) {
+          // updated in place: this runs for every reading
+          prev.district = r.district;
+          prev.kind = r.kind;
+          prev.ts = Math.max(r.ts, prev.ts);
+          Object.assign(prev.metrics, r.metrics); // a partial reading (a camera's detection) updates only what it carries
+          prev.online = true;
+        } else {
+          devices.set(r.deviceId, { deviceId: r.deviceId, subsystem: r.subsystem, district: r.district, kind: r.kind, ts: r.ts, metrics: { ...r.metrics }, online: true });
+        }
         this.#changed(r.subsystem);
       }),
       events.on('deviceStatusChanged', 'directory', (s) => {
