@@ -93,7 +93,10 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
     dataDir: config.dataDir,
     log: log.child({ component: 'outbox' }),
     now,
-    secretFor: (utility) => webhookSecret(routes.find((r) => r.webhook && r.utility === utility) ?? routes[0]!),
+    secretFor: (utility) => {
+      const route = routes.find((r) => r.webhook && r.utility === utility);
+      return route ? webhookSecret(route) : undefined;
+    },
   });
   const incidents: IncidentManager = new IncidentManager({
     dataDir: config.dataDir,

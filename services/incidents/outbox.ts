@@ -25,7 +25,8 @@ export interface OutboxDeps {
   dataDir: string;
   log: Logger;
   now: () => number;
-  secretFor: (route: string) => string;
+  /** the signing key of a webhook route; undefined when no such route is configured any more */
+  secretFor: (route: string) => string | undefined;
   fetchImpl?: typeof fetch;
   pollMs?: number;
   baseBackoffMs?: number;
@@ -98,14 +99,17 @@ export class Outbox {
     const timestamp = String(Math.floor(this.#deps.now() / 1000));
     const f = this.#deps.fetchImpl ?? fetch;
     let error: string;
+    const secret = this.#deps.secretFor(d.route);
     try {
+      // never send unsigned: a delivery whose route was removed waits (journalled) for it
+      if (secret === undefined) throw new Error(`no webhook route for "${d.route}" in the routes file any more`);
       const res = await f(d.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           'x-qala-delivery': d.id,
           'x-qala-timestamp': timestamp,
-          'x-qala-signature': sign(this.#deps.secretFor(d.route), timestamp, d.body),
+          'x-qala-signature': sign(secret, timestamp, d.body),
         },
         body: d.body,
         signal: AbortSignal.timeout(this.#deps.timeoutMs ?? 5000),
