@@ -1,0 +1,57 @@
+// Every error Qala raises on purpose carries a code from this catalogue, with the
+// HTTP status it is answered with and what it means, in one definition (fastify's
+// lib/errors.js). docs/errors.md lists the same rows and test/unit/errors.test.ts
+// keeps the two in step. Codes that only arise in ingest, at start-up or in the
+// CLI still carry the status they would get over HTTP, so no error is without one.
+export interface ErrorDefinition {
+  readonly status: number;
+  readonly meaning: string;
+}
+
+export const ERROR_CODES = {
+  ERR_CONFIG_INVALID: { status: 500, meaning: 'a configuration value is missing or malformed; start-up stops naming the variable and what it expects' },
+  ERR_CONFIG_FILE: { status: 500, meaning: 'the configuration file (`QALA_CONFIG_FILE`) cannot be read or parsed' },
+  ERR_USAGE: { status: 400, meaning: 'a `qala` command was given an unknown option, a missing one or a bad value; the message names the option and what it expects (exit code 2)' },
+  ERR_FILE_NOT_FOUND: { status: 404, meaning: 'a file named on the command line (`--file`, `--feed`, `--rules`, the directory of `--out`) does not exist' },
+  ERR_PORT_IN_USE: { status: 500, meaning: 'a port Qala must listen on is taken by another program; the message names `QALA_MQTT_PORT` or `QALA_HTTP_PORT`' },
+  ERR_DATA_DIR_LOCKED: { status: 500, meaning: 'the data directory (`QALA_DATA_DIR`) is in use by another running Qala; stop that one or choose another directory' },
+  ERR_PAYLOAD_TOO_LARGE: { status: 413, meaning: 'a message payload is over the size limit (`QALA_MAX_PAYLOAD_BYTES`); dead-lettered as `payload-too-large`' },
+  ERR_PAYLOAD_JSON: { status: 400, meaning: 'a message payload is not valid JSON; dead-lettered as `bad-json`' },
+  ERR_PAYLOAD_SCHEMA: { status: 400, meaning: "a payload does not match its device kind's schema; dead-lettered as `schema-mismatch`" },
+  ERR_TOPIC_SCHEME: { status: 400, meaning: 'a topic does not follow `city/<town>/<subsystem>/<district>/<kind>/<deviceId>/<channel>`; dead-lettered as `topic-off-scheme`' },
+  ERR_UNKNOWN_KIND: { status: 400, meaning: 'a topic names a device kind the registry does not know; dead-lettered as `unknown-kind`' },
+  ERR_STORE_WRITE: { status: 503, meaning: 'the store refused a batch; the batch is kept and retried with backoff' },
+  ERR_STORE_QUERY: { status: 500, meaning: 'a store query failed' },
+  ERR_QUERY_INVALID: { status: 400, meaning: 'an API query string has an unknown parameter or a malformed value; the message says what is accepted' },
+  ERR_BODY_INVALID: { status: 400, meaning: 'an API request body is not valid JSON or does not have the expected fields' },
+  ERR_BODY_TOO_LARGE: { status: 413, meaning: 'an API request body is over the size limit' },
+  ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'an API request body is not `application/json`' },
+  ERR_NOT_FOUND: { status: 404, meaning: 'no API route or dashboard file has that path' },
+  ERR_METHOD_NOT_ALLOWED: { status: 405, meaning: 'the path exists but not for that method; the `Allow` header lists the methods it takes' },
+  ERR_URL_INVALID: { status: 400, meaning: 'the request path is not a valid URL (bad percent-encoding)' },
+  ERR_URL_TOO_LONG: { status: 414, meaning: 'a path parameter (such as an incident id) is over the length limit' },
+  ERR_BAD_REQUEST: { status: 400, meaning: 'the HTTP server refused the request for a reason the other codes do not cover; the message says why' },
+  ERR_INTERNAL: { status: 500, meaning: 'an unexpected error; the server log has the details under the request id given in the message' },
+  ERR_SCENARIO_INVALID: { status: 400, meaning: 'a simulator scenario is malformed; the message gives the path of the bad field' },
+  ERR_FEED_INVALID: { status: 400, meaning: 'a feed file (`qala replay`, `qala rules test --feed`) has a malformed line; the message gives the file and line number' },
+  ERR_RULES_INVALID: { status: 400, meaning: 'a rule file is malformed (path and reason given); at start-up nothing starts, on reload the previous rules stay live' },
+  ERR_ROUTES_INVALID: { status: 400, meaning: 'the incident routing file (`QALA_ROUTES_FILE`) is malformed' },
+  ERR_INCIDENT_NOT_FOUND: { status: 404, meaning: 'no incident has that id' },
+  ERR_INCIDENT_STATE: { status: 409, meaning: 'the incident cannot make that transition, e.g. acknowledging a resolved one' },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class QalaError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'QalaError';
+    this.code = code;
+  }
+
+  /** The HTTP status this error is answered with. */
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+}
