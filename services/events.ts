@@ -2,69 +2,9 @@
 // that throws is logged with its owner and never stops the others
 // (zigbee2mqtt lib/eventBus.ts).
 import type { Logger } from 'pino';
-import type { Subsystem } from '../devices/index.ts';
-import type { ErrorCode } from './errors.ts';
-import type { Incident, IncidentChange } from './incidents/incidents.ts';
+import type { PlatformEvents } from './contracts/events.ts';
 
-export interface Reading {
-  town: string;
-  subsystem: Subsystem;
-  district: string;
-  kind: string;
-  deviceId: string;
-  /** the device's own timestamp, ms since epoch */
-  ts: number;
-  /** when the platform received it */
-  receivedAt: number;
-  metrics: Record<string, number>;
-  /** the ingest spool's sequence of the message it came in, while it is unstored */
-  spoolSeq?: number;
-}
-
-export type RejectReason =
-  | 'payload-too-large'
-  | 'bad-json'
-  | 'schema-mismatch'
-  | 'unknown-kind'
-  | 'topic-off-scheme';
-
-/** The error code each rejection reason carries on the dead-letter topic (docs/errors.md). */
-export const REJECT_CODES = {
-  'payload-too-large': 'ERR_PAYLOAD_TOO_LARGE',
-  'bad-json': 'ERR_PAYLOAD_JSON',
-  'schema-mismatch': 'ERR_PAYLOAD_SCHEMA',
-  'unknown-kind': 'ERR_UNKNOWN_KIND',
-  'topic-off-scheme': 'ERR_TOPIC_SCHEME',
-} as const satisfies Record<RejectReason, ErrorCode>;
-
-export interface Rejection {
-  reason: RejectReason;
-  code: ErrorCode;
-  detail: string;
-  topic: string;
-  receivedAt: number;
-  /** the payload as text, cut to a few KiB so a dead letter stays small */
-  payload: string;
-  payloadBytes: number;
-}
-
-export interface DeviceStatus {
-  town: string;
-  subsystem: Subsystem;
-  district: string;
-  kind: string;
-  deviceId: string;
-  state: 'online' | 'offline';
-  at: number;
-  location?: [number, number];
-}
-
-export interface PlatformEvents {
-  readingAccepted: Reading;
-  readingRejected: Rejection;
-  deviceStatusChanged: DeviceStatus;
-  incidentChanged: { incident: Incident; change: IncidentChange };
-}
+export type { PlatformEvents };
 
 type Listener<T> = (event: T) => void;
 
@@ -85,6 +25,13 @@ export class EventBus {
       const i = list.indexOf(entry);
       if (i >= 0) list.splice(i, 1);
     };
+  }
+
+  /** Removes every listener an owner registered (when a component stops). */
+  removeListeners(owner: string): void {
+    for (const list of this.#listeners.values()) {
+      for (let i = list.length - 1; i >= 0; i--) if (list[i]!.owner === owner) list.splice(i, 1);
+    }
   }
 
   emit<K extends keyof PlatformEvents>(event: K, payload: PlatformEvents[K]): void {

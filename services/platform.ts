@@ -1,33 +1,35 @@
 // The composition root: builds every component from one config and returns
-// { start, stop }. Nothing else wires components together.
+// { start, stop }. Nothing else wires components together. Components start in the
+// order listed, then the transport opens (the broker listens, or the bus connects)
+// once every subscriber is in place; they stop in reverse.
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DEVICE_KINDS, DeviceRegistry, deadLetterTopic } from '../devices/index.ts';
-import type { Fleet } from '../simulator/fleet.ts';
-import { simulationFromConfig } from '../simulator/simulation.ts';
 import { ApiServer } from './api/server.ts';
 import { Broker } from './broker/broker.ts';
 import type { Bus } from './bus/bus.ts';
 import { MqttBus } from './bus/mqtt-bus.ts';
+import { systemClock } from './clock.ts';
 import type { Config } from './config.ts';
+import type { Clock } from './contracts/index.ts';
 import { DeviceDirectory } from './directory/directory.ts';
 import { EventBus } from './events.ts';
-import { Ingest } from './ingest/ingest.ts';
 import { IncidentManager } from './incidents/incidents.ts';
 import { Notifier } from './incidents/notifier.ts';
 import { Outbox } from './incidents/outbox.ts';
 import { loadRoutes, webhookSecret } from './incidents/routing.ts';
+import { Ingest } from './ingest/ingest.ts';
+import { Intake } from './intake/intake.ts';
 import { LiveHub } from './live/live-hub.ts';
 import { BUILTIN_RULES } from './rules/loader.ts';
 import { RulesService } from './rules/rules-service.ts';
 import { DuckDbStore } from './store/duckdb-store.ts';
-import { Spool } from './store/spool.ts';
 import { StoreWriter } from './store/writer.ts';
-import { join } from 'node:path';
 
 export interface PlatformDeps {
   config: Config;
   log: Logger;
-  now?: () => number;
+  clock?: Clock;
 }
 
 export interface Platform {
@@ -37,108 +39,86 @@ export interface Platform {
   readonly httpPort: number;
   readonly store: DuckDbStore;
   readonly ingest: Ingest;
+  readonly intake: Intake;
   readonly writer: StoreWriter;
   readonly events: EventBus;
   readonly incidents: IncidentManager;
   readonly rules: RulesService;
   readonly outbox: Outbox;
   health(): Record<string, unknown>;
+  /** adds a section to /health and /metrics (the CLI's simulator reports this way) */
+  reportHealth(name: string, figures: () => unknown): void;
 }
 
 interface Component {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** accept traffic: called once every component has started */
+  open?(): Promise<void>;
 }
 
-export function createPlatform({ config, log, now = Date.now }: PlatformDeps): Platform {
-  const events = new EventBus(log.child({ component: 'events' }));
-  const registry = new DeviceRegistry(DEVICE_KINDS);
+export function createPlatform({ config, log, clock = systemClock }: PlatformDeps): Platform {
+  const child = (component: string) => log.child({ component });
+  const events = new EventBus(child('events'));
+  const { town } = config;
+
   const store = new DuckDbStore({ dataDir: config.dataDir });
-  const spool = new Spool({ dir: join(config.dataDir, 'spool'), commitMs: config.spoolCommitMs, now });
-  // A device's telemetry is acknowledged only once it is on disk (the spool) and the
-  // writer has room; QoS 0 is spooled too, but nothing waits for it.
-  let writerRef: StoreWriter | undefined;
+  const writer = new StoreWriter({
+    store, events, clock, log: child('store-writer'), flushMs: config.storeFlushMs, batchSize: config.storeBatchSize, bufferMax: config.storeBufferMax,
+  });
+  // With an external broker an MQTT client is the bus, and the intake subscribes
+  // through it; otherwise the embedded broker hands every publish to the intake.
+  const external = config.brokerUrl ? new MqttBus({ url: config.brokerUrl, clientId: `qala-${town}-platform`, log: child('bus') }) : undefined;
+  const intake = new Intake({
+    town,
+    maxPayloadBytes: config.maxPayloadBytes,
+    dir: join(config.dataDir, 'spool'),
+    commitMs: config.spoolCommitMs,
+    clock,
+    events,
+    log: child('intake'),
+    room: () => writer.hasRoom(),
+    flush: () => writer.flush(),
+    ...(external ? { external } : {}),
+  });
   const broker = new Broker({
     host: config.mqttHost,
     port: config.mqttPort,
-    log: log.child({ component: 'broker' }),
-    reserved: (topic) => topic === deadLetterTopic(config.town) || topic.startsWith(`city/${config.town}/incidents/`),
-    beforeAck: (topic, payload, qos) => {
-      // only what ingest will take: this town's telemetry within the size limit
-      if (!topic.startsWith(`city/${config.town}/`) || !topic.endsWith('/telemetry') || payload.length > config.maxPayloadBytes) return undefined;
-      const seq = spool.append(topic, payload, now());
-      if (qos === 0) return undefined;
-      const room = writerRef?.hasRoom();
-      return room ? Promise.all([spool.durable(seq), room]).then(() => undefined) : spool.durable(seq);
-    },
+    log: child('broker'),
+    reserved: (topic) => topic === deadLetterTopic(town) || topic.startsWith(`city/${town}/incidents/`),
+    beforeAck: (msg) => intake.receive(msg),
   });
-  // The embedded broker is the bus, or an MQTT client is, against an external broker.
-  // Services hold this forwarding view, since either exists only once started.
-  const external = config.brokerUrl ? new MqttBus({ url: config.brokerUrl, clientId: `qala-${config.town}-platform`, log: log.child({ component: 'bus' }) }) : undefined;
-  const realBus = (): Bus => external ?? broker.bus;
-  const bus: Bus = { subscribe: (f, h) => realBus().subscribe(f, h), publish: (t, p, o) => realBus().publish(t, p, o) };
-  const writer = new StoreWriter({
-    store,
-    events,
-    log: log.child({ component: 'store-writer' }),
-    flushMs: config.storeFlushMs,
-    batchSize: config.storeBatchSize,
-    bufferMax: config.storeBufferMax,
-    spool,
+  const bus: Bus = external ?? broker.bus;
+  const ingest = new Ingest({
+    town, bus, events, registry: new DeviceRegistry(DEVICE_KINDS), maxPayloadBytes: config.maxPayloadBytes, now: () => clock.now(), log: child('ingest'),
   });
-  writerRef = writer;
   const directory = new DeviceDirectory({ events, store });
   const routes = loadRoutes(config.routesFile);
   const outbox = new Outbox({
     dataDir: config.dataDir,
-    log: log.child({ component: 'outbox' }),
-    now,
+    log: child('outbox'),
+    clock,
     secretFor: (utility) => {
       const route = routes.find((r) => r.webhook && r.utility === utility);
       return route ? webhookSecret(route) : undefined;
     },
   });
-  const incidents: IncidentManager = new IncidentManager({
-    dataDir: config.dataDir,
-    now,
-    autoResolves: (ruleId) => rules.autoResolves(ruleId),
-    onChange: (incident, change) => events.emit('incidentChanged', { incident, change }),
+  const incidents = new IncidentManager({ dataDir: config.dataDir, clock, events });
+  const notifier = new Notifier({
+    town, bus, routes, outbox, events, log: child('notifier'),
+    unresolved: () => incidents.list({ state: 'unresolved', limit: Number.MAX_SAFE_INTEGER }),
   });
-  const rules: RulesService = new RulesService({
-    events,
-    incidents,
-    rulesFile: config.rulesFile ?? BUILTIN_RULES,
-    sweepMs: config.rulesSweepMs,
-    now,
-    log: log.child({ component: 'rules' }),
-  });
+  const rules = new RulesService({ events, clock, rulesFile: config.rulesFile ?? BUILTIN_RULES, sweepMs: config.rulesSweepMs, log: child('rules') });
   const hub = new LiveHub({
-    directory,
-    events,
+    directory, events, clock, kinds: DEVICE_KINDS, intervalMs: config.liveIntervalMs, log: child('live'),
     incidents: () => incidents.list({ state: 'unresolved', limit: 200 }),
-    kinds: DEVICE_KINDS,
-    intervalMs: config.liveIntervalMs,
-    now,
-    log: log.child({ component: 'live' }),
   });
-  const ingest = new Ingest({
-    town: config.town,
-    bus,
-    events,
-    registry,
-    maxPayloadBytes: config.maxPayloadBytes,
-    now,
-    log: log.child({ component: 'ingest' }),
-    spoolSeqOf: (payload) => spool.take(payload),
-  });
-  let fleet: Fleet | undefined;
-  const notifier = new Notifier({ town: config.town, bus, routes, outbox, log: log.child({ component: 'notifier' }) });
-  events.on('incidentChanged', 'notifier', ({ incident, change }) => notifier.notify(incident, change));
 
+  const reports = new Map<string, () => unknown>();
   const health = () => ({
     uptimeS: Math.round(process.uptime()),
-    broker: config.brokerUrl ? { external: config.brokerUrl } : { clients: broker.connectedClients, mqttPort: broker.port, refusedReserved: broker.refusedReserved },
-    spool: spool.stats(),
+    broker: external ? { external: config.brokerUrl, ...external.stats() } : { clients: broker.connectedClients, mqttPort: broker.port, refusedReserved: broker.refusedReserved },
+    intake: intake.stats(),
     ingest: ingest.stats(),
     store: writer.stats(),
     live: hub.stats(),
@@ -146,56 +126,30 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
     rules: { ...rules.engine.stats(), file: rules.watcher.status() },
     incidents: incidents.counts(),
     outbox: outbox.stats(),
-    simulator: fleet?.stats() ?? null,
+    ...Object.fromEntries([...reports].map(([name, figures]) => [name, figures()])),
   });
 
   const api = new ApiServer({
     host: config.httpHost,
     port: config.httpPort,
-    town: config.town,
+    town,
     log,
     store,
     directory,
     hub,
     incidents,
     rules,
-    now,
+    now: () => clock.now(),
     handleMqttStream: (stream, req) => broker.handleStream(stream, req),
     health,
   });
 
+  // Producers after their consumers: the writer listens before ingest emits, incidents
+  // before rules signal, and the intake replays what an earlier run spooled before
+  // the transport opens to devices.
+  const transport: Component = external ?? broker;
+  const order: Component[] = [store, writer, directory, outbox, incidents, transport, notifier, rules, ingest, intake, hub, api];
   const started: Component[] = [];
-  // What an earlier run acknowledged but did not store: read (and spooled anew) before
-  // the broker takes connections, replayed through ingest once ingest is up.
-  let recovered: { topic: string; payload: Buffer; receivedAt: number }[] = [];
-  const spoolRecovery: Component = {
-    async start() {
-      recovered = spool.recover().map((m) => ({ topic: m.topic, payload: Buffer.from(m.payload, 'base64'), receivedAt: m.receivedAt }));
-      for (const m of recovered) spool.append(m.topic, m.payload, m.receivedAt);
-    },
-    async stop() {
-      spool.close();
-    },
-  };
-  const spoolReplay: Component = {
-    async start() {
-      for (const m of recovered.splice(0)) ingest.handle({ topic: m.topic, payload: m.payload, retain: false }, m.receivedAt);
-      if (spool.stats().appended > 0) await writer.flush();
-    },
-    async stop() {},
-  };
-  const retainedIncidents: Component = {
-    async start() {
-      notifier.restoreRetained(incidents.list({ state: 'unresolved', limit: Number.MAX_SAFE_INTEGER }));
-    },
-    async stop() {},
-  };
-  const brokerListener: Component = { start: () => broker.listen(), stop: async () => undefined };
-  const order: Component[] = [
-    store, writer, spoolRecovery, external ?? broker, directory, outbox, incidents, retainedIncidents, rules, ingest, spoolReplay,
-    ...(external ? [] : [brokerListener]),
-    hub, api,
-  ];
 
   return {
     get mqttPort() {
@@ -206,28 +160,23 @@ export function createPlatform({ config, log, now = Date.now }: PlatformDeps): P
     },
     store,
     ingest,
+    intake,
     writer,
     events,
     incidents,
     rules,
     outbox,
     health,
+    reportHealth(name, figures) {
+      reports.set(name, figures);
+    },
     async start() {
       try {
         for (const c of order) {
           await c.start();
           started.push(c);
         }
-        if (config.simulate) {
-          fleet = simulationFromConfig(config, {
-            brokerUrl: config.brokerUrl ?? `mqtt://127.0.0.1:${broker.port}`,
-            town: config.town,
-            now,
-            log: log.child({ component: 'simulator' }),
-          }).fleet;
-          await fleet.start();
-          started.push(fleet);
-        }
+        for (const c of order) await c.open?.();
       } catch (err) {
         await this.stop();
         throw err;

@@ -3,7 +3,7 @@
 // `qala rules test --feed`. `payload` is the message text; a payload that is not
 // UTF-8 is kept as `payloadBase64` instead.
 import { closeSync, openSync, readSync } from 'node:fs';
-import { QalaError } from '../services/errors.ts';
+import { QalaError } from '../services/contracts/errors.ts';
 import type { SimMessage } from './feed.ts';
 
 export interface FeedLine {

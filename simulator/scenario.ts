@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEVICE_KINDS, KIND_IDS, SEGMENT, parseDuration, type DeviceKind, type Subsystem } from '../devices/index.ts';
-import { QalaError } from '../services/errors.ts';
+import { QalaError } from '../services/contracts/errors.ts';
 import { FAULT_KINDS } from './fault-kinds.ts';
 import { deviceRandom } from './rng.ts';
 

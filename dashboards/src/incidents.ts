@@ -1,6 +1,6 @@
 // The incident panel: unresolved incidents, most severe first, with acknowledge and
 // resolve for the operator named in the header. Fed by /live, acted on over REST.
-import type { Incident } from '../../services/incidents/incidents.ts';
+import type { Incident } from '../../services/contracts/index.ts';
 
 const RANK: Record<string, number> = { critical: 0, major: 1, minor: 2, warning: 3 };
 const incidents = new Map<string, Incident>();

@@ -10,8 +10,7 @@ import {
   Filler,
   Tooltip,
 } from 'chart.js';
-import type { HistoryPoint, LiveMessage } from '../../services/live/live-hub.ts';
-import type { SubsystemSummary } from '../../services/live/summary.ts';
+import type { HistoryPoint, LiveMessage, SubsystemSummary } from '../../services/contracts/index.ts';
 import { incidentDevices, setIncidents, upsertIncidents, wireIncidentPanel } from './incidents.ts';
 import { startMap } from './map.ts';
 

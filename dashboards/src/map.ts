@@ -1,7 +1,7 @@
 // The town map: every located device as a dot, coloured by its state (normal, out
 // of its normal band, in an open incident, offline), with district names at their
 // centroids. Devices report their location in their birth message.
-import type { DeviceState } from '../../services/live/summary.ts';
+import type { DeviceState } from '../../services/contracts/index.ts';
 
 interface KindSpec {
   id: string;

@@ -1,19 +1,28 @@
 import type { Aedes } from 'aedes';
-import type { Bus, BusMessage, PublishOptions } from './bus.ts';
+import type { Bus, MessageHandler, PublishOptions } from './bus.ts';
 
 /** The embedded broker as the bus: subscribers see every publish in-process. */
 export class AedesBus implements Bus {
-  readonly #aedes: Aedes;
+  readonly #broker: () => Aedes | undefined;
 
-  constructor(aedes: Aedes) {
-    this.#aedes = aedes;
+  /** `broker` gives the running aedes instance (the bus exists before the broker starts) */
+  constructor(broker: () => Aedes | undefined) {
+    this.#broker = broker;
   }
 
-  subscribe(filter: string, handler: (msg: BusMessage) => void): Promise<() => Promise<void>> {
-    const deliver = (packet: { topic: string; payload: Buffer | string; retain?: boolean }, cb: () => void): void => {
+  get #aedes(): Aedes {
+    const aedes = this.#broker();
+    if (!aedes) throw new Error('embedded broker not started');
+    return aedes;
+  }
+
+  subscribe(filter: string, handler: MessageHandler): Promise<() => Promise<void>> {
+    const deliver = (packet: { topic: string; payload: Buffer | string; retain?: boolean; qos?: number }, cb: () => void): void => {
       try {
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-        handler({ topic: packet.topic, payload, retain: packet.retain ?? false });
+        const held = handler({ topic: packet.topic, payload, retain: packet.retain ?? false, qos: (packet.qos ?? 0) as 0 | 1 | 2 });
+        // nothing to hold here: the embedded broker's acknowledgements wait in its publish hook
+        if (held) held.catch(() => undefined);
       } finally {
         cb();
       }

@@ -1,8 +1,12 @@
-// The bus over an external MQTT broker (Mosquitto, EMQX, an aedes cluster): the
-// same interface services use in the all-in-one process, through one mqtt.js client.
-import mqtt, { type MqttClient } from 'mqtt';
+// The bus over an external MQTT broker (Mosquitto, EMQX, NATS' MQTT listener): the
+// same interface services use in the all-in-one process, through one mqtt.js client
+// with a persistent session. A handler that returns a promise holds the PUBACK of a
+// QoS 1 message until it settles, so the platform acknowledges to the broker only
+// what is durable, and the broker redelivers the rest after a crash.
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Packet } from 'mqtt-packet';
 import type { Logger } from 'pino';
-import type { Bus, BusMessage, PublishOptions } from './bus.ts';
+import type { Bus, BusMessage, MessageHandler, PublishOptions } from './bus.ts';
 
 /** MQTT topic filter matching ([MQTT-4.7.1]): '+' one level, '#' the rest. */
 export function topicMatches(filter: string, topic: string): boolean {
@@ -15,39 +19,81 @@ export function topicMatches(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
-export class MqttBus implements Bus {
-  readonly #url: string;
-  readonly #clientId: string;
-  readonly #log: Logger;
-  #client: MqttClient | undefined;
-  readonly #handlers: { filter: string; handler: (m: BusMessage) => void }[] = [];
+type SendPacket = (packet: Packet, cb?: (err?: Error) => void, cbStorePut?: () => void, noStore?: boolean) => void;
+type WritePacket = (packet: Packet, cb?: (err?: Error) => void) => void;
 
-  constructor(opts: { url: string; clientId: string; log: Logger }) {
-    this.#url = opts.url;
-    this.#clientId = opts.clientId;
-    this.#log = opts.log;
+export interface MqttBusOptions {
+  url: string;
+  clientId: string;
+  log: Logger;
+}
+
+export class MqttBus implements Bus {
+  readonly #opts: MqttBusOptions;
+  #client: MqttClient | undefined;
+  readonly #handlers: { filter: string; handler: MessageHandler }[] = [];
+  /** message id → what its PUBACK waits for, between the handler and mqtt.js sending it */
+  readonly #held = new Map<number, Promise<void>>();
+  /** PUBACKs go out in the order their PUBLISHes came ([MQTT-4.6.0-2]) */
+  #lastAck: Promise<void> = Promise.resolve();
+  /** bumped on every (re)connection: a held PUBACK of an older connection is never sent */
+  #connection = 0;
+  readonly #stats = { held: 0, heldFailed: 0 };
+
+  constructor(opts: MqttBusOptions) {
+    this.#opts = opts;
   }
 
+  stats() {
+    return { heldAcks: this.#held.size, ...this.#stats };
+  }
+
+  /** Creates the client, offline: publishes queue and subscriptions are recorded until `open`. */
   async start(): Promise<void> {
-    // A persistent session (clean: false) with QoS 1 subscriptions: what arrives while
-    // the platform is restarting is kept by the broker and delivered afterwards.
-    this.#client = await mqtt.connectAsync(this.#url, { clientId: this.#clientId, clean: false, protocolVersion: 4, reconnectPeriod: 1000 });
-    this.#client.on('error', (err) => this.#log.warn({ err: err.message }, 'external broker connection error'));
-    this.#client.on('message', (topic, payload, packet) => {
-      for (const h of this.#handlers) {
-        if (!topicMatches(h.filter, topic)) continue;
-        try {
-          h.handler({ topic, payload, retain: packet.retain });
-        } catch (err) {
-          this.#log.error({ err, topic }, 'bus handler failed');
-        }
-      }
+    const options: IClientOptions = {
+      clientId: this.#opts.clientId,
+      // a persistent session with QoS 1 subscriptions: what arrives while the platform
+      // is down or restarting is kept by the broker, unacknowledged ones redelivered
+      clean: false,
+      protocolVersion: 4,
+      reconnectPeriod: 1000,
+      manualConnect: true,
+    };
+    const client = mqtt.connect(this.#opts.url, options);
+    this.#holdAcks(client);
+    client.on('connect', () => {
+      this.#connection++;
+      this.#held.clear();
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+      const filters = [...new Set(this.#handlers.map((h) => h.filter))];
+      if (filters.length > 0) client.subscribe(filters, { qos: 1 }, (err) => err && this.#opts.log.error({ err }, 'resubscribe failed'));
     });
+    client.on('error', (err) => this.#opts.log.warn({ err: err.message }, 'external broker connection error'));
+    // mqtt.js emits 'message' just before it hands the message's PUBACK to _sendPacket
+    // (its customHandleAcks hook is for MQTT 5 only; brokers here speak 3.1.1)
+    client.on('message', (topic, payload, packet) => {
+      const wait = this.#dispatch({ topic, payload, retain: packet.retain, qos: packet.qos });
+      if (wait && packet.qos === 1 && packet.messageId !== undefined) this.#held.set(packet.messageId, wait);
+    });
+    this.#client = client;
+  }
+
+  /** Connects; every subscription recorded so far is made before the first message is handled. */
+  async open(): Promise<void> {
+    const client = this.#c();
+    const connected = new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    client.connect();
+    await connected;
   }
 
   async stop(): Promise<void> {
-    await this.#client?.endAsync();
+    const client = this.#client;
     this.#client = undefined;
+    // held acknowledgements are not sent: the broker redelivers those messages
+    await client?.endAsync();
   }
 
   #c(): MqttClient {
@@ -55,13 +101,60 @@ export class MqttBus implements Bus {
     return this.#client;
   }
 
-  async subscribe(filter: string, handler: (msg: BusMessage) => void): Promise<() => Promise<void>> {
+  #dispatch(msg: BusMessage): Promise<void> | undefined {
+    const waits: Promise<void>[] = [];
+    for (const h of this.#handlers) {
+      if (!topicMatches(h.filter, msg.topic)) continue;
+      try {
+        const w = h.handler(msg);
+        if (w) waits.push(w);
+      } catch (err) {
+        this.#opts.log.error({ err, topic: msg.topic }, 'bus handler failed');
+      }
+    }
+    if (waits.length === 0) return undefined;
+    return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
+  }
+
+  /**
+   * mqtt.js parses no further packet until a message's PUBACK is handed to
+   * _sendPacket: waiting for an fsync there would take one message per group commit.
+   * So the PUBACK of a held message is taken out of that path and written once its
+   * wait settles, in order, on the connection it belongs to.
+   */
+  #holdAcks(client: MqttClient): void {
+    const c = client as unknown as { _sendPacket: SendPacket; _writePacket: WritePacket };
+    const send = c._sendPacket.bind(client);
+    const write = c._writePacket.bind(client);
+    c._sendPacket = (packet, cb, cbStorePut, noStore) => {
+      const wait = packet.cmd === 'puback' && packet.messageId !== undefined ? this.#held.get(packet.messageId) : undefined;
+      if (!wait) return send(packet, cb, cbStorePut, noStore);
+      this.#held.delete(packet.messageId!);
+      this.#stats.held++;
+      const connection = this.#connection;
+      const previous = this.#lastAck;
+      this.#lastAck = Promise.all([previous, wait]).then(
+        () => {
+          if (connection === this.#connection && client.connected) write(packet);
+        },
+        (err: unknown) => {
+          // not durable: no PUBACK; the broker redelivers it after a reconnection
+          this.#stats.heldFailed++;
+          this.#opts.log.error({ err }, 'a message could not be made durable; not acknowledged');
+        },
+      );
+      cb?.(); // mqtt.js goes on with the next packet
+    };
+  }
+
+  async subscribe(filter: string, handler: MessageHandler): Promise<() => Promise<void>> {
     const entry = { filter, handler };
     this.#handlers.push(entry);
-    await this.#c().subscribeAsync(filter, { qos: 1 });
+    const client = this.#c();
+    if (client.connected) await client.subscribeAsync(filter, { qos: 1 });
     return async () => {
       this.#handlers.splice(this.#handlers.indexOf(entry), 1);
-      if (!this.#handlers.some((h) => h.filter === filter)) await this.#client?.unsubscribeAsync(filter);
+      if (!this.#handlers.some((h) => h.filter === filter) && this.#client?.connected) await this.#client.unsubscribeAsync(filter);
     };
   }
 

@@ -2,7 +2,7 @@
 // birth/death status). Seeded from the store at start so a restart remembers the town.
 import { SUBSYSTEMS, type Subsystem } from '../../devices/index.ts';
 import type { EventBus } from '../events.ts';
-import type { DeviceState } from '../live/summary.ts';
+import type { DeviceState } from '../contracts/index.ts';
 import type { TimeSeriesStore } from '../store/port.ts';
 
 export interface DirectoryDeps {

@@ -3,43 +3,10 @@
 // are counted on the incident, never raised again. Every change is journalled
 // (fsync) before it is announced, so incidents survive a restart or a kill -9.
 import { join } from 'node:path';
-import { QalaError } from '../errors.ts';
-import type { Evidence, RuleSignal } from '../rules/engine.ts';
+import { QalaError } from '../contracts/errors.ts';
+import type { Clock, Incident, IncidentChange, IncidentState, RuleSignal, Severity } from '../contracts/index.ts';
+import type { EventBus } from '../events.ts';
 import { Journal } from './journal.ts';
-
-export type IncidentState = 'open' | 'acknowledged' | 'resolved';
-export type Severity = 'critical' | 'major' | 'minor' | 'warning';
-
-export interface IncidentChange {
-  at: number;
-  action: 'opened' | 'repeated' | 'acknowledged' | 'resolved' | 'auto-resolved' | 'condition-cleared';
-  by: string;
-  comment?: string;
-}
-
-export interface Incident {
-  id: string;
-  ruleId: string;
-  title: string;
-  severity: Severity;
-  state: IncidentState;
-  subsystem: string;
-  utility: string;
-  district: string;
-  asset: string;
-  kind: string;
-  devices: string[];
-  evidence: Evidence[];
-  occurrences: number;
-  flaps: number;
-  openedAt: number;
-  updatedAt: number;
-  acknowledgedAt?: number;
-  resolvedAt?: number;
-  /** true once the condition has cleared (the incident may still wait for an operator) */
-  conditionCleared: boolean;
-  history: IncidentChange[];
-}
 
 export interface IncidentFilter {
   state?: IncidentState | 'unresolved';
@@ -53,11 +20,12 @@ export interface IncidentFilter {
 
 export interface IncidentManagerDeps {
   dataDir: string;
-  now: () => number;
-  /** rules whose incidents resolve themselves when the condition clears */
-  autoResolves: (ruleId: string) => boolean;
-  onChange: (incident: Incident, change: IncidentChange) => void;
+  clock: Pick<Clock, 'now'>;
+  /** listens for ruleSignalled, emits incidentChanged */
+  events: EventBus;
 }
+
+const OWNER = 'incidents';
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, major: 1, minor: 2, warning: 3 };
 
@@ -78,9 +46,11 @@ export class IncidentManager {
     for (const inc of this.#journal.replay()) this.#index(inc);
     // one line per incident from now on: the last snapshot of each
     this.#journal.compact([...this.#byId.values()]);
+    this.#deps.events.on('ruleSignalled', OWNER, (s) => this.#signalled(s));
   }
 
   async stop(): Promise<void> {
+    this.#deps.events.removeListeners(OWNER);
     this.#journal.close();
   }
 
@@ -103,12 +73,12 @@ export class IncidentManager {
     inc.updatedAt = change.at;
     this.#journal.append(inc);
     this.#index(inc);
-    this.#deps.onChange(inc, change);
+    this.#deps.events.emit('incidentChanged', { incident: inc, change });
     return inc;
   }
 
-  /** A rule signal from the engine. */
-  signal(s: RuleSignal): void {
+  /** A rule signal from the engine (it arrives on the event bus). */
+  #signalled(s: RuleSignal): void {
     const key = `${s.ruleId}|${s.asset}`;
     const existing = this.#open.get(key);
     if (s.type === 'raised' || s.type === 'repeated') {
@@ -147,7 +117,7 @@ export class IncidentManager {
     }
     if (!existing) return;
     existing.conditionCleared = true;
-    if (this.#deps.autoResolves(s.ruleId)) {
+    if (s.autoResolve) {
       existing.state = 'resolved';
       existing.resolvedAt = s.at;
       this.#commit(existing, { at: s.at, action: 'auto-resolved', by: 'rules', comment: 'condition clear' });
@@ -160,7 +130,7 @@ export class IncidentManager {
     const inc = this.get(id);
     if (inc.state !== 'open') throw new QalaError('ERR_INCIDENT_STATE', `incident ${id} is ${inc.state}; only an open incident can be acknowledged`);
     inc.state = 'acknowledged';
-    inc.acknowledgedAt = this.#deps.now();
+    inc.acknowledgedAt = this.#deps.clock.now();
     return this.#commit(inc, { at: inc.acknowledgedAt, action: 'acknowledged', by, ...(comment ? { comment } : {}) });
   }
 
@@ -168,7 +138,7 @@ export class IncidentManager {
     const inc = this.get(id);
     if (inc.state === 'resolved') throw new QalaError('ERR_INCIDENT_STATE', `incident ${id} is already resolved`);
     inc.state = 'resolved';
-    inc.resolvedAt = this.#deps.now();
+    inc.resolvedAt = this.#deps.clock.now();
     return this.#commit(inc, { at: inc.resolvedAt, action: 'resolved', by, ...(comment ? { comment } : {}) });
   }
 

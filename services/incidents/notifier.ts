@@ -4,7 +4,8 @@
 import type { Logger } from 'pino';
 import { incidentTopic } from '../../devices/index.ts';
 import type { Bus } from '../bus/bus.ts';
-import type { Incident, IncidentChange } from './incidents.ts';
+import type { Incident, IncidentChange, IncidentMessage } from '../contracts/index.ts';
+import type { EventBus } from '../events.ts';
 import type { Outbox } from './outbox.ts';
 import { routeMatches, type Route } from './routing.ts';
 
@@ -12,9 +13,17 @@ export interface NotifierDeps {
   town: string;
   bus: Bus;
   routes: Route[];
-  outbox: Outbox;
+  outbox: Pick<Outbox, 'enqueue'>;
+  events: EventBus;
+  /** unresolved incidents, published again at start */
+  unresolved: () => readonly Incident[];
   log: Logger;
 }
+
+const OWNER = 'notifier';
+
+const message = (incident: Incident, change: IncidentChange | undefined): string =>
+  JSON.stringify({ event: `incident.${change?.action ?? 'opened'}`, change: change!, incident } satisfies IncidentMessage);
 
 export class Notifier {
   readonly #deps: NotifierDeps;
@@ -23,8 +32,17 @@ export class Notifier {
     this.#deps = deps;
   }
 
+  async start(): Promise<void> {
+    this.restoreRetained(this.#deps.unresolved());
+    this.#deps.events.on('incidentChanged', OWNER, ({ incident, change }) => this.notify(incident, change));
+  }
+
+  async stop(): Promise<void> {
+    this.#deps.events.removeListeners(OWNER);
+  }
+
   notify(incident: Incident, change: IncidentChange): void {
-    const body = JSON.stringify({ event: `incident.${change.action}`, change, incident });
+    const body = message(incident, change);
     for (const route of this.#deps.routes) {
       if (!routeMatches(route, incident)) continue;
       if (route.mqtt) this.#publish(route, incident, body);
@@ -39,7 +57,7 @@ export class Notifier {
   restoreRetained(unresolved: readonly Incident[]): void {
     for (const incident of unresolved) {
       const last = incident.history[incident.history.length - 1];
-      const body = JSON.stringify({ event: `incident.${last?.action ?? 'opened'}`, change: last, incident });
+      const body = message(incident, last);
       for (const route of this.#deps.routes) if (route.mqtt && routeMatches(route, incident)) this.#publish(route, incident, body);
     }
   }

@@ -4,6 +4,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { Clock, Timer } from '../contracts/index.ts';
 import { Journal } from './journal.ts';
 
 export interface Delivery {
@@ -24,7 +25,7 @@ type Record_ = { op: 'put'; d: Delivery } | { op: 'done'; id: string };
 export interface OutboxDeps {
   dataDir: string;
   log: Logger;
-  now: () => number;
+  clock: Clock;
   /** the signing key of a webhook route; undefined when no such route is configured any more */
   secretFor: (route: string) => string | undefined;
   fetchImpl?: typeof fetch;
@@ -42,9 +43,9 @@ export class Outbox {
   readonly #deps: OutboxDeps;
   readonly #journal: Journal<Record_>;
   readonly #pending = new Map<string, Delivery>();
-  #timer: NodeJS.Timeout | undefined;
+  #timer: Timer | undefined;
   #running = false;
-  #busy = false;
+  #flushing: Promise<void> | undefined;
   readonly #stats = { delivered: 0, failedAttempts: 0 };
 
   constructor(deps: OutboxDeps) {
@@ -71,7 +72,7 @@ export class Outbox {
   }
 
   enqueue(url: string, route: string, body: string): Delivery {
-    const d: Delivery = { id: randomUUID(), url, route, body, createdAt: this.#deps.now(), attempts: 0, nextAt: this.#deps.now(), lastError: null, delivered: false };
+    const d: Delivery = { id: randomUUID(), url, route, body, createdAt: this.#deps.clock.now(), attempts: 0, nextAt: this.#deps.clock.now(), lastError: null, delivered: false };
     this.#journal.append({ op: 'put', d });
     this.#pending.set(d.id, d);
     return d;
@@ -79,24 +80,41 @@ export class Outbox {
 
   #schedule(): void {
     if (!this.#running) return;
-    this.#timer = setTimeout(() => void this.flush().finally(() => this.#schedule()), this.#deps.pollMs ?? 250);
+    this.#timer = this.#deps.clock.setTimeout(() => void this.flush().finally(() => this.#schedule()), this.#deps.pollMs ?? 250);
   }
 
-  /** Attempts every due delivery once. */
-  async flush(): Promise<void> {
-    if (this.#busy) return;
-    this.#busy = true;
-    try {
-      const now = this.#deps.now();
-      const due = [...this.#pending.values()].filter((d) => d.nextAt <= now);
-      await Promise.all(due.map((d) => this.#attempt(d)));
-    } finally {
-      this.#busy = false;
+  /**
+   * Attempts what is due. Deliveries to one endpoint go out one at a time in the
+   * order they were made, so a receiver never sees `incident.resolved` before a
+   * retried `incident.opened`: while the oldest fails, the ones behind it wait.
+   */
+  flush(): Promise<void> {
+    this.#flushing ??= this.#flushQueues().finally(() => {
+      this.#flushing = undefined;
+    });
+    return this.#flushing;
+  }
+
+  async #flushQueues(): Promise<void> {
+    const queues = new Map<string, Delivery[]>();
+    for (const d of this.#pending.values()) {
+      const key = `${d.route}\n${d.url}`;
+      const q = queues.get(key);
+      if (q) q.push(d);
+      else queues.set(key, [d]);
     }
+    await Promise.all(
+      [...queues.values()].map(async (q) => {
+        for (const d of q) {
+          if (d.nextAt > this.#deps.clock.now() || !(await this.#attempt(d))) return;
+        }
+      }),
+    );
   }
 
-  async #attempt(d: Delivery): Promise<void> {
-    const timestamp = String(Math.floor(this.#deps.now() / 1000));
+  /** One attempt; true once delivered. */
+  async #attempt(d: Delivery): Promise<boolean> {
+    const timestamp = String(Math.floor(this.#deps.clock.now() / 1000));
     const f = this.#deps.fetchImpl ?? fetch;
     let error: string;
     const secret = this.#deps.secretFor(d.route);
@@ -119,7 +137,7 @@ export class Outbox {
         this.#journal.append({ op: 'done', id: d.id });
         this.#pending.delete(d.id);
         this.#stats.delivered++;
-        return;
+        return true;
       }
       error = `HTTP ${res.status}`;
     } catch (err) {
@@ -128,16 +146,17 @@ export class Outbox {
     this.#stats.failedAttempts++;
     d.attempts++;
     const base = this.#deps.baseBackoffMs ?? 1000;
-    d.nextAt = this.#deps.now() + Math.min(this.#deps.maxBackoffMs ?? 300_000, base * 2 ** (d.attempts - 1));
+    d.nextAt = this.#deps.clock.now() + Math.min(this.#deps.maxBackoffMs ?? 300_000, base * 2 ** (d.attempts - 1));
     d.lastError = error;
     this.#journal.append({ op: 'put', d });
     this.#deps.log.warn({ url: d.url, attempts: d.attempts, error, retryAt: new Date(d.nextAt).toISOString() }, 'webhook delivery failed; will retry');
+    return false;
   }
 
   async stop(): Promise<void> {
     this.#running = false;
-    clearTimeout(this.#timer);
-    while (this.#busy) await new Promise((r) => setTimeout(r, 10));
+    this.#timer?.cancel();
+    await this.#flushing;
     this.#journal.close();
   }
 }

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { KIND_IDS, SEGMENT, SUBSYSTEMS, UTILITIES } from '../../devices/index.ts';
-import { QalaError } from '../errors.ts';
-import type { Incident } from './incidents.ts';
+import { QalaError } from '../contracts/errors.ts';
+import type { Incident } from '../contracts/index.ts';
 
 export const routeSchema = z
   .object({

@@ -7,7 +7,7 @@ import {
   type DeviceRegistry,
   type DeviceTopic,
 } from '../../devices/index.ts';
-import type { DeviceStatus, Reading, RejectReason } from '../events.ts';
+import { overSizeLimit, type DeviceStatus, type Reading, type RejectReason } from '../contracts/index.ts';
 
 export type Classified =
   | { type: 'readings'; readings: Reading[] }
@@ -41,7 +41,7 @@ export function classify(topic: string, payload: Buffer, ctx: ClassifyContext): 
   if (kind.subsystem !== t.subsystem) {
     return reject('topic-off-scheme', `kind "${t.kind}" belongs to subsystem "${kind.subsystem}", not "${t.subsystem}"`);
   }
-  if (payload.length > ctx.maxPayloadBytes) {
+  if (overSizeLimit(payload.length, ctx)) {
     return reject('payload-too-large', `payload is ${payload.length} bytes, the limit is ${ctx.maxPayloadBytes}`);
   }
   if (t.channel === 'status' && payload.length === 0) return { type: 'ignored' }; // a retained status being cleared

@@ -1,10 +1,12 @@
-// Ingest: every message under city/<town>/ is classified; accepted readings and
-// status changes go onto the event bus, rejections are counted by reason and
-// dead-lettered with the reason. Nothing a device sends can crash it.
+// Ingest: every device message under city/<town>/ is classified; accepted readings
+// and status changes go onto the event bus, rejections are counted by reason and
+// dead-lettered with the reason. Nothing a device sends can crash it. Admitted
+// telemetry comes in through the intake (durable first); the rest from the bus.
 import type { Logger } from 'pino';
 import { deadLetterTopic, type DeviceRegistry } from '../../devices/index.ts';
 import type { Bus, BusMessage } from '../bus/bus.ts';
-import { REJECT_CODES, type EventBus, type Rejection, type RejectReason } from '../events.ts';
+import { REJECT_CODES, admits, type Rejection, type RejectReason } from '../contracts/index.ts';
+import type { EventBus } from '../events.ts';
 import { classify } from './classify.ts';
 
 export interface IngestDeps {
@@ -15,8 +17,6 @@ export interface IngestDeps {
   maxPayloadBytes: number;
   now: () => number;
   log: Logger;
-  /** the ingest spool's sequence for a message's payload, if it was spooled */
-  spoolSeqOf?: (payload: Buffer) => number | undefined;
 }
 
 export interface IngestStats {
@@ -26,6 +26,7 @@ export interface IngestStats {
 }
 
 const DEAD_LETTER_PAYLOAD_CHARS = 4096;
+const OWNER = 'ingest';
 
 export class Ingest {
   readonly #deps: IngestDeps;
@@ -45,17 +46,22 @@ export class Ingest {
   }
 
   async start(): Promise<void> {
-    this.#unsubscribe = await this.#deps.bus.subscribe(`city/${this.#deps.town}/#`, (msg) => this.handle(msg));
+    const { town, maxPayloadBytes } = this.#deps;
+    this.#deps.events.on('messageAdmitted', OWNER, (m) => this.handle(m, m.receivedAt));
+    this.#unsubscribe = await this.#deps.bus.subscribe(`city/${town}/#`, (msg) => {
+      // admitted telemetry comes from the intake (messageAdmitted), once spooled
+      if (!admits(msg.topic, msg.payload.length, { town, maxPayloadBytes })) this.handle(msg);
+    });
   }
 
   async stop(): Promise<void> {
+    this.#deps.events.removeListeners(OWNER);
     await this.#unsubscribe?.();
     this.#unsubscribe = undefined;
   }
 
-  handle(msg: BusMessage, receivedAt = this.#deps.now()): void {
+  handle(msg: Pick<BusMessage, 'topic' | 'payload'>, receivedAt = this.#deps.now()): void {
     const { events, registry, town, maxPayloadBytes } = this.#deps;
-    const spoolSeq = this.#deps.spoolSeqOf?.(msg.payload);
     let result;
     try {
       result = classify(msg.topic, msg.payload, { town, registry, maxPayloadBytes, receivedAt });
@@ -68,7 +74,6 @@ export class Ingest {
       case 'readings':
         for (const r of result.readings) {
           this.#stats.accepted++;
-          if (spoolSeq !== undefined) r.spoolSeq = spoolSeq;
           events.emit('readingAccepted', r);
         }
         return;

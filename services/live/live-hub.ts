@@ -6,8 +6,8 @@ import type { Logger } from 'pino';
 import { SUBSYSTEMS, type DeviceKind, type Subsystem } from '../../devices/index.ts';
 import type { DeviceDirectory } from '../directory/directory.ts';
 import type { EventBus } from '../events.ts';
-import type { Incident } from '../incidents/incidents.ts';
-import { summarise, type SubsystemSummary } from './summary.ts';
+import type { Clock, HistoryPoint, Incident, LiveMessage, SubsystemSummary, Timer } from '../contracts/index.ts';
+import { summarise } from './summary.ts';
 
 /** The smallest surface of a websocket the hub needs (ws.WebSocket fits). */
 export interface LiveSocket {
@@ -24,23 +24,15 @@ export interface LiveHubDeps {
   incidents: () => Incident[];
   kinds: readonly DeviceKind[];
   intervalMs: number;
-  now: () => number;
+  clock: Clock;
   log: Logger;
   historyLength?: number;
   /** a client with more than this many bytes unsent is skipped for a tick */
   maxBufferedBytes?: number;
 }
 
-export interface HistoryPoint {
-  t: number;
-  value: number;
-}
-
-export type LiveMessage =
-  | { type: 'hello'; at: number; subsystems: Record<string, SubsystemSummary>; history: Record<string, HistoryPoint[]>; incidents: Incident[] }
-  | { type: 'update'; at: number; subsystems: Record<string, SubsystemSummary>; incidents: Incident[] };
-
 const OPEN = 1;
+const OWNER = 'live-hub';
 
 export class LiveHub {
   readonly #deps: LiveHubDeps;
@@ -48,11 +40,10 @@ export class LiveHub {
   readonly #dirty = new Set<Subsystem>();
   /** incidents changed since the last tick, latest version of each */
   readonly #incidents = new Map<string, Incident>();
-  #off: (() => void) | undefined;
   readonly #summaries = new Map<Subsystem, SubsystemSummary>();
   readonly #history = new Map<Subsystem, HistoryPoint[]>(SUBSYSTEMS.map((s) => [s, []]));
   readonly #clients = new Set<LiveSocket>();
-  #timer: NodeJS.Timeout | undefined;
+  #timer: Timer | undefined;
   readonly #stats = { sent: 0, skippedSlow: 0, ticks: 0 };
 
   constructor(deps: LiveHubDeps) {
@@ -66,10 +57,10 @@ export class LiveHub {
 
   async start(): Promise<void> {
     this.#deps.directory.onChange((s) => this.#dirty.add(s));
-    this.#off = this.#deps.events.on('incidentChanged', 'live-hub', ({ incident }) => this.#incidents.set(incident.id, structuredClone(incident)));
+    this.#deps.events.on('incidentChanged', OWNER, ({ incident }) => this.#incidents.set(incident.id, structuredClone(incident)));
     for (const s of SUBSYSTEMS) this.#dirty.add(s);
     this.tick();
-    this.#timer = setInterval(() => this.tick(), this.#deps.intervalMs);
+    this.#timer = this.#deps.clock.setInterval(() => this.tick(), this.#deps.intervalMs);
   }
 
   /** One coalescing step: recompute dirty subsystems, send them once to every ready client. */
@@ -77,7 +68,7 @@ export class LiveHub {
     this.#stats.ticks++;
     if (this.#dirty.size === 0 && this.#incidents.size === 0) return;
     const changed: Record<string, SubsystemSummary> = {};
-    const at = this.#deps.now();
+    const at = this.#deps.clock.now();
     for (const s of this.#dirty) {
       const summary = summarise(s, this.#deps.directory.devicesIn(s), this.#kinds);
       this.#summaries.set(s, summary);
@@ -121,7 +112,7 @@ export class LiveHub {
   snapshot(): LiveMessage {
     return {
       type: 'hello',
-      at: this.#deps.now(),
+      at: this.#deps.clock.now(),
       subsystems: Object.fromEntries(this.#summaries),
       history: Object.fromEntries(this.#history),
       incidents: this.#deps.incidents(),
@@ -135,8 +126,8 @@ export class LiveHub {
   }
 
   async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#off?.();
+    this.#timer?.cancel();
+    this.#deps.events.removeListeners(OWNER);
     this.#clients.clear();
   }
 }

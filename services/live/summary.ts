@@ -1,35 +1,7 @@
 // Folds the latest reading of every device into one figure per subsystem, kind and
 // metric, the way a control-room tile shows it. Pure, so it is unit-tested alone.
 import type { DeviceKind, Subsystem } from '../../devices/index.ts';
-
-export interface DeviceState {
-  deviceId: string;
-  subsystem: Subsystem;
-  district: string;
-  kind: string;
-  ts: number;
-  metrics: Record<string, number>;
-  online: boolean;
-  location?: [number, number];
-}
-
-export interface MetricFigure {
-  value: number;
-  unit: string;
-  aggregate: 'sum' | 'mean' | 'max';
-  /** devices whose latest value of this metric is outside the normal band */
-  outOfNormal: number;
-}
-
-export interface SubsystemSummary {
-  subsystem: Subsystem;
-  devices: number;
-  online: number;
-  outOfNormal: number;
-  lastReadingAt: number;
-  headline: { kind: string; metric: string; value: number; unit: string } | null;
-  kinds: Record<string, { devices: number; metrics: Record<string, MetricFigure> }>;
-}
+import type { DeviceState, MetricFigure, SubsystemSummary } from '../contracts/live.ts';
 
 export function summarise(subsystem: Subsystem, devices: Iterable<DeviceState>, kinds: ReadonlyMap<string, DeviceKind>): SubsystemSummary {
   const acc = new Map<string, { devices: number; metrics: Map<string, { sum: number; max: number; n: number; out: number }> }>();

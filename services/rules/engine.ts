@@ -4,33 +4,12 @@
 // Time comes from readings (device time) and from sweeps on an injected clock, so a
 // simulated hour runs in milliseconds.
 import { DEVICE_KINDS, type DeviceKind } from '../../devices/index.ts';
-import type { Reading } from '../events.ts';
+import type { Evidence, Reading, RuleSignal } from '../contracts/index.ts';
 import { evaluate, historyNeeded, type DeviceHistory } from './conditions.ts';
 import type { Rule } from './schema.ts';
 import { Subject, type SubjectSignal } from './subject.ts';
 
-export interface Evidence {
-  deviceId: string;
-  ts: number;
-  metrics: Record<string, number>;
-}
-
-export interface RuleSignal {
-  type: SubjectSignal;
-  ruleId: string;
-  title: string;
-  severity: Rule['severity'];
-  /** the device, or the district of a group rule */
-  asset: string;
-  district: string;
-  subsystem: string;
-  utility: string;
-  kind: string;
-  devices: string[];
-  evidence: Evidence[];
-  at: number;
-  flaps: number;
-}
+export type { Evidence, RuleSignal };
 
 interface DeviceState extends DeviceHistory {
   deviceId: string;
@@ -216,6 +195,7 @@ export class RulesEngine {
       ruleId: rule.id,
       title: rule.title,
       severity: rule.severity,
+      autoResolve: rule.autoResolve,
       asset: groupDistrict ?? d.deviceId,
       district: d.district,
       subsystem: rule.subsystem ?? d.subsystem,

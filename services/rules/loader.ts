@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { QalaError } from '../errors.ts';
+import { QalaError } from '../contracts/errors.ts';
 import { ruleFileSchema, type Rule } from './schema.ts';
 
 export const BUILTIN_RULES = fileURLToPath(new URL('./builtin-rules.yaml', import.meta.url));

@@ -1,46 +1,43 @@
 // The rules service: feeds accepted readings to the engine, sweeps its timers on
-// the clock, reloads the rule file when it changes, and hands signals to incidents.
+// the clock, reloads the rule file when it changes, and emits each signal on the
+// event bus (incidents listen; the two never import each other).
 import type { Logger } from 'pino';
+import type { Clock, Timer } from '../contracts/index.ts';
 import type { EventBus } from '../events.ts';
-import type { IncidentManager } from '../incidents/incidents.ts';
 import { RulesEngine } from './engine.ts';
 import { RuleWatcher } from './loader.ts';
 
 export interface RulesServiceDeps {
   events: EventBus;
-  incidents: IncidentManager;
   rulesFile: string;
   sweepMs: number;
-  now: () => number;
+  clock: Clock;
   log: Logger;
 }
+
+const OWNER = 'rules';
 
 export class RulesService {
   readonly engine: RulesEngine;
   readonly watcher: RuleWatcher;
   readonly #deps: RulesServiceDeps;
-  #off: (() => void) | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: Timer | undefined;
 
   constructor(deps: RulesServiceDeps) {
     this.#deps = deps;
-    this.engine = new RulesEngine({ onSignal: (s) => deps.incidents.signal(s) });
+    this.engine = new RulesEngine({ onSignal: (s) => deps.events.emit('ruleSignalled', s) });
     this.watcher = new RuleWatcher({ path: deps.rulesFile, log: deps.log, apply: (rules) => this.engine.setRules(rules) });
-  }
-
-  autoResolves(ruleId: string): boolean {
-    return this.engine.rules().find((r) => r.id === ruleId)?.autoResolve ?? true;
   }
 
   async start(): Promise<void> {
     await this.watcher.start();
-    this.#off = this.#deps.events.on('readingAccepted', 'rules', (r) => this.engine.handle(r));
-    this.#timer = setInterval(() => this.engine.sweep(this.#deps.now()), this.#deps.sweepMs);
+    this.#deps.events.on('readingAccepted', OWNER, (r) => this.engine.handle(r));
+    this.#timer = this.#deps.clock.setInterval(() => this.engine.sweep(this.#deps.clock.now()), this.#deps.sweepMs);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#off?.();
+    this.#timer?.cancel();
+    this.#deps.events.removeListeners(OWNER);
     await this.watcher.stop();
   }
 }

@@ -1,6 +1,6 @@
 // The store port: what the platform needs of a time-series store. Adapters:
 // DuckDB (embedded, default) and, later, InfluxDB.
-import type { Reading } from '../events.ts';
+import type { Reading } from '../contracts/index.ts';
 
 export interface SeriesQuery {
   deviceId: string;

@@ -1,12 +1,12 @@
-// Store writer: accepted readings are buffered and written to the store in batches.
-// When the store fails, the batch stays at the head of the buffer and is retried with
-// backoff. The messages readings came in are spooled before they are acknowledged
-// (services/store/spool.ts); once a batch is stored, the spool may forget them.
+// Store writer: accepted readings are buffered and written to the store in batches,
+// in the order they were accepted. When the store fails, the batch stays at the head
+// of the buffer and is retried with backoff. Each stored batch is announced
+// (readingsStored), so the intake can forget the spooled messages behind it.
 // Past `bufferMax`, `hasRoom` holds acknowledgements: devices slow down, nothing drops.
 import type { Logger } from 'pino';
-import type { EventBus, Reading } from '../events.ts';
+import type { Clock, Reading, Timer } from '../contracts/index.ts';
+import type { EventBus } from '../events.ts';
 import type { TimeSeriesStore } from './port.ts';
-import type { Spool } from './spool.ts';
 
 export interface StoreWriterDeps {
   store: TimeSeriesStore;
@@ -16,7 +16,7 @@ export interface StoreWriterDeps {
   batchSize: number;
   /** readings held in memory before acknowledgements wait for the store */
   bufferMax: number;
-  spool?: Spool;
+  clock: Clock;
 }
 
 export interface StoreWriterStats {
@@ -27,15 +27,14 @@ export interface StoreWriterStats {
 }
 
 const MAX_BACKOFF_MS = 30_000;
-
+const OWNER = 'store-writer';
 
 export class StoreWriter {
   readonly #deps: StoreWriterDeps;
   #buffer: Reading[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  #timer: Timer | undefined;
   #flushing: Promise<void> | undefined;
   #backoffMs = 0;
-  #off: (() => void) | undefined;
   #running = false;
   #roomWaiters: (() => void)[] = [];
   readonly #stats = { written: 0, failures: 0, lastError: null as string | null };
@@ -50,7 +49,7 @@ export class StoreWriter {
 
   async start(): Promise<void> {
     this.#running = true;
-    this.#off = this.#deps.events.on('readingAccepted', 'store-writer', (r) => this.add(r));
+    this.#deps.events.on('readingAccepted', OWNER, (r) => this.add(r));
     this.#schedule(this.#deps.flushMs);
   }
 
@@ -87,40 +86,25 @@ export class StoreWriter {
       }
       // Only now is the batch safe to forget; a reading added meanwhile sits behind it.
       this.#buffer.splice(0, batch.length);
-      this.#releaseSpool();
       this.#stats.written += batch.length;
+      this.#deps.events.emit('readingsStored', { count: batch.length });
       this.#backoffMs = 0;
       this.#stats.lastError = null;
       if (this.#buffer.length <= this.#deps.bufferMax) for (const w of this.#roomWaiters.splice(0)) w();
     }
   }
 
-  /** Tells the spool the oldest message whose readings are still only in memory. */
-  #releaseSpool(): void {
-    const spool = this.#deps.spool;
-    if (!spool) return;
-    let low = spool.nextSeq;
-    // readings sit in arrival order, which follows spool order but for a little
-    // interleaving between connections: the head of the buffer holds the oldest
-    const n = Math.min(this.#buffer.length, 10_000);
-    for (let i = 0; i < n; i++) {
-      const s = this.#buffer[i]!.spoolSeq;
-      if (s !== undefined && s < low) low = s;
-    }
-    spool.release(low);
-  }
-
   #schedule(ms: number): void {
     if (!this.#running) return;
-    this.#timer = setTimeout(() => {
+    this.#timer = this.#deps.clock.setTimeout(() => {
       void this.flush().then(() => this.#schedule(this.#backoffMs || this.#deps.flushMs));
     }, ms);
   }
 
   async stop(): Promise<void> {
     this.#running = false;
-    this.#off?.();
-    clearTimeout(this.#timer);
+    this.#deps.events.removeListeners(OWNER);
+    this.#timer?.cancel();
     await this.#flushing;
     // Last chance: a few quick tries so a clean shutdown writes what it holds.
     for (let i = 0; i < 3 && this.#buffer.length > 0; i++) await this.flush();

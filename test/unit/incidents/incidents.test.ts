@@ -1,12 +1,14 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { IncidentManager, type Incident, type IncidentChange } from '../../../services/incidents/incidents.ts';
-import type { RuleSignal } from '../../../services/rules/engine.ts';
+import type { Incident, IncidentChange, RuleSignal } from '../../../services/contracts/index.ts';
+import { EventBus } from '../../../services/events.ts';
+import { IncidentManager } from '../../../services/incidents/incidents.ts';
+import { createLogger } from '../../../services/log.ts';
 import { tempDir } from '../../helpers/platform.ts';
 
 const T0 = Date.UTC(2026, 0, 15, 6);
-const signal = (type: RuleSignal['type'], asset = 'wp-1', at = T0, ruleId = 'water-low-pressure'): RuleSignal => ({
+const signal = (type: RuleSignal['type'], asset = 'wp-1', at = T0, ruleId = 'water-low-pressure'): Omit<RuleSignal, 'autoResolve'> => ({
   type, ruleId, title: 'Low water pressure', severity: 'major', asset, district: 'old-town', subsystem: 'utilities', utility: 'water', kind: 'water-pressure',
   devices: [asset], evidence: [{ deviceId: asset, ts: at, metrics: { pressure: 1.2 } }], at, flaps: type === 'repeated' ? 1 : 0,
 });
@@ -14,9 +16,13 @@ const signal = (type: RuleSignal['type'], asset = 'wp-1', at = T0, ruleId = 'wat
 async function manager(dataDir: string, autoResolve = true) {
   const changes: { incident: Incident; change: IncidentChange }[] = [];
   let now = T0;
-  const m = new IncidentManager({ dataDir, now: () => (now += 1000), autoResolves: () => autoResolve, onChange: (incident, change) => changes.push({ incident: structuredClone(incident), change }) });
+  const events = new EventBus(createLogger('silent', 'json'));
+  events.on('incidentChanged', 'test', ({ incident, change }) => changes.push({ incident: structuredClone(incident), change }));
+  const m = new IncidentManager({ dataDir, clock: { now: () => (now += 1000) }, events });
   await m.start();
-  return { m, changes };
+  // signals arrive as the rules service sends them: on the event bus, carrying autoResolve
+  const viaBus = (s: Omit<RuleSignal, 'autoResolve'>) => events.emit('ruleSignalled', { ...s, autoResolve });
+  return { m: Object.assign(m, { signal: viaBus }), changes };
 }
 
 describe('incidents', () => {

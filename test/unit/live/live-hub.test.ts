@@ -2,8 +2,10 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DEVICE_KINDS } from '../../../devices/index.ts';
 import { DeviceDirectory } from '../../../services/directory/directory.ts';
-import { EventBus, type Reading } from '../../../services/events.ts';
-import { LiveHub, type LiveMessage, type LiveSocket } from '../../../services/live/live-hub.ts';
+import { ManualClock } from '../../../services/clock.ts';
+import type { LiveMessage, Reading } from '../../../services/contracts/index.ts';
+import { EventBus } from '../../../services/events.ts';
+import { LiveHub, type LiveSocket } from '../../../services/live/live-hub.ts';
 import type { TimeSeriesStore } from '../../../services/store/port.ts';
 
 const log = pino({ level: 'silent' });
@@ -25,23 +27,23 @@ async function setup() {
   const events = new EventBus(log);
   const directory = new DeviceDirectory({ events, store: emptyStore });
   await directory.start();
-  let t = 1_800_000_000_000;
-  const hub = new LiveHub({ directory, events, incidents: () => [], kinds: DEVICE_KINDS, intervalMs: 1_000_000, now: () => (t += 250), log, maxBufferedBytes: 1000 });
+  const clock = new ManualClock(1_800_000_000_000);
+  const hub = new LiveHub({ directory, events, incidents: () => [], kinds: DEVICE_KINDS, intervalMs: 250, clock, log, maxBufferedBytes: 1000 });
   await hub.start();
-  return { events, hub, directory };
+  return { events, hub, directory, clock };
 }
 
 describe('live hub', () => {
   it('greets a client with all five subsystems, then sends only what changed, once per tick', async () => {
-    const { events, hub } = await setup();
+    const { events, hub, clock } = await setup();
     const client = new FakeSocket();
     hub.attach(client);
     expect(client.sent[0]!.type).toBe('hello');
     expect(Object.keys(client.sent[0]!.subsystems).sort()).toEqual(['environment', 'health', 'mobility', 'safety', 'utilities']);
     for (let i = 0; i < 50; i++) events.emit('readingAccepted', reading(`wp-${i % 5}`, 'water-pressure', 'utilities', { pressure: 3 + (i % 5) }));
     events.emit('readingAccepted', reading('tc-1', 'traffic-counter', 'mobility', { vehiclesPerMin: 12, meanSpeed: 40 }));
-    hub.tick();
-    hub.tick(); // nothing new: nothing sent
+    clock.advance(250);
+    clock.advance(250); // nothing new: nothing sent
     expect(client.sent).toHaveLength(2);
     const update = client.sent[1]!;
     expect(Object.keys(update.subsystems).sort()).toEqual(['mobility', 'utilities']);
@@ -53,21 +55,21 @@ describe('live hub', () => {
   });
 
   it('skips a slow client without holding up the others', async () => {
-    const { events, hub } = await setup();
+    const { events, hub, clock } = await setup();
     const fast = new FakeSocket();
     const slow = new FakeSocket(10_000);
     hub.attach(fast);
     hub.attach(slow);
     for (let i = 0; i < 3; i++) {
       events.emit('readingAccepted', reading('cq-1', 'clinic-queue', 'health', { waiting: i }));
-      hub.tick();
+      clock.advance(250);
     }
     expect(fast.sent).toHaveLength(4);
     expect(slow.sent).toHaveLength(1); // the hello only
     expect(hub.stats().skippedSlow).toBe(3);
     slow.bufferedAmount = 0;
     events.emit('readingAccepted', reading('cq-1', 'clinic-queue', 'health', { waiting: 9 }));
-    hub.tick();
+    clock.advance(250);
     // it catches up with the latest state, not a backlog
     expect(slow.sent.at(-1)!.subsystems.health!.headline!.value).toBe(9);
     await hub.stop();

@@ -1,7 +1,7 @@
 // Each rule kind on a fake clock: readings carry their own timestamps and sweeps
 // are called by hand, so a simulated hour runs in microseconds.
 import { describe, expect, it } from 'vitest';
-import type { Reading } from '../../../services/events.ts';
+import type { Reading } from '../../../services/contracts/index.ts';
 import { RulesEngine, type RuleSignal } from '../../../services/rules/engine.ts';
 import { parseRules } from '../../../services/rules/loader.ts';
 

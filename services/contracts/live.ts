@@ -1,0 +1,42 @@
+// The /live websocket protocol and the device state the directory keeps: what the
+// dashboard reads. The dashboard imports only this module and devices/.
+import type { Subsystem } from '../../devices/index.ts';
+import type { Incident } from './incidents.ts';
+
+export interface DeviceState {
+  deviceId: string;
+  subsystem: Subsystem;
+  district: string;
+  kind: string;
+  ts: number;
+  metrics: Record<string, number>;
+  online: boolean;
+  location?: [number, number];
+}
+
+export interface MetricFigure {
+  value: number;
+  unit: string;
+  aggregate: 'sum' | 'mean' | 'max';
+  /** devices whose latest value of this metric is outside the normal band */
+  outOfNormal: number;
+}
+
+export interface SubsystemSummary {
+  subsystem: Subsystem;
+  devices: number;
+  online: number;
+  outOfNormal: number;
+  lastReadingAt: number;
+  headline: { kind: string; metric: string; value: number; unit: string } | null;
+  kinds: Record<string, { devices: number; metrics: Record<string, MetricFigure> }>;
+}
+
+export interface HistoryPoint {
+  t: number;
+  value: number;
+}
+
+export type LiveMessage =
+  | { type: 'hello'; at: number; subsystems: Record<string, SubsystemSummary>; history: Record<string, HistoryPoint[]>; incidents: Incident[] }
+  | { type: 'update'; at: number; subsystems: Record<string, SubsystemSummary>; incidents: Incident[] };

@@ -1,0 +1,186 @@
+// The intake spool: every admitted telemetry message is appended to a segment file
+// and fsynced (group commit, every few ms) before its acknowledgement, so an
+// acknowledged reading survives a kill -9 and a store outage. Messages are numbered
+// in the order they were appended; the owner releases every number below the oldest
+// message whose readings are not yet stored, and a segment holding only released
+// messages is deleted. A crashed run's segments are read back at start.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock, Timer } from '../contracts/index.ts';
+
+/** One line of a segment file. */
+export interface SpooledLine {
+  topic: string;
+  /** base64 of the payload bytes */
+  payload: string;
+  receivedAt: number;
+}
+
+export interface SpooledMessage {
+  seq: number;
+  topic: string;
+  payload: Buffer;
+  receivedAt: number;
+}
+
+interface Segment {
+  path: string;
+  fd: number | undefined;
+  maxSeq: number;
+  lines: number;
+  openedAt: number;
+}
+
+export interface SpoolDeps {
+  dir: string;
+  commitMs: number;
+  clock: Clock;
+  /** rotate the current segment after this many messages or this age */
+  segmentMessages?: number;
+  segmentAgeMs?: number;
+  /** told when a group commit fails (disk full, I/O error); it is retried, nothing is acknowledged meanwhile */
+  onCommitError?: (err: Error) => void;
+}
+
+export class Spool {
+  readonly #deps: SpoolDeps;
+  #segments: Segment[] = [];
+  #pending: { seq: number; line: string }[] = [];
+  #seq = 0;
+  #committedSeq = 0;
+  #waiters: { seq: number; resolve: () => void }[] = [];
+  #timer: Timer | undefined;
+  #next = 0;
+  readonly #stats = { appended: 0, commits: 0, commitErrors: 0, segmentsDeleted: 0, tornLines: 0, recovered: 0 };
+
+  constructor(deps: SpoolDeps) {
+    this.#deps = deps;
+  }
+
+  stats() {
+    return { segments: this.#segments.length, committedSeq: this.#committedSeq, ...this.#stats };
+  }
+
+  /**
+   * Messages spooled by an earlier run whose readings are not known to be stored,
+   * numbered as the first messages of this run. Their segments stay until released.
+   */
+  recover(): SpooledMessage[] {
+    mkdirSync(this.#deps.dir, { recursive: true });
+    const files = readdirSync(this.#deps.dir).filter((f) => f.startsWith('seg-') && f.endsWith('.jsonl')).sort();
+    const out: SpooledMessage[] = [];
+    for (const f of files) {
+      const path = join(this.#deps.dir, f);
+      let lines = 0;
+      for (const line of readFileSync(path, 'utf8').split('\n')) {
+        if (!line) continue;
+        try {
+          const m = JSON.parse(line) as SpooledLine;
+          out.push({ seq: ++this.#seq, topic: m.topic, payload: Buffer.from(m.payload, 'base64'), receivedAt: m.receivedAt });
+          lines++;
+        } catch {
+          this.#stats.tornLines++; // the tail of a write a crash cut short: never acknowledged
+        }
+      }
+      if (lines === 0) unlinkSync(path);
+      else this.#segments.push({ path, fd: undefined, maxSeq: this.#seq, lines, openedAt: 0 });
+    }
+    this.#committedSeq = this.#seq;
+    this.#stats.recovered += out.length;
+    return out;
+  }
+
+  /** Spools a message; `durable(seq)` tells when it is on disk. */
+  append(topic: string, payload: Buffer, receivedAt: number): number {
+    const seq = ++this.#seq;
+    this.#pending.push({ seq, line: JSON.stringify({ topic, payload: payload.toString('base64'), receivedAt } satisfies SpooledLine) });
+    this.#stats.appended++;
+    this.#timer ??= this.#deps.clock.setTimeout(() => this.commit(), this.#deps.commitMs);
+    return seq;
+  }
+
+  durable(seq: number): Promise<void> {
+    if (seq <= this.#committedSeq) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ seq, resolve }));
+  }
+
+  /** Writes and fsyncs what is pending (one group commit), then wakes the waiters. */
+  commit(): void {
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    if (this.#pending.length > 0) {
+      try {
+        this.#write();
+      } catch (err) {
+        // nothing is acknowledged until the write succeeds; the devices wait and retry
+        this.#stats.commitErrors++;
+        this.#deps.onCommitError?.(err as Error);
+        this.#timer = this.#deps.clock.setTimeout(() => this.commit(), Math.max(100, this.#deps.commitMs));
+        return;
+      }
+    }
+    const ready = this.#waiters.filter((w) => w.seq <= this.#committedSeq);
+    this.#waiters = this.#waiters.filter((w) => w.seq > this.#committedSeq);
+    for (const w of ready) w.resolve();
+  }
+
+  #write(): void {
+    const seg = this.#current();
+    const bytes = Buffer.from(`${this.#pending.map((p) => p.line).join('\n')}\n`);
+    // writeSync may write less than asked (a full disk): write the rest, or throw
+    for (let off = 0; off < bytes.length; ) off += writeSync(seg.fd!, bytes, off);
+    fsyncSync(seg.fd!);
+    seg.lines += this.#pending.length;
+    seg.maxSeq = this.#pending[this.#pending.length - 1]!.seq;
+    this.#committedSeq = Math.max(this.#committedSeq, seg.maxSeq);
+    this.#pending = [];
+    this.#stats.commits++;
+  }
+
+  /** Every message numbered below `lowestUnstored` is done with: drop the segments that hold nothing newer. */
+  release(lowestUnstored: number): void {
+    const keep: Segment[] = [];
+    for (const seg of this.#segments) {
+      if (seg.lines > 0 && seg.maxSeq < lowestUnstored) {
+        if (seg.fd !== undefined) closeSync(seg.fd);
+        unlinkSync(seg.path);
+        this.#stats.segmentsDeleted++;
+      } else keep.push(seg);
+    }
+    this.#segments = keep;
+  }
+
+  /** The number the next appended message gets: everything below it has been appended. */
+  get nextSeq(): number {
+    return this.#seq + 1;
+  }
+
+  #current(): Segment {
+    const last = this.#segments[this.#segments.length - 1];
+    const now = this.#deps.clock.now();
+    const full = !last || last.fd === undefined || last.lines >= (this.#deps.segmentMessages ?? 100_000) || now - last.openedAt >= (this.#deps.segmentAgeMs ?? 2_000);
+    if (last && !full) return last;
+    if (last?.fd !== undefined) {
+      closeSync(last.fd);
+      last.fd = undefined;
+    }
+    mkdirSync(this.#deps.dir, { recursive: true });
+    let path: string;
+    // never append to a segment of an earlier run (a test clock may repeat a time)
+    do path = join(this.#deps.dir, `seg-${String(now).padStart(15, '0')}-${String(this.#next++).padStart(6, '0')}.jsonl`);
+    while (existsSync(path));
+    const seg: Segment = { path, fd: openSync(path, 'a'), maxSeq: 0, lines: 0, openedAt: now };
+    this.#segments.push(seg);
+    return seg;
+  }
+
+  close(): void {
+    this.commit();
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    for (const seg of this.#segments) {
+      if (seg.fd !== undefined) closeSync(seg.fd);
+      seg.fd = undefined;
+    }
+  }
+}
