@@ -2,52 +2,54 @@
 // with the operator's name and comment (each change is recorded in its history).
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { IncidentManager } from '../incidents/incidents.ts';
-import type { RulesService } from '../rules/rules-service.ts';
+import { SEGMENT, SUBSYSTEMS, UTILITIES } from '../../devices/index.ts';
+import { SEVERITIES } from '../contracts/index.ts';
+import type { IncidentsPort, RulesPort } from './ports.ts';
+import { noQuery, oneOf, parseBody, parseQuery } from './query.ts';
 
-const listQuery = z
+export const incidentListQuery = z
   .object({
-    state: z.enum(['open', 'acknowledged', 'resolved', 'unresolved']).optional(),
-    utility: z.string().optional(),
-    subsystem: z.string().optional(),
-    district: z.string().optional(),
-    severity: z.enum(['critical', 'major', 'minor', 'warning']).optional(),
-    rule: z.string().optional(),
-    limit: z.coerce.number().int().min(1).max(5000).optional(),
+    state: oneOf(['open', 'acknowledged', 'resolved', 'unresolved']).optional(),
+    utility: oneOf(UTILITIES).optional(),
+    subsystem: oneOf(SUBSYSTEMS).optional(),
+    district: z.string().regex(SEGMENT, 'a district id such as old-town (lowercase letters, digits, - and _)').optional(),
+    severity: oneOf(SEVERITIES).optional(),
+    rule: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a rule id such as water-low-pressure').optional(),
+    limit: z.string().regex(/^\d{1,4}$/, 'a whole number from 1 to 5000').transform(Number).pipe(z.number().min(1, 'a whole number from 1 to 5000').max(5000, 'a whole number from 1 to 5000')).optional(),
   })
   .strict();
 
 const actionBody = z
   .object({
-    operator: z.string().trim().min(1, 'operator: who is acting, by name').max(100),
-    comment: z.string().max(2000).optional(),
+    operator: z.string('who is acting, by name').trim().min(1, 'who is acting, by name').max(100, 'a name of at most 100 characters').describe('who is acting, by name'),
+    comment: z.string('a comment as text').max(2000, 'a comment of at most 2000 characters').optional(),
   })
   .strict();
 
-function invalid(issues: readonly { path: PropertyKey[]; message: string }[]) {
-  return { error: { code: 'ERR_QUERY_INVALID', message: issues.map((i) => `${i.path.map(String).join('.') || 'body'}: ${i.message}`).join('; ') } };
-}
-
-export function registerIncidentRoutes(app: FastifyInstance, incidents: IncidentManager, rules: RulesService): void {
-  app.get('/api/incidents', async (req, reply) => {
-    const q = listQuery.safeParse(req.query);
-    if (!q.success) return reply.code(400).send(invalid(q.error.issues));
-    const { rule, ...rest } = q.data;
+export function registerIncidentRoutes(app: FastifyInstance, incidents: IncidentsPort, rules: RulesPort): void {
+  app.get('/api/incidents', async (req) => {
+    const { rule, ...rest } = parseQuery(incidentListQuery, req.query);
     const list = incidents.list({ ...rest, ruleId: rule });
     return { count: list.length, incidents: list };
   });
 
-  app.get<{ Params: { id: string } }>('/api/incidents/:id', async (req) => incidents.get(req.params.id));
+  app.get<{ Params: { id: string } }>('/api/incidents/:id', async (req) => {
+    parseQuery(noQuery, req.query);
+    return incidents.get(req.params.id);
+  });
 
   for (const action of ['acknowledge', 'resolve'] as const) {
-    app.post<{ Params: { id: string } }>(`/api/incidents/:id/${action}`, async (req, reply) => {
-      const body = actionBody.safeParse(req.body ?? {});
-      if (!body.success) return reply.code(400).send(invalid(body.error.issues));
+    app.post<{ Params: { id: string } }>(`/api/incidents/:id/${action}`, async (req) => {
+      parseQuery(noQuery, req.query);
+      const body = parseBody(actionBody, req.body);
       return action === 'acknowledge'
-        ? incidents.acknowledge(req.params.id, body.data.operator, body.data.comment)
-        : incidents.resolve(req.params.id, body.data.operator, body.data.comment);
+        ? incidents.acknowledge(req.params.id, body.operator, body.comment)
+        : incidents.resolve(req.params.id, body.operator, body.comment);
     });
   }
 
-  app.get('/api/rules', async () => ({ status: rules.watcher.status(), stats: rules.engine.stats(), rules: rules.engine.rules() }));
+  app.get('/api/rules', async (req) => {
+    parseQuery(noQuery, req.query);
+    return { status: rules.watcher.status(), stats: rules.engine.stats(), rules: rules.engine.rules() };
+  });
 }

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'an API request body is not `application/json`' },
   ERR_NOT_FOUND: { status: 404, meaning: 'no API route or dashboard file has that path' },
   ERR_METHOD_NOT_ALLOWED: { status: 405, meaning: 'the path exists but not for that method; the `Allow` header lists the methods it takes' },
+  ERR_UPGRADE_REQUIRED: { status: 426, meaning: 'a websocket path (`/live`, `/mqtt`) was asked for over plain HTTP; connect with a websocket client' },
   ERR_URL_INVALID: { status: 400, meaning: 'the request path is not a valid URL (bad percent-encoding)' },
   ERR_URL_TOO_LONG: { status: 414, meaning: 'a path parameter (such as an incident id) is over the length limit' },
   ERR_BAD_REQUEST: { status: 400, meaning: 'the HTTP server refused the request for a reason the other codes do not cover; the message says why' },
