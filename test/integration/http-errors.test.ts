@@ -15,7 +15,7 @@ const T0 = Date.UTC(2026, 0, 15, 6, 0);
 describe('HTTP errors', () => {
   let platform: Platform;
   const api = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${platform.httpPort}${path}`, init);
-  const post = (path: string, body: string | Uint8Array, contentType = 'application/json') =>
+  const post = (path: string, body: string, contentType = 'application/json') =>
     api(path, { method: 'POST', headers: { 'content-type': contentType }, body });
 
   /** The status, code and message of an error answer, after checking its shape. */
