@@ -146,9 +146,11 @@ export function createPlatform({ config, log, clock = systemClock }: PlatformDep
 
   // Producers after their consumers: the writer listens before ingest emits, incidents
   // before rules signal, and the intake replays what an earlier run spooled before
-  // the transport opens to devices.
+  // the transport opens to devices. The live hub and the API (whose /health says the
+  // platform is up) start once it has.
   const transport: Component = external ?? broker;
-  const order: Component[] = [store, writer, directory, outbox, incidents, transport, notifier, rules, ingest, intake, hub, api];
+  const core: Component[] = [store, writer, directory, outbox, incidents, transport, notifier, rules, ingest, intake];
+  const edge: Component[] = [hub, api];
   const started: Component[] = [];
 
   return {
@@ -172,11 +174,15 @@ export function createPlatform({ config, log, clock = systemClock }: PlatformDep
     },
     async start() {
       try {
-        for (const c of order) {
+        for (const c of core) {
           await c.start();
           started.push(c);
         }
-        for (const c of order) await c.open?.();
+        for (const c of core) await c.open?.();
+        for (const c of edge) {
+          await c.start();
+          started.push(c);
+        }
       } catch (err) {
         await this.stop();
         throw err;

@@ -65,8 +65,9 @@ export class MqttBus implements Bus {
       this.#connection++;
       this.#held.clear();
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-      const filters = [...new Set(this.#handlers.map((h) => h.filter))];
-      if (filters.length > 0) client.subscribe(filters, { qos: 1 }, (err) => err && this.#opts.log.error({ err }, 'resubscribe failed'));
+      // a reconnection: the session may have been lost (broker restart), subscribe again
+      const filters = this.#filters();
+      if (this.#connection > 1 && filters.length > 0) client.subscribe(filters, { qos: 1 }, (err) => err && this.#opts.log.error({ err }, 'resubscribe failed'));
     });
     client.on('error', (err) => this.#opts.log.warn({ err: err.message }, 'external broker connection error'));
     // mqtt.js emits 'message' just before it hands the message's PUBACK to _sendPacket
@@ -78,7 +79,10 @@ export class MqttBus implements Bus {
     this.#client = client;
   }
 
-  /** Connects; every subscription recorded so far is made before the first message is handled. */
+  /**
+   * Connects and makes every subscription recorded so far: it resolves once the broker
+   * has granted them, so nothing published from then on misses the platform.
+   */
   async open(): Promise<void> {
     const client = this.#c();
     const connected = new Promise<void>((resolve, reject) => {
@@ -87,6 +91,8 @@ export class MqttBus implements Bus {
     });
     client.connect();
     await connected;
+    const filters = this.#filters();
+    if (filters.length > 0) await client.subscribeAsync(filters, { qos: 1 });
   }
 
   async stop(): Promise<void> {
@@ -94,6 +100,10 @@ export class MqttBus implements Bus {
     this.#client = undefined;
     // held acknowledgements are not sent: the broker redelivers those messages
     await client?.endAsync();
+  }
+
+  #filters(): string[] {
+    return [...new Set(this.#handlers.map((h) => h.filter))];
   }
 
   #c(): MqttClient {
