@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { QalaError } from '../contracts/errors.ts';
+import type { Clock, Timer } from '../contracts/index.ts';
 import { ruleFileSchema, type Rule } from './schema.ts';
 
 export const BUILTIN_RULES = fileURLToPath(new URL('./builtin-rules.yaml', import.meta.url));
@@ -40,6 +41,7 @@ export interface RuleWatcherDeps {
   path: string;
   log: Logger;
   apply: (rules: Rule[]) => void;
+  clock: Clock;
   debounceMs?: number;
 }
 
@@ -53,7 +55,7 @@ export interface RuleSetStatus {
 export class RuleWatcher {
   readonly #deps: RuleWatcherDeps;
   #watcher: FSWatcher | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: Timer | undefined;
   readonly #status: RuleSetStatus;
 
   constructor(deps: RuleWatcherDeps) {
@@ -69,8 +71,8 @@ export class RuleWatcher {
   async start(): Promise<void> {
     await this.reload(true);
     this.#watcher = watch(this.#deps.path, () => {
-      clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => void this.reload(false), this.#deps.debounceMs ?? 200);
+      this.#timer?.cancel();
+      this.#timer = this.#deps.clock.setTimeout(() => void this.reload(false), this.#deps.debounceMs ?? 200);
     });
   }
 
@@ -78,7 +80,7 @@ export class RuleWatcher {
     try {
       const rules = await loadRules(this.#deps.path);
       this.#deps.apply(rules);
-      Object.assign(this.#status, { loadedAt: Date.now(), rules: rules.length, lastError: null });
+      Object.assign(this.#status, { loadedAt: this.#deps.clock.now(), rules: rules.length, lastError: null });
       this.#deps.log.info({ path: this.#deps.path, rules: rules.length }, 'rules loaded');
       return true;
     } catch (err) {
@@ -90,7 +92,7 @@ export class RuleWatcher {
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#watcher?.close();
   }
 }

@@ -26,7 +26,7 @@ export class RulesService {
   constructor(deps: RulesServiceDeps) {
     this.#deps = deps;
     this.engine = new RulesEngine({ onSignal: (s) => deps.events.emit('ruleSignalled', s) });
-    this.watcher = new RuleWatcher({ path: deps.rulesFile, log: deps.log, apply: (rules) => this.engine.setRules(rules) });
+    this.watcher = new RuleWatcher({ path: deps.rulesFile, log: deps.log, clock: deps.clock, apply: (rules) => this.engine.setRules(rules) });
   }
 
   async start(): Promise<void> {
