@@ -6,3 +6,4 @@ export * from './readings.ts';
 export * from './events.ts';
 export * from './clock.ts';
 export * from './admission.ts';
+export * from './access.ts';

@@ -1,0 +1,36 @@
+// Who is acting: the identities the broker and the API authenticate, the roles of
+// people, and the audit trail every access decision leaves.
+import type { Subsystem } from '../../devices/index.ts';
+
+export type Role = 'admin' | 'operator' | 'utility' | 'engineer' | 'viewer';
+export const ROLES = ['admin', 'operator', 'utility', 'engineer', 'viewer'] as const satisfies readonly Role[];
+
+export type Principal =
+  /** one registered (or group-enrolled) device: publishes its own telemetry and status */
+  | { type: 'device'; town: string; deviceId: string; kind: string; subsystem: Subsystem; district: string }
+  /** a gateway of a device group: publishes for the devices of its group (the simulator's multiplexed connections) */
+  | { type: 'gateway'; town: string; name: string; group: string; simulator: boolean }
+  /** a person or a service account (a utility's integration, an engineer's recorder) */
+  | { type: 'user'; name: string; role: Role; utility?: string }
+  /** the platform itself (in-process publishes) */
+  | { type: 'platform' };
+
+export const principalName = (p: Principal): string =>
+  p.type === 'device' ? `device:${p.deviceId}` : p.type === 'gateway' ? `gateway:${p.name}` : p.type === 'user' ? `user:${p.name}` : 'platform';
+
+export interface AuditEntry {
+  at: number;
+  /** principalName() of who acted, or what they claimed to be when refused */
+  who: string;
+  /** e.g. login, login-failed, incident.acknowledge, device.add, device.revoke, mqtt.publish-refused, rules.reload */
+  action: string;
+  outcome: 'ok' | 'refused' | 'failed';
+  /** remote address, when known */
+  from?: string;
+  detail?: Record<string, unknown>;
+}
+
+/** Where access decisions are recorded (the audit log, services/audit). */
+export interface AuditSink {
+  record(entry: Omit<AuditEntry, 'at'>): void;
+}
