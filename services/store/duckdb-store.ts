@@ -3,8 +3,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { Reading } from '../events.ts';
-import { QalaError } from '../errors.ts';
+import type { Reading } from '../contracts/index.ts';
+import { QalaError } from '../contracts/errors.ts';
 import type { LatestDevice, SeriesPoint, SeriesQuery, TimeSeriesStore } from './port.ts';
 
 export interface DuckDbStoreDeps {
@@ -41,10 +41,26 @@ export class DuckDbStore implements TimeSeriesStore {
 
   async start(): Promise<void> {
     await mkdir(this.#deps.dataDir, { recursive: true });
-    this.#instance = await DuckDBInstance.create(this.path);
+    this.#instance = await this.#open();
     this.#writer = await this.#instance.connect();
     this.#reader = await this.#instance.connect();
     await this.#writer.run(SCHEMA);
+  }
+
+  /** DuckDB locks its file for one process; a second Qala on the same directory gets a clear line instead of DuckDB's IO error. */
+  async #open(): Promise<DuckDBInstance> {
+    try {
+      return await DuckDBInstance.create(this.path);
+    } catch (err) {
+      const message = (err as Error).message;
+      if (!/Could not set lock on file/i.test(message)) throw err;
+      const pid = /\(PID (\d+)\)/.exec(message)?.[1];
+      throw new QalaError(
+        'ERR_DATA_DIR_LOCKED',
+        `QALA_DATA_DIR=${this.#deps.dataDir} is in use by another Qala${pid ? ` (pid ${pid})` : ''}; stop that one, or set QALA_DATA_DIR to another directory`,
+        { cause: err },
+      );
+    }
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,7 @@
-// The `qala` executable as a user runs it: a bad config stops start-up naming the
-// variable; `qala simulate` drives a town into a running platform over real MQTT.
+// The `qala` executable as a user runs it: every command answers --help, refuses a
+// bad option in one line naming it, and a missing file by name; a bad config stops
+// start-up naming the variable; `qala simulate` drives a town into a running
+// platform over real MQTT.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,10 +26,70 @@ describe('qala CLI', () => {
     expect(r.stderr).toContain('QALA_SIM_CONNECTIONS="some"');
   });
 
-  it('refuses an unknown command with usage and exit code 2', async () => {
+  it('refuses an unknown command with a usage hint and exit code 2', async () => {
     const r = await qala(['frobnicate']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('unknown command "frobnicate"');
+    expect(r.stderr).toBe('qala: ERR_USAGE: unknown command "frobnicate" (see qala --help)\n');
+  });
+
+  it('answers --help and -h of every command with its usage on stdout and exit code 0', async () => {
+    const commands = [['start'], ['simulate'], ['rules', 'test'], ['record'], ['replay'], ['config']];
+    const runs = await Promise.all(commands.flatMap((c) => ['--help', '-h'].map(async (h) => ({ c: c.join(' '), h, r: await qala([...c, h]) }))));
+    for (const { c, h, r } of runs) {
+      expect(r.stderr, `${c} ${h}`).toBe('');
+      expect(r.code, `${c} ${h}`).toBe(0);
+      expect(r.stdout, `${c} ${h}`).toMatch(new RegExp(`^usage: qala ${c}\\b`));
+      expect(r.stdout, `${c} ${h}`).toContain('-h, --help');
+    }
+    const simulate = runs.find((x) => x.c === 'simulate')!.r.stdout;
+    for (const o of ['--broker <url>', '--scenario', '--seed', '--speed', '--duration', '--fault-rate', '--connections', '--out']) expect(simulate).toContain(o);
+  });
+
+  it('gives the overview on qala --help, and the usage of a group on qala rules --help', async () => {
+    const all = await qala(['--help']);
+    expect(all.code).toBe(0);
+    for (const c of ['qala start', 'qala simulate', 'qala rules test', 'qala record', 'qala replay', 'qala config']) expect(all.stdout).toContain(c);
+    const rules = await qala(['rules', '--help']);
+    expect(rules.code).toBe(0);
+    expect(rules.stdout).toMatch(/^usage: qala rules test/);
+  });
+
+  it('refuses an unknown option in one line with a usage hint and exit code 2', async () => {
+    const r = await qala(['simulate', '--frobnicate', '3']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('qala: ERR_USAGE: simulate: unknown option --frobnicate; unexpected argument "3" (see qala simulate --help)\n');
+  });
+
+  it('names every bad option and what it expects, at once', async () => {
+    const r = await qala(['simulate', '--speed', '0', '--duration', 'fortnight', '--broker', 'http://x', '--start', 'yesterday']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('--speed "0": Too small: expected number to be >=0.01');
+    expect(r.stderr).toContain('--duration "fortnight": a duration such as 90s, 30m, 2h or 1d');
+    expect(r.stderr).toContain('--broker "http://x": an MQTT broker URL such as mqtt://127.0.0.1:1883');
+    expect(r.stderr).toContain('--start "yesterday": an ISO 8601 date-time');
+    const replay = await qala(['replay', '--speed', 'fast']);
+    expect(replay.code).toBe(2);
+    expect(replay.stderr).toContain('--file <file.ndjson> is required');
+    expect(replay.stderr).toContain('--speed "fast": a number from 0.01 to 3600, or max');
+    const out = await qala(['simulate', '--out', 'feed.ndjson']);
+    expect(out.stderr).toContain('--out "feed.ndjson": needs --duration too');
+  });
+
+  it('refuses a feed or rule file that does not exist by name, in one line, exit code 1', async () => {
+    const cases: [string[], string][] = [
+      [['replay', '--file', 'nope.ndjson'], 'qala: ERR_FILE_NOT_FOUND: --file nope.ndjson: no such file'],
+      [['rules', 'test', '--feed', 'nope'], 'qala: ERR_FILE_NOT_FOUND: --feed nope: no such file'],
+      [['rules', 'test', '--rules', 'nope.yaml'], 'qala: ERR_FILE_NOT_FOUND: --rules nope.yaml: no such file'],
+      [['record', '--out', '/nonexistent-qala-dir/feed.ndjson'], 'qala: ERR_FILE_NOT_FOUND: --out /nonexistent-qala-dir/feed.ndjson: the directory /nonexistent-qala-dir does not exist'],
+    ];
+    for (const [args, line] of cases) {
+      const r = await qala(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr, args.join(' ')).toMatch(new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    }
   });
 
   it('simulates the Temirtau scenario against a running broker', async () => {

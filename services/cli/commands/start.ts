@@ -1,0 +1,56 @@
+// `qala start`: the platform, and next to it (not inside it) the simulated town
+// when QALA_SIMULATE is on.
+import { z } from 'zod';
+import type { Fleet } from '../../../simulator/fleet.ts';
+import { loadConfig } from '../../config.ts';
+import type { Command } from '../options.ts';
+import { untilSignal } from '../signals.ts';
+import { explainStartupError } from '../startup-errors.ts';
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'all-in-one: embedded broker, ingest, store, live dashboard, and the simulated town (QALA_SIMULATE)',
+  details: 'Settings come from QALA_* environment variables and QALA_CONFIG_FILE; `qala config` lists them.\nCtrl-C (SIGINT) or SIGTERM stops the simulator, then the platform.',
+  options: z.object({}).strict(),
+  async run() {
+    const config = loadConfig();
+    // loaded here, not at the top: --help and usage mistakes answer without the platform's second of start-up
+    const [{ createLogger }, { createPlatform }, { simulationFromConfig }] = await Promise.all([
+      import('../../log.ts'),
+      import('../../platform.ts'),
+      import('../../../simulator/simulation.ts'),
+    ]);
+    const log = createLogger(config.logLevel, config.logFormat);
+    const platform = createPlatform({ config, log });
+    try {
+      await platform.start();
+    } catch (err) {
+      throw explainStartupError(err, config);
+    }
+    let fleet: Fleet | undefined;
+    if (config.simulate) {
+      try {
+        fleet = simulationFromConfig(config, {
+          brokerUrl: config.brokerUrl ?? `mqtt://127.0.0.1:${platform.mqttPort}`,
+          town: config.town,
+          now: Date.now,
+          log: log.child({ component: 'simulator' }),
+        }).fleet;
+        await fleet.start();
+      } catch (err) {
+        await fleet?.stop();
+        await platform.stop();
+        throw err;
+      }
+      const running = fleet;
+      platform.reportHealth('simulator', () => running.stats());
+    }
+    log.info(`Qala is up: dashboard http://localhost:${platform.httpPort}  MQTT ${config.brokerUrl ?? `mqtt://localhost:${platform.mqttPort}`}`);
+    await untilSignal();
+    log.info('shutting down');
+    // the simulator first: it publishes into the platform, which must outlive it
+    await fleet?.stop();
+    await platform.stop();
+    return 0;
+  },
+};
