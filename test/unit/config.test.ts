@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configTable, envName, loadConfig } from '../../services/config.ts';
-import { QalaError } from '../../services/errors.ts';
+import { QalaError } from '../../services/contracts/errors.ts';
 
 const problemsOf = (env: Record<string, string>): string => {
   try {
@@ -32,6 +32,7 @@ describe('config', () => {
   });
 
   it('reports every problem at once, including unknown QALA_ variables', () => {
+    expect.hasAssertions();
     const msg = problemsOf({ QALA_MQTT_PORT: '70000', QALA_TOWN: 'Temir Tau', QALA_LOG_LEVEL: 'loud', QALA_HTTP_PROT: '1' });
     for (const v of ['QALA_MQTT_PORT="70000"', 'QALA_TOWN="Temir Tau"', 'QALA_LOG_LEVEL="loud"', 'QALA_HTTP_PROT: not a Qala setting']) expect(msg).toContain(v);
   });
