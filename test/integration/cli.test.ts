@@ -43,7 +43,7 @@ describe('qala CLI', () => {
     }
     const simulate = runs.find((x) => x.c === 'simulate')!.r.stdout;
     for (const o of ['--broker <url>', '--scenario', '--seed', '--speed', '--duration', '--fault-rate', '--connections', '--out']) expect(simulate).toContain(o);
-  });
+  }, 90_000); // twelve processes starting on two cores
 
   it('gives the overview on qala --help, and the usage of a group on qala rules --help', async () => {
     const all = await qala(['--help']);
@@ -124,7 +124,7 @@ describe('qala CLI', () => {
     expect(judged.length).toBeGreaterThanOrEqual(5);
     for (const s of judged) expect(s.recall, s.ruleId).toBeGreaterThanOrEqual(0.5);
     expect(byRule['power-outage']!.precision ?? 1).toBe(1);
-  });
+  }, 150_000); // six simulated hours take ~17 s of CPU alone, twice that beside other suites
 
   it('refuses a rules test with a broken rule file, naming the path', async () => {
     const file = join(await tempDir(), 'bad.yaml');
