@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { QalaError } from '../contracts/errors.ts';
 import type { Clock, Incident, IncidentChange, IncidentState, RuleSignal, Severity } from '../contracts/index.ts';
 import type { EventBus } from '../events.ts';
-import { Journal } from './journal.ts';
+import { Journal } from '../durable/journal.ts';
 
 export interface IncidentFilter {
   state?: IncidentState | 'unresolved';

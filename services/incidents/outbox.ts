@@ -5,7 +5,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock, Timer } from '../contracts/index.ts';
-import { Journal } from './journal.ts';
+import { Journal } from '../durable/journal.ts';
 
 export interface Delivery {
   id: string;
