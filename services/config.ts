@@ -24,7 +24,7 @@ export const configSchema = z.object({
   spoolCommitMs: z.coerce.number().int().min(1).max(1000).default(5).describe('group-commit interval of the ingest spool: readings are fsynced before they are acknowledged'),
   maxPayloadBytes: z.coerce.number().int().min(64).max(16 * 1024 * 1024).default(64 * 1024).describe('largest accepted message payload'),
   liveIntervalMs: z.coerce.number().int().min(50).max(10_000).default(250).describe('live hub coalescing interval per websocket client'),
-  simulate: bool.default(true).describe('run the town simulator inside `qala start`'),
+  simulate: bool.default(true).describe('run the town simulator next to the platform in `qala start`'),
   scenario: z.string().min(1).default('temirtau').describe('simulator scenario name or JSON file'),
   simSeed: z.coerce.number().int().default(42).describe('simulator random seed'),
   simSpeed: z.coerce.number().min(0.01).max(3600).default(1).describe('simulated seconds per real second'),
@@ -39,6 +39,16 @@ export const configSchema = z.object({
   rulesFile: z.string().min(1).optional().describe('rule file (YAML or JSON), reloaded on change (default: the built-in rule pack)'),
   routesFile: z.string().min(1).optional().describe('incident routing file (YAML or JSON): which utility gets what, over MQTT and webhook (default: each utility its own kinds, MQTT)'),
   rulesSweepMs: z.coerce.number().int().min(50).max(60_000).default(1000).describe('how often absence and duration timers are checked'),
+  adminPassword: z.string().min(12, 'at least 12 characters').optional().describe('password of the first admin, created at first start (default: a one-time password printed once)'),
+  sessionTtlMs: z.coerce.number().int().min(60_000).max(30 * 86_400_000).default(12 * 3_600_000).describe('how long a dashboard login lasts'),
+  loginAttemptsPerMinute: z.coerce.number().int().min(1).max(1000).default(10).describe('failed logins allowed per minute from one address or for one user name; past it logins are refused with 429'),
+  allowedOrigins: z.string().optional().describe('comma-separated origins (https://control.example.kz) allowed for POSTs and websockets besides the dashboard\'s own'),
+  tlsCert: z.string().min(1).optional().describe('PEM certificate (chain) file: serves HTTPS/WSS and MQTT over TLS'),
+  tlsKey: z.string().min(1).optional().describe('PEM private key file of tlsCert'),
+  mqttTlsPort: port.default(8883).describe('MQTT over TLS port of the embedded broker (with QALA_TLS_CERT and QALA_TLS_KEY)'),
+  plainListeners: bool.default(true).describe('with TLS configured, also serve plain MQTT on QALA_MQTT_PORT (false: TLS only; HTTP is HTTPS whenever TLS is configured)'),
+  auditMaxBytes: z.coerce.number().int().min(4096).max(1024 ** 3).default(10 * 1024 * 1024).describe('size at which the audit log is rotated'),
+  auditFiles: z.coerce.number().int().min(1).max(100).default(5).describe('rotated audit log files kept'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level'),
   logFormat: z.enum(['auto', 'json', 'pretty']).default('auto').describe('log lines as JSON, or readable ("auto": readable on a terminal)'),
 });
@@ -77,6 +87,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (problems.length > 0) {
     throw new QalaError('ERR_CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  if (Boolean(parsed.data!.tlsCert) !== Boolean(parsed.data!.tlsKey)) {
+    throw new QalaError('ERR_CONFIG_INVALID', `invalid configuration:\n  ${parsed.data!.tlsCert ? 'QALA_TLS_KEY' : 'QALA_TLS_CERT'}: required with ${parsed.data!.tlsCert ? 'QALA_TLS_CERT' : 'QALA_TLS_KEY'} (both, or neither)`);
+  }
+  if (!parsed.data!.plainListeners && !parsed.data!.tlsCert) {
+    throw new QalaError('ERR_CONFIG_INVALID', 'invalid configuration:\n  QALA_PLAIN_LISTENERS=false: needs QALA_TLS_CERT and QALA_TLS_KEY (otherwise nothing would listen)');
   }
   return Object.freeze(parsed.data!);
 }
