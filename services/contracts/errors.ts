@@ -39,6 +39,9 @@ export const ERROR_CODES = {
   ERR_ROUTES_INVALID: { status: 400, meaning: 'the incident routing file (`QALA_ROUTES_FILE`) is malformed' },
   ERR_INCIDENT_NOT_FOUND: { status: 404, meaning: 'no incident has that id' },
   ERR_INCIDENT_STATE: { status: 409, meaning: 'the incident cannot make that transition, e.g. acknowledging a resolved one' },
+  ERR_DEVICE_NOT_FOUND: { status: 404, meaning: 'no registered device has that id' },
+  ERR_DEVICE_EXISTS: { status: 409, meaning: 'a device with that id is already registered' },
+  ERR_LIMIT_REACHED: { status: 507, meaning: 'a bounded store (device registry, users, sessions) is full; the message names the limit and its variable' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
