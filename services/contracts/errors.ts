@@ -42,6 +42,15 @@ export const ERROR_CODES = {
   ERR_DEVICE_NOT_FOUND: { status: 404, meaning: 'no registered device has that id' },
   ERR_DEVICE_EXISTS: { status: 409, meaning: 'a device with that id is already registered' },
   ERR_LIMIT_REACHED: { status: 507, meaning: 'a bounded store (device registry, users, sessions) is full; the message names the limit and its variable' },
+  ERR_UNAUTHENTICATED: { status: 401, meaning: 'the request has no valid session or API token (expired, signed out, revoked or never given); log in, or send `Authorization: Bearer <token>`' },
+  ERR_LOGIN_FAILED: { status: 401, meaning: 'a login named an unknown user or gave the wrong password (the answer does not say which)' },
+  ERR_FORBIDDEN: { status: 403, meaning: "the logged-in user's role does not allow this action; the message names the roles that may" },
+  ERR_ORIGIN_REFUSED: { status: 403, meaning: "a cross-site request: a POST or websocket upgrade whose `Origin` is neither the dashboard's own nor one of `QALA_ALLOWED_ORIGINS`" },
+  ERR_RATE_LIMITED: { status: 429, meaning: 'too many failed logins or bad API tokens from one address, or failed logins for one user name (`QALA_LOGIN_ATTEMPTS_PER_MINUTE`); `Retry-After` says when to try again' },
+  ERR_USER_NOT_FOUND: { status: 404, meaning: 'no user has that name' },
+  ERR_USER_EXISTS: { status: 409, meaning: 'a user with that name already exists' },
+  ERR_LAST_ADMIN: { status: 409, meaning: 'the last admin cannot be removed: nobody could manage users any more' },
+  ERR_TOKEN_NOT_FOUND: { status: 404, meaning: 'no API token has that id' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
