@@ -1,25 +1,24 @@
 // The control room in a real browser: the simulated town publishes over real MQTT,
 // and the dashboard's tiles and charts move with it.
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../services/platform.ts';
 import { browserAvailable, launchBrowser } from '../helpers/browser.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
+import { startSimulation } from '../helpers/simulation.ts';
 
 describe.runIf(browserAvailable())('dashboard in chromium', () => {
   let platform: Platform;
   let browser: Browser;
 
+  // the browser, the town, the platform and its data dir are released by the helpers once the file ends
   beforeAll(async () => {
     const dataDir = await tempDir();
     // a small town, readings every 300 ms, so tiles move within a second or two
-    platform = await startPlatform(testConfig(dataDir, { simulate: true, simScale: 0.2, simIntervalMs: 300, simFaultRate: 0, liveIntervalMs: 200 }));
+    const config = testConfig(dataDir, { simScale: 0.2, simIntervalMs: 300, simFaultRate: 0, liveIntervalMs: 200 });
+    platform = await startPlatform(config);
+    await startSimulation(platform, config);
     browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await platform?.stop();
   });
 
   it('shows a live tile per subsystem whose figures and chart move', async () => {

@@ -1,10 +1,10 @@
 // An operator in the browser acknowledges and resolves an incident raised from real
 // MQTT readings; the panel and the API agree.
-import mqtt from 'mqtt';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../services/platform.ts';
 import { browserAvailable, launchBrowser } from '../helpers/browser.ts';
+import { connectMqtt } from '../helpers/mqtt.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -12,13 +12,10 @@ describe.runIf(browserAvailable())('incident panel in chromium', () => {
   let platform: Platform;
   let browser: Browser;
 
+  // the browser, the platform and its data dir are released by the helpers once the file ends
   beforeAll(async () => {
     platform = await startPlatform(testConfig(await tempDir()));
     browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await platform?.stop();
   });
 
   it('shows a new incident live and lets the named operator acknowledge and resolve it', async () => {
@@ -27,7 +24,7 @@ describe.runIf(browserAvailable())('incident panel in chromium', () => {
     await page.waitForSelector('#conn[data-state="open"]');
     await page.waitForSelector('#incidents tbody >> text=No open incidents.');
 
-    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4 });
+    const device = await connectMqtt(`mqtt://127.0.0.1:${platform.mqttPort}`);
     await device.publishAsync('city/temirtau/utilities/aktau/power-feeder/pf-e2e-1/status', JSON.stringify({ state: 'online', location: [50.117, 73.01] }), { qos: 1, retain: true });
     await device.publishAsync('city/temirtau/utilities/aktau/power-feeder/pf-e2e-2/status', JSON.stringify({ state: 'online', location: [50.118, 73.02] }), { qos: 1, retain: true });
     const t0 = Date.now() - 10 * 60_000;

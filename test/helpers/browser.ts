@@ -1,7 +1,9 @@
-// Debian's chromium driven by playwright-core. On CI the browser must be there
-// (.ci/run installs it); elsewhere the e2e suite is skipped with a clear message.
+// Debian's chromium driven by playwright-core, closed when the test or file that
+// launched it ends. On CI the browser must be there (.ci/run installs it); elsewhere
+// the e2e suite is skipped with a clear message.
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { hold } from './resources.ts';
 
 export const CHROMIUM = process.env.QALA_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -12,9 +14,13 @@ export function browserAvailable(): boolean {
   return false;
 }
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
+export async function launchBrowser(): Promise<Browser> {
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  // closing twice is harmless in playwright; a browser closed by its test is let go
+  const held = hold('chromium', () => browser.close());
+  browser.once('disconnected', () => held.forget());
+  return browser;
 }

@@ -1,16 +1,17 @@
-// Starts a whole platform in-process on free ports with a temporary data dir, and
-// registers its teardown (fastify/demo test/helper.ts).
-import { mkdtemp, rm } from 'node:fs/promises';
+// Starts a whole platform in-process on free ports with a temporary data dir; both
+// are released when the test (or, outside a test, the file) ends (fastify/demo
+// test/helper.ts), wherever the helper is called from.
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 import { loadConfig, type Config } from '../../services/config.ts';
 import { createLogger } from '../../services/log.ts';
 import { createPlatform, type Platform } from '../../services/platform.ts';
+import { hold, removeDir, removeDirNow, type Held } from './resources.ts';
 
 export async function tempDir(prefix = 'qala-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  hold(`temporary folder ${dir}`, () => removeDir(dir), () => removeDirNow(dir));
   return dir;
 }
 
@@ -29,8 +30,38 @@ export function testConfig(dataDir: string, overrides: Partial<Record<keyof Conf
   });
 }
 
+/**
+ * A started platform, stopped when the test or file that started it ends. A test may
+ * still stop it itself (to restart on the same data dir, say): stopping twice is safe,
+ * and a platform started again is held again.
+ */
 export async function startPlatform(config: Config): Promise<Platform> {
   const platform = createPlatform({ config, log: createLogger(config.logLevel, 'json') });
+  const start = platform.start.bind(platform);
+  const stop = platform.stop.bind(platform);
+  let held: Held | undefined;
+  let stopping: Promise<void> | undefined;
+  const stopOnce = (): Promise<void> => {
+    held?.forget();
+    held = undefined;
+    return (stopping ??= stop());
+  };
+  const startHeld = async (): Promise<void> => {
+    await stopping;
+    stopping = undefined;
+    held ??= hold(`platform on ${config.dataDir}`, stopOnce);
+    await start();
+  };
+  try {
+    // Own properties shadow the platform's methods (its getters stay as they are);
+    // a `start` failing half-way that calls `this.stop()` calls this one too.
+    Object.assign(platform, { start: startHeld, stop: stopOnce });
+  } catch {
+    // a frozen platform: hold it as it is, its own stop is then called once more at the end
+    hold(`platform on ${config.dataDir}`, () => stop());
+    await start();
+    return platform;
+  }
   await platform.start();
   return platform;
 }

@@ -1,23 +1,25 @@
 // The platform as a process: kill -9 it with incidents open and readings stored,
 // start it again on the same data directory, and nothing acknowledged is gone. A
 // rule file edited while it runs is reloaded; a broken edit leaves the old rules live.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import mqtt from 'mqtt';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { Incident } from '../../services/incidents/incidents.ts';
+import { describe, expect, it } from 'vitest';
+import type { Incident } from '../../services/contracts/index.ts';
 import { BUILTIN_RULES } from '../../services/rules/loader.ts';
+import { connectMqtt } from '../helpers/mqtt.ts';
 import { tempDir } from '../helpers/platform.ts';
+import { spawnHeld } from '../helpers/resources.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const QALA = fileURLToPath(new URL('../../bin/qala.mjs', import.meta.url));
 
 interface Running { child: ChildProcess; http: number; mqtt: number; output: () => string }
 
+/** A `qala start` process, killed when the test ends if the test has not stopped it. */
 async function startProcess(env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, [QALA, 'start'], {
+  const child = spawnHeld(process.execPath, [QALA, 'start'], {
     env: { PATH: process.env.PATH, QALA_HTTP_HOST: '127.0.0.1', QALA_MQTT_HOST: '127.0.0.1', QALA_HTTP_PORT: '0', QALA_MQTT_PORT: '0', QALA_SIMULATE: 'false', QALA_RULES_SWEEP_MS: '100', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -28,15 +30,11 @@ async function startProcess(env: Record<string, string>): Promise<Running> {
   return { child, http: Number(m[1]), mqtt: Number(m[2]), output: () => out };
 }
 
-const running: ChildProcess[] = [];
-afterAll(() => running.forEach((c) => c.kill('SIGKILL')));
-
 describe('platform process', () => {
   it('keeps incidents and every acknowledged reading through kill -9', async () => {
     const dataDir = await tempDir();
     const first = await startProcess({ QALA_DATA_DIR: dataDir });
-    running.push(first.child);
-    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${first.mqtt}`, { protocolVersion: 4 });
+    const device = await connectMqtt(`mqtt://127.0.0.1:${first.mqtt}`);
     const t0 = Date.now() - 3_600_000;
     for (let i = 0; i < 20; i++) {
       await device.publishAsync('city/temirtau/utilities/new-town/sewage-level/sw-k9-1/telemetry', JSON.stringify({ ts: t0 + i * 10_000, metrics: { level: 99, flow: 50 } }), { qos: 1 });
@@ -49,7 +47,7 @@ describe('platform process', () => {
     }, 'the sewage overflow incident');
     // the last reading, acknowledged (QoS 1) just before the kill, must survive it too
     await (async () => {
-      const late = await mqtt.connectAsync(`mqtt://127.0.0.1:${first.mqtt}`, { protocolVersion: 4 });
+      const late = await connectMqtt(`mqtt://127.0.0.1:${first.mqtt}`);
       await late.publishAsync('city/temirtau/utilities/new-town/sewage-level/sw-k9-2/telemetry', JSON.stringify({ ts: t0, metrics: { level: 40, flow: 50 } }), { qos: 1 });
       first.child.kill('SIGKILL');
       late.end(true);
@@ -57,7 +55,6 @@ describe('platform process', () => {
     await new Promise((r) => first.child.once('exit', r));
 
     const second = await startProcess({ QALA_DATA_DIR: dataDir });
-    running.push(second.child);
     const again = (await api(second.http, `/api/incidents/${open.id}`)) as Incident;
     expect(again).toMatchObject({ id: open.id, ruleId: 'sewage-overflow', state: 'open', asset: 'sw-k9-1' });
     const series = (await api(second.http, `/api/series?deviceId=sw-k9-1&metric=level&from=${t0}&to=${t0 + 300_000}&step=5m`)) as { points: { count: number }[] };
@@ -76,7 +73,6 @@ describe('platform process', () => {
     const rulesFile = join(dataDir, 'rules.yaml');
     await writeFile(rulesFile, await readFile(BUILTIN_RULES, 'utf8'));
     const p = await startProcess({ QALA_DATA_DIR: dataDir, QALA_RULES_FILE: rulesFile });
-    running.push(p.child);
     const rules = () => fetch(`http://127.0.0.1:${p.http}/api/rules`).then((r) => r.json() as Promise<{ status: { lastError: string | null }; rules: { id: string }[] }>);
     const builtin = (await rules()).rules.length;
 

@@ -1,12 +1,15 @@
 // The same services against Debian's Mosquitto instead of the embedded broker:
 // nothing in a service knows which broker it talks to.
-import mqtt, { type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../services/platform.ts';
 import { mosquittoAvailable, startMosquitto } from '../helpers/mosquitto.ts';
+import { connectMqtt } from '../helpers/mqtt.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
 import { waitFor } from '../helpers/wait.ts';
 
+// Mosquitto, the platform, its data dir and the clients are released by the helpers
+// once the file ends (test/setup.ts).
 describe.runIf(mosquittoAvailable())('platform on an external Mosquitto broker', () => {
   let platform: Platform;
   let device: MqttClient;
@@ -16,15 +19,10 @@ describe.runIf(mosquittoAvailable())('platform on an external Mosquitto broker',
   beforeAll(async () => {
     const { url } = await startMosquitto();
     platform = await startPlatform(testConfig(await tempDir(), { brokerUrl: url }));
-    device = await mqtt.connectAsync(url, { protocolVersion: 4 });
-    const watcher = await mqtt.connectAsync(url, { protocolVersion: 4 });
+    device = await connectMqtt(url);
+    const watcher = await connectMqtt(url);
     watcher.on('message', (t, p) => t.endsWith('/deadletter') && dead.push(JSON.parse(p.toString())));
     await watcher.subscribeAsync('city/temirtau/#', { qos: 1 });
-    afterAll(() => watcher.endAsync());
-  });
-  afterAll(async () => {
-    await device?.endAsync();
-    await platform?.stop();
   });
 
   it('ingests, stores, raises incidents and dead-letters through Mosquitto', async () => {

@@ -1,48 +1,51 @@
 // The walking skeleton end to end with real parts: aedes over TCP and websocket,
 // a real mqtt.js client, the DuckDB file, the HTTP API and a real /live websocket.
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LiveMessage } from '../../services/live/live-hub.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { LiveMessage } from '../../services/contracts/index.ts';
 import type { Platform } from '../../services/platform.ts';
 import { DuckDbStore } from '../../services/store/duckdb-store.ts';
+import { connectMqtt } from '../helpers/mqtt.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
+import { hold } from '../helpers/resources.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const TOPIC = 'city/temirtau/utilities/old-town/water-pressure/wp-it-1/telemetry';
 const T0 = Date.UTC(2026, 10, 22, 6, 0);
 
+// Every test gets a platform of its own, so each passes alone and in any order; the
+// helpers stop it and delete its data dir when the test ends.
 describe('pipeline: device → broker → ingest → store, API, live hub, dead letters', () => {
   let dataDir: string;
   let platform: Platform;
   let device: MqttClient;
-  let live: WebSocket;
-  const liveMessages: LiveMessage[] = [];
-  const deadLetters: { reason: string; detail: string; topic: string; payload: string }[] = [];
+  let liveMessages: LiveMessage[];
+  let deadLetters: { reason: string; detail: string; topic: string; payload: string }[];
   const api = (path: string) => fetch(`http://127.0.0.1:${platform.httpPort}${path}`);
+  /** The water-pressure point's first two readings: 3.8 bar then 3.6 bar. */
+  const publishTwoReadings = async () => {
+    await device.publishAsync(TOPIC, JSON.stringify({ ts: T0, metrics: { pressure: 3.8, flow: 140 } }), { qos: 1 });
+    await device.publishAsync(TOPIC, JSON.stringify({ ts: T0 + 30_000, metrics: { pressure: 3.6, flow: 150 } }), { qos: 1 });
+  };
 
-  beforeAll(async () => {
+  beforeEach(async () => {
+    liveMessages = [];
+    deadLetters = [];
     dataDir = await tempDir();
     platform = await startPlatform(testConfig(dataDir));
-    device = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4, clientId: 'it-device' });
-    const watcher = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4 });
+    device = await connectMqtt(`mqtt://127.0.0.1:${platform.mqttPort}`, { clientId: 'it-device' });
+    const watcher = await connectMqtt(`mqtt://127.0.0.1:${platform.mqttPort}`);
     watcher.on('message', (_t, p) => deadLetters.push(JSON.parse(p.toString())));
     await watcher.subscribeAsync('city/temirtau/deadletter', { qos: 1 });
-    afterAll(() => watcher.endAsync());
-    live = new WebSocket(`ws://127.0.0.1:${platform.httpPort}/live`);
+    const live = new WebSocket(`ws://127.0.0.1:${platform.httpPort}/live`);
+    hold('/live websocket', () => live.close());
     live.on('message', (d) => liveMessages.push(JSON.parse(d.toString()) as LiveMessage));
     await new Promise((r) => live.once('open', r));
   });
 
-  afterAll(async () => {
-    live?.close();
-    await device?.endAsync();
-    await platform?.stop();
-  });
-
   it('stores a published reading and serves it from /api/series', async () => {
-    await device.publishAsync(TOPIC, JSON.stringify({ ts: T0, metrics: { pressure: 3.8, flow: 140 } }), { qos: 1 });
-    await device.publishAsync(TOPIC, JSON.stringify({ ts: T0 + 30_000, metrics: { pressure: 3.6, flow: 150 } }), { qos: 1 });
+    await publishTwoReadings();
     const body = await waitFor(async () => {
       const res = await api(`/api/series?deviceId=wp-it-1&metric=pressure&from=${T0 - 60_000}&to=${T0 + 60_000}&step=1m`);
       const json = (await res.json()) as { points: { t: number; avg: number; min: number; max: number; count: number }[] };
@@ -52,19 +55,25 @@ describe('pipeline: device → broker → ingest → store, API, live hub, dead 
   });
 
   it('pushes the reading to a /live websocket client as a utilities update', async () => {
-    expect(liveMessages[0]?.type).toBe('hello');
+    await publishTwoReadings();
     const update = await waitFor(
       () => liveMessages.find((m) => m.type === 'update' && m.subsystems.utilities?.kinds['water-pressure']),
       'a live utilities update',
     );
+    expect(liveMessages[0]?.type).toBe('hello');
     expect(update.subsystems.utilities!.devices).toBeGreaterThanOrEqual(1);
     expect(update.subsystems.utilities!.headline).toMatchObject({ kind: 'water-pressure', metric: 'pressure', unit: 'bar' });
   });
 
   it('lists the device in /api/devices with its address and latest values', async () => {
-    const res = await api('/api/devices?subsystem=utilities');
-    const json = (await res.json()) as { devices: { deviceId: string; district: string; kind: string; metrics: Record<string, number> }[] };
-    expect(json.devices.find((d) => d.deviceId === 'wp-it-1')).toMatchObject({ district: 'old-town', kind: 'water-pressure', metrics: { pressure: 3.6, flow: 150 } });
+    await publishTwoReadings();
+    const listed = await waitFor(async () => {
+      const res = await api('/api/devices?subsystem=utilities');
+      const json = (await res.json()) as { devices: { deviceId: string; district: string; kind: string; metrics: Record<string, number> }[] };
+      const d = json.devices.find((d) => d.deviceId === 'wp-it-1');
+      return d?.metrics.pressure === 3.6 ? d : undefined;
+    }, 'the device with its latest reading');
+    expect(listed).toMatchObject({ district: 'old-town', kind: 'water-pressure', metrics: { pressure: 3.6, flow: 150 } });
   });
 
   it('answers a malformed /api/series query with 400 and the reason', async () => {
@@ -108,35 +117,42 @@ describe('pipeline: device → broker → ingest → store, API, live hub, dead 
     const health = (await (await api('/health')).json()) as { status: string; ingest: { rejected: Record<string, number> } };
     expect(health.status).toBe('ok');
     expect(health.ingest.rejected['bad-json']).toBe(1);
-    // every spooled message reached ingest (another town's traffic is not spooled at all)
+    // every spooled message is released once its readings are stored (another town's traffic is not spooled at all)
     await device.publishAsync('city/rudny/utilities/centre/water-pressure/wp-r-1/telemetry', JSON.stringify({ ts: T0, metrics: { pressure: 4 } }), { qos: 1 });
-    const spool = ((await (await api('/health')).json()) as { spool: { inFlight: number; appended: number } }).spool;
-    expect(spool.inFlight).toBe(0);
-    expect(spool.appended).toBe(11); // 2 + 4 of the five bad ones (not the oversized) + 5 good
+    type Intake = { admitted: number; unstored: number; spool: { appended: number } };
+    const intake = await waitFor(async () => {
+      const i = ((await (await api('/health')).json()) as { intake: Intake }).intake;
+      return i.unstored === 0 ? i : undefined;
+    }, 'every spooled message released');
+    expect(intake.unstored).toBe(0);
+    expect(intake.spool.appended).toBe(9); // 4 of the five bad ones (not the oversized) + 5 good
+    expect(intake.admitted).toBe(9);
     const metrics = await (await api('/metrics')).text();
     expect(metrics).toContain('qala_ingest_rejected_total{reason="payload-too-large"} 1');
     expect(metrics).toMatch(/^qala_store_written_total \d+$/m);
   });
 
   it('accepts MQTT over websocket at /mqtt', async () => {
-    const wsDevice = await mqtt.connectAsync(`ws://127.0.0.1:${platform.httpPort}/mqtt`, { protocolVersion: 4, clientId: 'it-ws-device' });
+    const wsDevice = await connectMqtt(`ws://127.0.0.1:${platform.httpPort}/mqtt`, { clientId: 'it-ws-device' });
     await wsDevice.publishAsync('city/temirtau/environment/aktau/air-station/aq-ws-1/telemetry', JSON.stringify({ ts: T0, metrics: { pm25: 12, pm10: 20, so2: 30, no2: 40 } }), { qos: 1 });
     await wsDevice.endAsync();
-    await waitFor(async () => {
+    const points = await waitFor(async () => {
       const res = await api(`/api/series?deviceId=aq-ws-1&metric=pm25&from=${T0 - 1000}&to=${T0 + 1000}&step=1s`);
-      return ((await res.json()) as { points: unknown[] }).points.length === 1;
+      const json = (await res.json()) as { points: { count: number; avg: number }[] };
+      return json.points.length === 1 ? json.points : undefined;
     }, 'the websocket reading in the store');
+    expect(points[0]).toMatchObject({ count: 1, avg: 12 });
   });
 
   it('refuses a device that publishes on the platform\'s incident or dead-letter topics', async () => {
-    const rogue = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4, clientId: 'it-rogue', reconnectPeriod: 0 });
+    const rogue = await connectMqtt(`mqtt://127.0.0.1:${platform.mqttPort}`, { clientId: 'it-rogue', reconnectPeriod: 0 });
     const closed = new Promise<void>((r) => rogue.once('close', () => r()));
     rogue.publish('city/temirtau/incidents/water/INC-FAKE', JSON.stringify({ event: 'incident.opened' }), { qos: 1, retain: true });
     await closed; // MQTT 3.1.1 has no negative PUBACK: the broker drops the connection
     rogue.end(true);
     const health = (await (await api('/health')).json()) as { broker: { refusedReserved: number } };
     expect(health.broker.refusedReserved).toBe(1);
-    const listener = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4 });
+    const listener = await connectMqtt(`mqtt://127.0.0.1:${platform.mqttPort}`);
     const seen: string[] = [];
     listener.on('message', (t) => seen.push(t));
     await listener.subscribeAsync('city/temirtau/incidents/#');
@@ -147,8 +163,7 @@ describe('pipeline: device → broker → ingest → store, API, live hub, dead 
 
   it('marks a device offline when its connection dies and the broker publishes its last will', async () => {
     const statusTopic = 'city/temirtau/safety/old-town/emergency-camera/cam-it-1/status';
-    const cam = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, {
-      protocolVersion: 4,
+    const cam = await connectMqtt(`mqtt://127.0.0.1:${platform.mqttPort}`, {
       clientId: 'it-cam',
       reconnectPeriod: 0,
       will: { topic: statusTopic, payload: Buffer.from(JSON.stringify({ state: 'offline' })), qos: 1, retain: true },
@@ -162,19 +177,27 @@ describe('pipeline: device → broker → ingest → store, API, live hub, dead 
     cam.stream.destroy(); // an ungraceful drop, as a power cut would be
     await waitFor(async () => (await device())?.online === false, 'camera offline by last will');
     cam.end(true);
+    expect(await device()).toMatchObject({ deviceId: 'cam-it-1', online: false });
   });
 
   it('keeps what it stored in the DuckDB file across a restart', async () => {
+    await publishTwoReadings();
+    for (let i = 1; i <= 5; i++) await device.publishAsync(TOPIC, JSON.stringify({ ts: T0 + 60_000 + i * 1000, metrics: { pressure: 4, flow: 100 } }), { qos: 1 });
+    await waitFor(async () => {
+      const res = await api(`/api/series?deviceId=wp-it-1&metric=flow&from=${T0}&to=${T0 + 120_000}&step=2m`);
+      return ((await res.json()) as { points: { count: number }[] }).points[0]?.count === 7;
+    }, 'all seven readings stored');
+    await device.endAsync();
     await platform.stop();
     const file = new DuckDbStore({ dataDir });
     await file.start();
+    const opened = hold('the DuckDB file', () => file.stop());
     const points = await file.series({ deviceId: 'wp-it-1', metric: 'flow', from: T0, to: T0 + 120_000, stepMs: 120_000 });
     expect(points[0]!.count).toBe(7);
-    await file.stop();
+    await opened.release();
 
     platform = await startPlatform(testConfig(dataDir));
     const json = (await (await api('/api/devices')).json()) as { devices: { deviceId: string; metrics: Record<string, number> }[] };
     expect(json.devices.find((d) => d.deviceId === 'wp-it-1')?.metrics.pressure).toBe(4);
-    device = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4, clientId: 'it-device' });
   });
 });

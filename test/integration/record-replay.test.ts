@@ -2,23 +2,20 @@
 // another platform, and test rules against the recording.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { Platform } from '../../services/platform.ts';
+import { describe, expect, it } from 'vitest';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
+import { startSimulation } from '../helpers/simulation.ts';
 import { qala as run, summaryOf as summary } from '../helpers/qala.ts';
 
 const qala = (args: string[]) => run(args, { QALA_LOG_LEVEL: 'warn' });
 
+// Platforms and folders are released by the helpers when each test ends.
 describe('record, replay, and rules against a recording', () => {
-  const platforms: Platform[] = [];
-  afterAll(async () => {
-    for (const p of platforms) await p.stop();
-  });
-
   it('records a live town and replays it into another platform, every reading accepted', async () => {
     const dir = await tempDir();
-    const source = await startPlatform(testConfig(await tempDir(), { simulate: true, simScale: 0.1, simIntervalMs: 500, simFaultRate: 0 }));
-    platforms.push(source);
+    const town = testConfig(await tempDir(), { simScale: 0.1, simIntervalMs: 500, simFaultRate: 0 });
+    const source = await startPlatform(town);
+    await startSimulation(source, town);
     const file = join(dir, 'recording.ndjson');
     const rec = await qala(['record', '--broker', `mqtt://127.0.0.1:${source.mqttPort}`, '--out', file, '--duration', '3s']);
     expect(rec.code).toBe(0);
@@ -29,7 +26,6 @@ describe('record, replay, and rules against a recording', () => {
     expect(lines.every((l, i) => i === 0 || l.at >= lines[i - 1]!.at)).toBe(true);
 
     const target = await startPlatform(testConfig(await tempDir()));
-    platforms.push(target);
     const rep = await qala(['replay', '--file', file, '--broker', `mqtt://127.0.0.1:${target.mqttPort}`, '--speed', 'max']);
     expect(rep.code).toBe(0);
     expect(summary(rep.stdout)).toMatchObject({ published: lines.length, publishErrors: 0, finished: true });

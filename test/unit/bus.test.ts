@@ -16,6 +16,7 @@ describe('MQTT topic filter matching [MQTT-4.7.1]', () => {
   });
 
   it('matches every topic against itself and against # ', () => {
+    expect.hasAssertions();
     const level = fc.stringMatching(/^[a-z0-9-]{1,8}$/);
     fc.assert(
       fc.property(fc.array(level, { minLength: 1, maxLength: 8 }), (levels) => {

@@ -16,6 +16,7 @@ describe('device kind contracts', () => {
   });
 
   it('gives every metric a unit, a normal band inside its physical bounds, and the headline is a metric', () => {
+    expect.hasAssertions();
     for (const k of DEVICE_KINDS) {
       expect(Object.keys(k.metrics)).toContain(k.headline);
       for (const m of Object.values(k.metrics)) {

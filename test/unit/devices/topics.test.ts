@@ -20,6 +20,7 @@ describe('topic scheme', () => {
   });
 
   it('parses back every topic it builds', () => {
+    expect.hasAssertions();
     fc.assert(
       fc.property(address, fc.constantFrom('telemetry' as const, 'status' as const), (a, channel) => {
         const parsed = parseDeviceTopic(deviceTopic(a, channel));
@@ -29,6 +30,7 @@ describe('topic scheme', () => {
   });
 
   it('never throws on arbitrary strings and explains every refusal', () => {
+    expect.hasAssertions();
     fc.assert(
       fc.property(fc.string({ maxLength: 200 }), (s) => {
         const r = parseDeviceTopic(s);

@@ -41,6 +41,7 @@ describe('ingest classification', () => {
   });
 
   it('leaves platform channels alone', () => {
+    expect.hasAssertions();
     for (const t of ['city/temirtau/deadletter', 'city/temirtau/incidents/water/i-1', 'city/temirtau/sim/faults']) {
       expect(classify(t, buf('anything'), ctx)).toEqual({ type: 'ignored' });
     }
@@ -70,6 +71,7 @@ describe('ingest classification', () => {
 
   // Fuzz: untrusted bytes on an untrusted topic always yield a verdict, never an exception.
   it('classifies arbitrary bytes and topics without throwing', () => {
+    expect.hasAssertions();
     const topic = fc.oneof(
       fc.constant(TOPIC),
       fc.array(fc.oneof(fc.constantFrom('city', 'temirtau', 'utilities', 'water-pressure', 'telemetry', 'status', '', '+'), fc.string()), { maxLength: 9 }).map((p) => p.join('/')),

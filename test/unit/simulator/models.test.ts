@@ -3,7 +3,7 @@ import { conditionsAt, heatingSchedule } from '../../../simulator/environment.ts
 import { step } from '../../../simulator/models.ts';
 import { deviceRandom } from '../../../simulator/rng.ts';
 import { inventory, loadScenario, parseScenario, type SimDevice } from '../../../simulator/scenario.ts';
-import { QalaError } from '../../../services/errors.ts';
+import { QalaError } from '../../../services/contracts/errors.ts';
 
 const scenario = loadScenario('temirtau');
 const devices = inventory(scenario, { scale: 1, seed: 7 });
