@@ -39,6 +39,7 @@ export const configSchema = z.object({
   rulesFile: z.string().min(1).optional().describe('rule file (YAML or JSON), reloaded on change (default: the built-in rule pack)'),
   routesFile: z.string().min(1).optional().describe('incident routing file (YAML or JSON): which utility gets what, over MQTT and webhook (default: each utility its own kinds, MQTT)'),
   rulesSweepMs: z.coerce.number().int().min(50).max(60_000).default(1000).describe('how often absence and duration timers are checked'),
+  maxRegisteredDevices: z.coerce.number().int().min(1).max(10_000_000).default(100_000).describe('devices the registry holds at most (group-enrolled devices, such as the simulator\'s, are not stored one by one)'),
   adminPassword: z.string().min(12, 'at least 12 characters').optional().describe('password of the first admin, created at first start (default: a one-time password printed once)'),
   sessionTtlMs: z.coerce.number().int().min(60_000).max(30 * 86_400_000).default(12 * 3_600_000).describe('how long a dashboard login lasts'),
   loginAttemptsPerMinute: z.coerce.number().int().min(1).max(1000).default(10).describe('failed logins allowed per minute from one address or for one user name; past it logins are refused with 429'),

@@ -2,11 +2,15 @@
 // { start, stop }. Nothing else wires components together. Components start in the
 // order listed, then the transport opens (the broker listens, or the bus connects)
 // once every subscriber is in place; they stop in reverse.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { DEVICE_KINDS, DeviceRegistry, deadLetterTopic } from '../devices/index.ts';
+import { DEVICE_KINDS, DeviceRegistry } from '../devices/index.ts';
+import { Access } from './access/access.ts';
 import { ApiServer } from './api/server.ts';
+import { AuditLog } from './audit/audit-log.ts';
 import { Broker } from './broker/broker.ts';
+import { Guard } from './broker/guard.ts';
 import type { Bus } from './bus/bus.ts';
 import { MqttBus } from './bus/mqtt-bus.ts';
 import { systemClock } from './clock.ts';
@@ -45,6 +49,8 @@ export interface Platform {
   readonly incidents: IncidentManager;
   readonly rules: RulesService;
   readonly outbox: Outbox;
+  readonly access: Access;
+  readonly audit: AuditLog;
   health(): Record<string, unknown>;
   /** adds a section to /health and /metrics (the CLI's simulator reports this way) */
   reportHealth(name: string, figures: () => unknown): void;
@@ -62,6 +68,9 @@ export function createPlatform({ config, log, clock = systemClock }: PlatformDep
   const events = new EventBus(child('events'));
   const { town } = config;
 
+  const audit = new AuditLog({ dir: join(config.dataDir, 'audit'), clock, log: child('audit'), maxBytes: config.auditMaxBytes, files: config.auditFiles });
+  const access = new Access({ town, dataDir: config.dataDir, clock, log: child('access'), audit, maxRegisteredDevices: config.maxRegisteredDevices });
+  const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
   const store = new DuckDbStore({ dataDir: config.dataDir });
   const writer = new StoreWriter({
     store, events, clock, log: child('store-writer'), flushMs: config.storeFlushMs, batchSize: config.storeBatchSize, bufferMax: config.storeBufferMax,
@@ -85,9 +94,12 @@ export function createPlatform({ config, log, clock = systemClock }: PlatformDep
     host: config.mqttHost,
     port: config.mqttPort,
     log: child('broker'),
-    reserved: (topic) => topic === deadLetterTopic(town) || topic.startsWith(`city/${town}/incidents/`),
+    guard: new Guard({ access, audit, log: child('guard'), acl: { town, isRegistered: (id) => access.devices.has(id) } }),
+    ...(tls ? { tls: { port: config.mqttTlsPort, ...tls } } : {}),
+    plain: config.plainListeners,
     beforeAck: (msg) => intake.receive(msg),
   });
+  access.onRevoked((deviceId) => broker.disconnectDevice(deviceId));
   const bus: Bus = external ?? broker.bus;
   const ingest = new Ingest({
     town, bus, events, registry: new DeviceRegistry(DEVICE_KINDS), maxPayloadBytes: config.maxPayloadBytes, now: () => clock.now(), log: child('ingest'),
@@ -117,7 +129,9 @@ export function createPlatform({ config, log, clock = systemClock }: PlatformDep
   const reports = new Map<string, () => unknown>();
   const health = () => ({
     uptimeS: Math.round(process.uptime()),
-    broker: external ? { external: config.brokerUrl, ...external.stats() } : { clients: broker.connectedClients, mqttPort: broker.port, refusedReserved: broker.refusedReserved },
+    broker: external ? { external: config.brokerUrl, ...external.stats() } : broker.stats(),
+    access: { registeredDevices: access.devices.size },
+    audit: audit.stats(),
     intake: intake.stats(),
     ingest: ingest.stats(),
     store: writer.stats(),
@@ -149,7 +163,7 @@ export function createPlatform({ config, log, clock = systemClock }: PlatformDep
   // the transport opens to devices. The live hub and the API (whose /health says the
   // platform is up) start once it has.
   const transport: Component = external ?? broker;
-  const core: Component[] = [store, writer, directory, outbox, incidents, transport, notifier, rules, ingest, intake];
+  const core: Component[] = [store, audit, access, writer, directory, outbox, incidents, transport, notifier, rules, ingest, intake];
   const edge: Component[] = [hub, api];
   const started: Component[] = [];
 
@@ -168,6 +182,8 @@ export function createPlatform({ config, log, clock = systemClock }: PlatformDep
     incidents,
     rules,
     outbox,
+    access,
+    audit,
     health,
     reportHealth(name, figures) {
       reports.set(name, figures);

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { createSimClock, type SimClock } from './clock.ts';
 import { Feed } from './feed.ts';
-import { Fleet, type ConnectionMode } from './fleet.ts';
+import { Fleet, type ConnectionMode, type FleetCredentials } from './fleet.ts';
 import { loadScenario, type Scenario } from './scenario.ts';
 
 export interface SimulationOptions {
@@ -21,6 +21,8 @@ export interface SimulationOptions {
   durationMs?: number;
   log: Logger;
   onFinished?: () => void;
+  /** how the fleet logs in to the broker (the platform provisions its simulator) */
+  credentials?: FleetCredentials;
 }
 
 export interface Simulation {
@@ -40,7 +42,7 @@ export function createSimulation(o: SimulationOptions): Simulation {
   const connections: ConnectionMode =
     o.connections === 'auto' ? (feed.devices.length <= PER_DEVICE_LIMIT ? 'per-device' : 16) : o.connections;
   const clock = createSimClock({ start: o.start, speed: o.speed });
-  const fleet = new Fleet({ brokerUrl: o.brokerUrl, town, feed, clock, connections, log: o.log, onFinished: o.onFinished });
+  const fleet = new Fleet({ brokerUrl: o.brokerUrl, town, feed, clock, connections, log: o.log, onFinished: o.onFinished, ...(o.credentials ? { credentials: o.credentials } : {}) });
   return { scenario, feed, fleet, clock };
 }
 
@@ -58,7 +60,7 @@ export interface SimulationConfig {
 
 export function simulationFromConfig(
   c: SimulationConfig,
-  rest: Pick<SimulationOptions, 'brokerUrl' | 'town' | 'log' | 'durationMs' | 'onFinished'> & { now: () => number },
+  rest: Pick<SimulationOptions, 'brokerUrl' | 'town' | 'log' | 'durationMs' | 'onFinished' | 'credentials'> & { now: () => number },
 ): Simulation {
   const { now, ...others } = rest;
   return createSimulation({

@@ -1,12 +1,15 @@
-// The embedded MQTT broker: aedes 1.x over TCP, and over websocket through the API
-// server's /mqtt route (handed in as a duplex stream). MQTT 3.1.1 only.
-import { createServer, type AddressInfo, type Server } from 'node:net';
+// The embedded MQTT broker: aedes 1.x over TCP, over TLS, and over websocket through
+// the API server's /mqtt route (handed in as a duplex stream). MQTT 3.1.1 only. Every
+// client is authenticated and every publish and subscribe checked (./guard.ts).
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import { Aedes } from 'aedes';
+import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { AedesBus } from '../bus/aedes-bus.ts';
 import type { BusMessage } from '../bus/bus.ts';
+import type { Guard } from './guard.ts';
 
 export interface BrokerDeps {
   host: string;
@@ -17,29 +20,62 @@ export interface BrokerDeps {
    * authorizePublish step); a promise returned here holds the PUBACK until it resolves.
    */
   beforeAck?: (msg: BusMessage) => Promise<void> | undefined;
-  /** topics only the platform itself may publish to (a device must not fake an incident) */
-  reserved?: (topic: string) => boolean;
+  /** authentication and the topic ACL; without it every client is let in (tests of the bare broker) */
+  guard?: Guard;
+  /** MQTT over TLS on this port too */
+  tls?: { port: number; cert: Buffer; key: Buffer };
+  /** serve plain TCP on `port` (false: TLS only) */
+  plain?: boolean;
 }
 
 export class Broker {
   readonly #deps: BrokerDeps;
   #aedes: Aedes | undefined;
-  #server: Server | undefined;
+  #servers: Server[] = [];
   /** the broker as the bus, usable once started */
   readonly bus: AedesBus;
-  readonly #stats = { refusedReserved: 0 };
 
   constructor(deps: BrokerDeps) {
     this.#deps = deps;
     this.bus = new AedesBus(() => this.#aedes);
   }
 
+  /** the plain TCP port (0 when not listening) */
   get port(): number {
-    return (this.#server?.address() as AddressInfo | null)?.port ?? 0;
+    return this.#portOf(this.#plain);
   }
 
-  get refusedReserved(): number {
-    return this.#stats.refusedReserved;
+  /** the TLS port (0 when not listening) */
+  get tlsPort(): number {
+    return this.#portOf(this.#tls);
+  }
+
+  #plain: Server | undefined;
+  #tls: Server | undefined;
+
+  #portOf(server: Server | undefined): number {
+    return (server?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  stats() {
+    return { clients: this.connectedClients, mqttPort: this.port, mqttTlsPort: this.tlsPort, ...this.#deps.guard?.stats };
+  }
+
+  /** Closes every connection of a device at once (it was revoked). */
+  disconnectDevice(deviceId: string): number {
+    const aedes = this.#aedes;
+    const guard = this.#deps.guard;
+    if (!aedes || !guard) return 0;
+    let n = 0;
+    // aedes keeps its connected clients by id (not in its type declarations)
+    for (const client of Object.values((aedes as unknown as { clients: Record<string, Client> }).clients)) {
+      const p = guard.principalOf(client);
+      if (p?.type === 'device' && p.deviceId === deviceId) {
+        client.close();
+        n++;
+      }
+    }
+    return n;
   }
 
   get connectedClients(): number {
@@ -49,16 +85,18 @@ export class Broker {
   async start(): Promise<void> {
     const log = this.#deps.log;
     const beforeAck = this.#deps.beforeAck;
+    const guard = this.#deps.guard;
     const aedes = await Aedes.createBroker({
       id: 'qala',
+      ...(guard
+        ? {
+            authenticate: (client, username, password, done) => guard.authenticate(client, username, password, done),
+            authorizeSubscribe: (client, sub, done) => guard.authorizeSubscribe(client, sub, done),
+          }
+        : {}),
       authorizePublish: (client, packet, done) => {
-        // topics starting with $ are the broker's own (MQTT 3.1.1 §4.7.2)
-        if (packet.topic.startsWith('$')) return done(new Error('$-topics are reserved'));
-        if (client && this.#deps.reserved?.(packet.topic)) {
-          this.#stats.refusedReserved++;
-          log.warn({ clientId: client.id, topic: packet.topic }, 'client publish to a platform topic refused');
-          return done(new Error(`${packet.topic} is reserved for the platform`));
-        }
+        // a refused publish is acknowledged and discarded (guard.ts says why)
+        if (client && guard && !guard.admitPublish(client, packet)) return done(null);
         // only a client's publish: the platform's own go straight through
         const wait = client && Buffer.isBuffer(packet.payload) ? beforeAck?.({ topic: packet.topic, payload: packet.payload, retain: packet.retain, qos: packet.qos }) : undefined;
         if (!wait) return done(null);
@@ -84,20 +122,32 @@ export class Broker {
     const aedes = this.#aedes;
     if (!aedes) throw new Error('broker not started');
     const log = this.#deps.log;
-    const server = createServer((socket) => {
+    const accept = (socket: Socket) => {
       // small packets, sent as they come: with Nagle on, p99 delivery was 32-41 ms instead of ~2 ms
       socket.setNoDelay(true);
       aedes.handle(socket);
-    });
-    this.#server = server;
+    };
+    const { tls } = this.#deps;
+    if (this.#deps.plain !== false) {
+      this.#plain = await this.#listen(createServer(accept), this.#deps.port);
+      log.info({ port: this.port }, 'mqtt broker listening (tcp)');
+    }
+    if (tls) {
+      this.#tls = await this.#listen(createTlsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, accept), tls.port);
+      log.info({ port: this.tlsPort }, 'mqtt broker listening (tls)');
+    }
+  }
+
+  async #listen(server: Server, port: number): Promise<Server> {
+    this.#servers.push(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.#deps.port, this.#deps.host, () => {
+      server.listen(port, this.#deps.host, () => {
         server.off('error', reject);
         resolve();
       });
     });
-    log.info({ port: this.port }, 'mqtt broker listening (tcp)');
+    return server;
   }
 
   /** MQTT over websocket: the API server hands each /mqtt connection in here. */
@@ -110,11 +160,11 @@ export class Broker {
   }
 
   async stop(): Promise<void> {
-    const server = this.#server;
+    const servers = this.#servers.splice(0);
     const aedes = this.#aedes;
-    this.#server = undefined;
+    this.#plain = this.#tls = undefined;
     this.#aedes = undefined;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
 }

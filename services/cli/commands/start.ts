@@ -35,6 +35,8 @@ export const startCommand: Command = {
           town: config.town,
           now: Date.now,
           log: log.child({ component: 'simulator' }),
+          // the embedded broker lets in only known clients: the simulator is provisioned by the platform
+          ...(config.brokerUrl ? {} : { credentials: platform.access.simulatorCredentials() }),
         }).fleet;
         await fleet.start();
       } catch (err) {
