@@ -4,8 +4,8 @@
 // in the order they were appended; the owner releases every number below the oldest
 // message whose readings are not yet stored, and a segment holding only released
 // messages is deleted. A crashed run's segments are read back at start.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Clock, Timer } from '../contracts/index.ts';
 
 /** One line of a segment file. */
@@ -26,6 +26,8 @@ export interface SpooledMessage {
 interface Segment {
   path: string;
   fd: number | undefined;
+  /** the number of its first message */
+  firstSeq: number;
   maxSeq: number;
   lines: number;
   openedAt: number;
@@ -42,6 +44,9 @@ export interface SpoolDeps {
   onCommitError?: (err: Error) => void;
 }
 
+const MARKER = 'released.json';
+const MARKER_MS = 100;
+
 export class Spool {
   readonly #deps: SpoolDeps;
   #segments: Segment[] = [];
@@ -51,6 +56,10 @@ export class Spool {
   #waiters: { seq: number; resolve: () => void }[] = [];
   #timer: Timer | undefined;
   #next = 0;
+  /** how far into the oldest kept segment its messages are stored, written now and then to `released.json` */
+  #marker: { segment: string; done: number } | undefined;
+  #markerWritten: string | undefined;
+  #markerTimer: Timer | undefined;
   readonly #stats = { appended: 0, commits: 0, commitErrors: 0, segmentsDeleted: 0, tornLines: 0, recovered: 0 };
 
   constructor(deps: SpoolDeps) {
@@ -68,12 +77,23 @@ export class Spool {
   recover(): SpooledMessage[] {
     mkdirSync(this.#deps.dir, { recursive: true });
     const files = readdirSync(this.#deps.dir).filter((f) => f.startsWith('seg-') && f.endsWith('.jsonl')).sort();
+    const marker = this.#readMarker();
     const out: SpooledMessage[] = [];
     for (const f of files) {
       const path = join(this.#deps.dir, f);
       let lines = 0;
+      // the messages of the oldest segment that the last run had already stored
+      let skip = marker?.segment === f ? marker.done : 0;
+      const firstSeq = this.#seq + 1;
       for (const line of readFileSync(path, 'utf8').split('\n')) {
         if (!line) continue;
+        if (skip > 0) {
+          // stored: numbered (so the segment's numbering matches its lines) but not replayed
+          skip--;
+          this.#seq++;
+          lines++;
+          continue;
+        }
         try {
           const m = JSON.parse(line) as SpooledLine;
           out.push({ seq: ++this.#seq, topic: m.topic, payload: Buffer.from(m.payload, 'base64'), receivedAt: m.receivedAt });
@@ -83,7 +103,7 @@ export class Spool {
         }
       }
       if (lines === 0) unlinkSync(path);
-      else this.#segments.push({ path, fd: undefined, maxSeq: this.#seq, lines, openedAt: 0 });
+      else this.#segments.push({ path, fd: undefined, firstSeq, maxSeq: this.#seq, lines, openedAt: 0 });
     }
     this.#committedSeq = this.#seq;
     this.#stats.recovered += out.length;
@@ -130,6 +150,7 @@ export class Spool {
     // writeSync may write less than asked (a full disk): write the rest, or throw
     for (let off = 0; off < bytes.length; ) off += writeSync(seg.fd!, bytes, off);
     fsyncSync(seg.fd!);
+    if (seg.lines === 0) seg.firstSeq = this.#pending[0]!.seq;
     seg.lines += this.#pending.length;
     seg.maxSeq = this.#pending[this.#pending.length - 1]!.seq;
     this.#committedSeq = Math.max(this.#committedSeq, seg.maxSeq);
@@ -148,6 +169,36 @@ export class Spool {
       } else keep.push(seg);
     }
     this.#segments = keep;
+    // so a restart does not replay what is stored already (at-least-once narrows to a
+    // window of at most markerMs; a duplicate can only come from a crash inside it)
+    const oldest = keep[0];
+    const done = oldest && oldest.lines > 0 ? Math.max(0, Math.min(oldest.lines, lowestUnstored - oldest.firstSeq)) : 0;
+    this.#marker = oldest && done > 0 ? { segment: basename(oldest.path), done } : undefined;
+    this.#markerTimer ??= this.#deps.clock.setTimeout(() => this.#writeMarker(), MARKER_MS);
+  }
+
+  #readMarker(): { segment: string; done: number } | undefined {
+    try {
+      const m = JSON.parse(readFileSync(join(this.#deps.dir, MARKER), 'utf8')) as { segment?: unknown; done?: unknown };
+      return typeof m.segment === 'string' && Number.isInteger(m.done) ? { segment: m.segment, done: m.done as number } : undefined;
+    } catch {
+      return undefined; // none, or torn: replay whole segments (duplicates, never losses)
+    }
+  }
+
+  #writeMarker(): void {
+    this.#markerTimer?.cancel();
+    this.#markerTimer = undefined;
+    const text = JSON.stringify(this.#marker ?? {});
+    if (text === this.#markerWritten) return;
+    try {
+      const path = join(this.#deps.dir, MARKER);
+      writeFileSync(`${path}.tmp`, text);
+      renameSync(`${path}.tmp`, path);
+      this.#markerWritten = text;
+    } catch (err) {
+      this.#deps.onCommitError?.(err as Error);
+    }
   }
 
   /** The number the next appended message gets: everything below it has been appended. */
@@ -169,13 +220,14 @@ export class Spool {
     // never append to a segment of an earlier run (a test clock may repeat a time)
     do path = join(this.#deps.dir, `seg-${String(now).padStart(15, '0')}-${String(this.#next++).padStart(6, '0')}.jsonl`);
     while (existsSync(path));
-    const seg: Segment = { path, fd: openSync(path, 'a'), maxSeq: 0, lines: 0, openedAt: now };
+    const seg: Segment = { path, fd: openSync(path, 'a'), firstSeq: 0, maxSeq: 0, lines: 0, openedAt: now };
     this.#segments.push(seg);
     return seg;
   }
 
   close(): void {
     this.commit();
+    this.#writeMarker();
     this.#timer?.cancel();
     this.#timer = undefined;
     for (const seg of this.#segments) {
