@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import { createSimClock } from '../../simulator/clock.ts';
 import { formatFeedLine, readFeedFile } from '../../simulator/feed-file.ts';
 import type { SimMessage } from '../../simulator/feed.ts';
-import { Fleet, type FleetSource } from '../../simulator/fleet.ts';
+import { Fleet, type FleetCredentials, type FleetSource } from '../../simulator/fleet.ts';
+import { QalaError } from '../contracts/errors.ts';
 import type { Progress } from './progress.ts';
 
 export interface RecordOptions {
@@ -19,6 +20,8 @@ export interface RecordOptions {
   log: Logger;
   progress?: Progress;
   stop: Promise<void>;
+  /** a user of the platform (an engineer) */
+  login?: { username: string; password: string };
 }
 
 /** Device traffic and simulator ground truth; not the platform's own incidents and dead letters. */
@@ -27,7 +30,7 @@ export const recordable = (town: string, topic: string): boolean =>
 
 export async function record(o: RecordOptions): Promise<{ messages: number; out: string }> {
   const out = createWriteStream(o.out);
-  const client = await mqtt.connectAsync(o.brokerUrl, { protocolVersion: 4, clientId: `qala-recorder-${process.pid}`, reconnectPeriod: 1000 });
+  const client = await mqtt.connectAsync(o.brokerUrl, { protocolVersion: 4, clientId: `qala-recorder-${process.pid}`, reconnectPeriod: 1000, ...(o.login ?? {}) });
   let messages = 0;
   client.on('message', (topic, payload, packet) => {
     if (!recordable(o.town, topic)) return;
@@ -35,7 +38,10 @@ export async function record(o: RecordOptions): Promise<{ messages: number; out:
     out.write(formatFeedLine(Date.now(), topic, payload, packet.retain));
     if (messages % 1000 === 0) o.progress?.update({ fraction: undefined, text: `${messages.toLocaleString('en')} messages recorded` });
   });
-  await client.subscribeAsync(`city/${o.town}/#`, { qos: 1 });
+  // what an engineer may read (a broader filter is refused by Qala's ACL): device traffic and ground truth
+  const granted = await client.subscribeAsync([`city/${o.town}/+/+/+/+/telemetry`, `city/${o.town}/+/+/+/+/status`, `city/${o.town}/sim/faults`], { qos: 1 });
+  const refused = granted.filter((g) => g.qos === 128).map((g) => g.topic);
+  if (refused.length > 0) throw new QalaError('ERR_FORBIDDEN', `the broker refused the subscription to ${refused.join(', ')}: log in as an engineer (--username, --password)`);
   o.log.info({ broker: o.brokerUrl, out: o.out }, 'recording');
   await (o.durationMs ? Promise.race([o.stop, new Promise((r) => setTimeout(r, o.durationMs))]) : o.stop);
   await client.endAsync();
@@ -74,6 +80,7 @@ export interface ReplayOptions {
   log: Logger;
   progress?: Progress;
   stop: Promise<void>;
+  credentials?: FleetCredentials;
 }
 
 export async function replay(o: ReplayOptions): Promise<Record<string, number | boolean>> {
@@ -82,7 +89,7 @@ export async function replay(o: ReplayOptions): Promise<Record<string, number | 
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
   const clock = createSimClock({ start, speed: o.speed });
-  const fleet = new Fleet({ brokerUrl: o.brokerUrl, town: '', feed: source, clock, connections: o.connections, log: o.log, onFinished: () => finished() });
+  const fleet = new Fleet({ brokerUrl: o.brokerUrl, town: '', feed: source, clock, connections: o.connections, log: o.log, onFinished: () => finished(), ...(o.credentials ? { credentials: o.credentials } : {}) });
   await fleet.start();
   const report = setInterval(() => {
     const s = fleet.stats();

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../services/config.ts';
 import { createLogger } from '../../services/log.ts';
 import { createPlatform, type Platform } from '../../services/platform.ts';
+import { TEST_ADMIN_PASSWORD } from './auth.ts';
 import { hold, removeDir, removeDirNow, type Held } from './resources.ts';
 
 export async function tempDir(prefix = 'qala-test-'): Promise<string> {
@@ -26,6 +27,8 @@ export function testConfig(dataDir: string, overrides: Partial<Record<keyof Conf
     storeFlushMs: 50,
     liveIntervalMs: 100,
     logLevel: process.env.QALA_TEST_LOG ?? 'silent',
+    // the first admin's password is known, so a test can log in (HTTP, or MQTT as a watcher)
+    adminPassword: TEST_ADMIN_PASSWORD,
     ...overrides,
   });
 }

@@ -15,6 +15,7 @@ export async function startSimulation(platform: Platform, config: Config): Promi
     town: config.town,
     now: Date.now,
     log: createLogger(config.logLevel, 'json').child({ component: 'simulator' }),
+    ...(config.brokerUrl ? {} : { credentials: platform.access.simulatorCredentials() }),
   });
   hold('simulated town', () => fleet.stop());
   await fleet.start();

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { loadConfig } from '../../config.ts';
 import { requireFile } from '../files.ts';
 import { brokerUrl, filePath } from '../option-types.ts';
+import { groupCredentials, keyFileOption } from '../credentials.ts';
 import { option, type Command } from '../options.ts';
 import { Progress } from '../progress.ts';
 import { untilSignal } from '../signals.ts';
@@ -26,6 +27,7 @@ const options = z
       '<n>',
       'MQTT connections to publish over',
     ),
+    keyFile: keyFileOption,
   })
   .strict();
 
@@ -38,7 +40,7 @@ export const replayCommand: Command<typeof options> = {
     const config = loadConfig();
     // loaded here, not at the top: --help and usage mistakes answer without the MQTT client
     const [{ createLogger }, { replay }] = await Promise.all([import('../../log.ts'), import('../record-replay.ts')]);
-    const summary = await replay({ brokerUrl: o.broker, file: o.file, speed: o.speed, connections: o.connections, log: createLogger(config.logLevel, config.logFormat), progress: new Progress(), stop: untilSignal() });
+    const summary = await replay({ brokerUrl: o.broker, file: o.file, speed: o.speed, connections: o.connections, log: createLogger(config.logLevel, config.logFormat), progress: new Progress(), stop: untilSignal(), credentials: groupCredentials(o.keyFile, config.dataDir) });
     console.log(JSON.stringify({ summary }));
     return 0;
   },

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { loadConfig } from '../../config.ts';
 import { requireDirectoryOf } from '../files.ts';
 import { brokerUrl, duration, filePath, fromConfig, isoTime, townId } from '../option-types.ts';
+import { groupCredentials, keyFileOption } from '../credentials.ts';
 import { option, type Command } from '../options.ts';
 import { Progress } from '../progress.ts';
 import { untilSignal } from '../signals.ts';
@@ -24,6 +25,7 @@ const options = z
     faultRate: option(fromConfig('simFaultRate'), '<x>', 'multiplies the wear-calibrated fault rates, 0 for scheduled faults only (default: QALA_SIM_FAULT_RATE, else 1)'),
     connections: option(fromConfig('simConnections'), '<per-device|n|auto>', 'one connection per device, n shared ones, or auto (default: QALA_SIM_CONNECTIONS, else auto)'),
     out: option(filePath.optional(), '<file.ndjson>', 'record the feed to this file at full speed instead of publishing (needs --duration)'),
+    keyFile: keyFileOption,
   })
   .strict()
   .superRefine((o, ctx) => {
@@ -55,7 +57,7 @@ export const simulateCommand: Command<typeof options> = {
     const log = createLogger(config.logLevel, config.logFormat);
     let finished!: () => void;
     const done = new Promise<void>((r) => (finished = r));
-    const sim = simulationFromConfig(config, { brokerUrl: o.broker, town: o.town, durationMs: o.duration, log, now: Date.now, onFinished: () => finished() });
+    const sim = simulationFromConfig(config, { brokerUrl: o.broker, town: o.town, durationMs: o.duration, log, now: Date.now, onFinished: () => finished(), credentials: groupCredentials(o.keyFile, config.dataDir) });
     const progress = new Progress();
     const end = o.duration === undefined ? undefined : sim.clock.now() + o.duration;
     const startAt = config.simStart ? Date.parse(config.simStart) : sim.clock.now();
