@@ -1,0 +1,334 @@
+// People and service accounts: users with a role (a utility user bound to its
+// utility), passwords and API tokens stored only as scrypt hashes (RFC 7914), in a
+// fsynced journal (<dataDir>/access/users.jsonl) compacted at every start. The first
+// start creates an admin whose password is printed once (or given by
+// QALA_ADMIN_PASSWORD). An API token is `qala_<id>_<secret>`: the id finds its record
+// without a scan, the secret is checked against the hash once and then, for the life
+// of the process, against a SHA-256 of the token kept in memory, so a scrape every
+// few seconds costs a hash, not a scrypt.
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import { UTILITIES } from '../../devices/index.ts';
+import { QalaError, ROLES, type AuditSink, type Clock, type Principal, type Role } from '../contracts/index.ts';
+import { Journal } from '../durable/journal.ts';
+import { hashSecret, newSecret, verifySecret } from './credentials.ts';
+
+export type UserPrincipal = Extract<Principal, { type: 'user' }>;
+
+export interface UserInfo {
+  name: string;
+  role: Role;
+  utility?: string;
+  createdAt: number;
+  createdBy: string;
+}
+
+export interface TokenInfo {
+  id: string;
+  user: string;
+  label: string;
+  createdAt: number;
+  createdBy: string;
+}
+
+/** Who asks for a change, for the audit log. */
+export interface Actor {
+  /** principalName() of the actor */
+  who: string;
+  from?: string;
+}
+
+/** What changed for a user: sessions, websockets and MQTT connections resting on it must go. */
+export type AccessChange =
+  | { type: 'user-removed'; user: string }
+  | { type: 'password-changed'; user: string }
+  | { type: 'token-revoked'; user: string; tokenId: string };
+
+type Entry =
+  | { t: 'user'; name: string; role: Role; utility?: string; hash: string; at: number; by: string }
+  | { t: 'password'; name: string; hash: string; at: number; by: string }
+  | { t: 'user-removed'; name: string; at: number; by: string }
+  | { t: 'token'; id: string; user: string; label: string; hash: string; at: number; by: string }
+  | { t: 'token-revoked'; id: string; at: number; by: string };
+
+interface User extends UserInfo {
+  hash: string;
+}
+interface Token extends TokenInfo {
+  hash: string;
+}
+
+export interface UserStoreDeps {
+  dataDir: string;
+  clock: Clock;
+  log: Logger;
+  audit: AuditSink;
+  /** the first admin's password (QALA_ADMIN_PASSWORD); otherwise one is made and announced */
+  adminPassword?: string;
+  /** prints the first admin's one-time password (the CLI writes it to the terminal) */
+  announce: (line: string) => void;
+  maxUsers?: number;
+  maxTokensPerUser?: number;
+}
+
+export const USER_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export const PASSWORD_MIN = 12;
+export const PASSWORD_MAX = 256;
+export const FIRST_ADMIN = 'admin';
+const TOKEN = /^qala_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+
+/** 20 characters from 32 unambiguous ones (100 bits), in groups of five: easy to type once. */
+export function onetimePassword(): string {
+  const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
+  const chars = Array.from({ length: 20 }, () => alphabet[randomInt(alphabet.length)]);
+  return [0, 5, 10, 15].map((i) => chars.slice(i, i + 5).join('')).join('-');
+}
+
+const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+export class UserStore {
+  readonly #deps: UserStoreDeps;
+  readonly #journal: Journal<Entry>;
+  readonly #users = new Map<string, User>();
+  readonly #tokens = new Map<string, Token>();
+  /** token id → SHA-256 of the whole token, once its secret passed scrypt */
+  readonly #verified = new Map<string, Buffer>();
+  readonly #listeners: ((change: AccessChange) => void)[] = [];
+  /** checked against when the user is unknown, so a wrong name costs what a wrong password does */
+  #dummyHash = '';
+
+  constructor(deps: UserStoreDeps) {
+    this.#deps = deps;
+    this.#journal = new Journal<Entry>(join(deps.dataDir, 'access', 'users.jsonl'));
+  }
+
+  async start(): Promise<void> {
+    // hashes only, but still nobody else's business
+    mkdirSync(dirname(this.#journal.path), { recursive: true, mode: 0o700 });
+    this.#users.clear();
+    this.#tokens.clear();
+    this.#verified.clear();
+    for (const e of this.#journal.replay()) this.#apply(e);
+    if (this.#journal.tornLines > 0) this.#deps.log.warn({ file: this.#journal.path, skipped: this.#journal.tornLines }, 'users journal: skipped a torn line');
+    this.#journal.compact(this.#liveEntries());
+    this.#dummyHash = await hashSecret(newSecret());
+    if (this.#users.size === 0) await this.#createFirstAdmin();
+  }
+
+  async stop(): Promise<void> {
+    this.#journal.close();
+    this.#listeners.length = 0;
+  }
+
+  /** Called after a user is removed, changes password, or loses a token. */
+  onChange(fn: (change: AccessChange) => void): void {
+    this.#listeners.push(fn);
+  }
+
+  get size(): number {
+    return this.#users.size;
+  }
+
+  get(name: string): UserPrincipal | undefined {
+    const u = this.#users.get(name);
+    return u ? principalOf(u) : undefined;
+  }
+
+  list(): UserInfo[] {
+    return [...this.#users.values()].map(info).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  tokens(user?: string): TokenInfo[] {
+    return [...this.#tokens.values()].filter((t) => !user || t.user === user).map(tokenInfo).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  }
+
+  /** A user by name and password; undefined for an unknown name or a wrong password alike. */
+  async verifyPassword(name: string, password: string): Promise<UserPrincipal | undefined> {
+    const u = this.#users.get(name);
+    if (!u) {
+      await verifySecret(password, this.#dummyHash);
+      return undefined;
+    }
+    if (!(await verifySecret(password, u.hash))) return undefined;
+    // removed, or given another password, while scrypt ran: the old one no longer counts
+    const now = this.#users.get(name);
+    return now && now.hash === u.hash ? principalOf(now) : undefined;
+  }
+
+  /** The user an API token belongs to, with the token's id; undefined for anything else. */
+  async verifyToken(token: string): Promise<{ principal: UserPrincipal; tokenId: string } | undefined> {
+    const m = TOKEN.exec(token);
+    if (!m) return undefined;
+    const id = m[1]!;
+    const t = this.#tokens.get(id);
+    if (!t) return undefined;
+    const digest = sha256(token);
+    const known = this.#verified.get(id);
+    if (known) {
+      if (!timingSafeEqual(known, digest)) return undefined;
+    } else {
+      if (!(await verifySecret(m[2]!, t.hash))) return undefined;
+      if (this.#tokens.get(id) !== t) return undefined; // revoked while scrypt ran
+      this.#verified.set(id, digest);
+    }
+    const u = this.#users.get(t.user);
+    return u ? { principal: principalOf(u), tokenId: id } : undefined;
+  }
+
+  /** For MQTT logins of users: the user name with its password or one of its API tokens. */
+  async authenticate(name: string, secret: string): Promise<UserPrincipal | undefined> {
+    if (TOKEN.test(secret)) {
+      const r = await this.verifyToken(secret);
+      return r && r.principal.name === name ? r.principal : undefined;
+    }
+    return this.verifyPassword(name, secret);
+  }
+
+  /** Adds a user; without a password one is made, and returned once. */
+  async add(input: { name: string; role: Role; utility?: string; password?: string }, by: Actor): Promise<{ user: UserInfo; password: string }> {
+    const { name, role, utility } = input;
+    if (!USER_NAME.test(name)) throw new QalaError('ERR_BODY_INVALID', `name ${JSON.stringify(name)}: lowercase letters, digits, ".", "_" and "-", at most 64`);
+    if (!(ROLES as readonly string[]).includes(role)) throw new QalaError('ERR_BODY_INVALID', `role ${JSON.stringify(role)}: one of ${ROLES.join(', ')}`);
+    if (role === 'utility' && !(UTILITIES as readonly string[]).includes(utility ?? '')) {
+      throw new QalaError('ERR_BODY_INVALID', `a utility user needs its utility, one of ${UTILITIES.join(', ')}`);
+    }
+    if (role !== 'utility' && utility !== undefined) throw new QalaError('ERR_BODY_INVALID', `only a utility user has a utility (role ${role})`);
+    const password = input.password ?? onetimePassword();
+    checkPassword(password);
+    if (this.#users.has(name)) throw new QalaError('ERR_USER_EXISTS', `a user named ${JSON.stringify(name)} already exists`);
+    const max = this.#deps.maxUsers ?? 10_000;
+    if (this.#users.size >= max) throw new QalaError('ERR_LIMIT_REACHED', `users are limited to ${max}; remove one first`);
+    const hash = await hashSecret(password);
+    if (this.#users.has(name)) throw new QalaError('ERR_USER_EXISTS', `a user named ${JSON.stringify(name)} already exists`);
+    const entry: Entry = { t: 'user', name, role, ...(role === 'utility' ? { utility } : {}), hash, at: this.#deps.clock.now(), by: by.who };
+    this.#commit(entry);
+    this.#audit(by, 'user.add', { name, role, ...(entry.utility ? { utility: entry.utility } : {}) });
+    return { user: info(this.#users.get(name)!), password };
+  }
+
+  /** Removes a user and every token of theirs. The last admin stays. */
+  remove(name: string, by: Actor): UserInfo {
+    const u = this.#users.get(name);
+    if (!u) throw new QalaError('ERR_USER_NOT_FOUND', `no user named ${JSON.stringify(name)}`);
+    if (u.role === 'admin' && [...this.#users.values()].filter((x) => x.role === 'admin').length === 1) {
+      throw new QalaError('ERR_LAST_ADMIN', `${name} is the last admin; add another admin before removing this one`);
+    }
+    this.#commit({ t: 'user-removed', name, at: this.#deps.clock.now(), by: by.who });
+    this.#audit(by, 'user.remove', { name });
+    this.#emit({ type: 'user-removed', user: name });
+    return info(u);
+  }
+
+  async setPassword(name: string, password: string, by: Actor): Promise<void> {
+    checkPassword(password);
+    if (!this.#users.has(name)) throw new QalaError('ERR_USER_NOT_FOUND', `no user named ${JSON.stringify(name)}`);
+    const hash = await hashSecret(password);
+    if (!this.#users.has(name)) throw new QalaError('ERR_USER_NOT_FOUND', `no user named ${JSON.stringify(name)}`);
+    this.#commit({ t: 'password', name, hash, at: this.#deps.clock.now(), by: by.who });
+    this.#audit(by, 'user.password', { name });
+    this.#emit({ type: 'password-changed', user: name });
+  }
+
+  /** A new API token for a user, with the user's role; the token is returned once. */
+  async createToken(user: string, label: string, by: Actor): Promise<{ token: string; info: TokenInfo }> {
+    if (!this.#users.has(user)) throw new QalaError('ERR_USER_NOT_FOUND', `no user named ${JSON.stringify(user)}`);
+    const max = this.#deps.maxTokensPerUser ?? 50;
+    if (this.tokens(user).length >= max) throw new QalaError('ERR_LIMIT_REACHED', `a user has at most ${max} API tokens; revoke one first`);
+    const id = randomBytes(8).toString('hex');
+    const secret = newSecret();
+    const hash = await hashSecret(secret);
+    if (!this.#users.has(user)) throw new QalaError('ERR_USER_NOT_FOUND', `no user named ${JSON.stringify(user)}`);
+    this.#commit({ t: 'token', id, user, label, hash, at: this.#deps.clock.now(), by: by.who });
+    this.#audit(by, 'token.create', { id, user, label });
+    return { token: `qala_${id}_${secret}`, info: tokenInfo(this.#tokens.get(id)!) };
+  }
+
+  revokeToken(id: string, by: Actor): TokenInfo {
+    const t = this.#tokens.get(id);
+    if (!t) throw new QalaError('ERR_TOKEN_NOT_FOUND', `no API token with id ${JSON.stringify(id)}`);
+    this.#commit({ t: 'token-revoked', id, at: this.#deps.clock.now(), by: by.who });
+    this.#audit(by, 'token.revoke', { id, user: t.user, label: t.label });
+    this.#emit({ type: 'token-revoked', user: t.user, tokenId: id });
+    return tokenInfo(t);
+  }
+
+  async #createFirstAdmin(): Promise<void> {
+    const given = this.#deps.adminPassword;
+    const password = given ?? onetimePassword();
+    await this.add({ name: FIRST_ADMIN, role: 'admin', password }, { who: 'platform' });
+    if (given) {
+      this.#deps.log.warn({ user: FIRST_ADMIN }, 'first start: created user "admin" with the password of QALA_ADMIN_PASSWORD');
+      this.#deps.announce(`First start: user "admin" created with the password given in QALA_ADMIN_PASSWORD.`);
+    } else {
+      // printed this once; only its hash is kept
+      const line = `First start: user "admin" created with the one-time password ${password} (shown only now; change it at /api/me/password or in the dashboard)`;
+      this.#deps.log.warn({ user: FIRST_ADMIN }, line);
+      this.#deps.announce(line);
+    }
+  }
+
+  #commit(e: Entry): void {
+    this.#journal.append(e);
+    this.#apply(e);
+  }
+
+  #apply(e: Entry): void {
+    switch (e.t) {
+      case 'user':
+        this.#users.set(e.name, { name: e.name, role: e.role, ...(e.utility ? { utility: e.utility } : {}), hash: e.hash, createdAt: e.at, createdBy: e.by });
+        break;
+      case 'password': {
+        const u = this.#users.get(e.name);
+        if (u) this.#users.set(e.name, { ...u, hash: e.hash });
+        break;
+      }
+      case 'user-removed':
+        this.#users.delete(e.name);
+        for (const t of [...this.#tokens.values()]) if (t.user === e.name) this.#dropToken(t.id);
+        break;
+      case 'token':
+        if (this.#users.has(e.user)) this.#tokens.set(e.id, { id: e.id, user: e.user, label: e.label, hash: e.hash, createdAt: e.at, createdBy: e.by });
+        break;
+      case 'token-revoked':
+        this.#dropToken(e.id);
+        break;
+    }
+  }
+
+  #dropToken(id: string): void {
+    this.#tokens.delete(id);
+    this.#verified.delete(id);
+  }
+
+  #liveEntries(): Entry[] {
+    const users: Entry[] = [...this.#users.values()].map((u) => ({ t: 'user', name: u.name, role: u.role, ...(u.utility ? { utility: u.utility } : {}), hash: u.hash, at: u.createdAt, by: u.createdBy }));
+    const tokens: Entry[] = [...this.#tokens.values()].map((t) => ({ t: 'token', id: t.id, user: t.user, label: t.label, hash: t.hash, at: t.createdAt, by: t.createdBy }));
+    return [...users, ...tokens];
+  }
+
+  #audit(by: Actor, action: string, detail: Record<string, unknown>): void {
+    this.#deps.audit.record({ who: by.who, action, outcome: 'ok', ...(by.from ? { from: by.from } : {}), detail });
+  }
+
+  #emit(change: AccessChange): void {
+    for (const fn of this.#listeners) {
+      try {
+        fn(change);
+      } catch (err) {
+        this.#deps.log.error({ err, change }, 'an access-change listener failed');
+      }
+    }
+  }
+}
+
+function checkPassword(password: string): void {
+  if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
+    throw new QalaError('ERR_BODY_INVALID', `a password has ${PASSWORD_MIN} to ${PASSWORD_MAX} characters (given ${password.length})`);
+  }
+}
+
+const principalOf = (u: User): UserPrincipal => ({ type: 'user', name: u.name, role: u.role, ...(u.utility ? { utility: u.utility } : {}) });
+const info = (u: User): UserInfo => ({ name: u.name, role: u.role, ...(u.utility ? { utility: u.utility } : {}), createdAt: u.createdAt, createdBy: u.createdBy });
+const tokenInfo = (t: Token): TokenInfo => ({ id: t.id, user: t.user, label: t.label, createdAt: t.createdAt, createdBy: t.createdBy });

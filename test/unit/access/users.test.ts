@@ -1,0 +1,168 @@
+import { appendFileSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UserStore, onetimePassword, type AccessChange } from '../../../services/access/users.ts';
+import { ManualClock } from '../../../services/clock.ts';
+import type { AuditEntry } from '../../../services/contracts/index.ts';
+import { createLogger } from '../../../services/log.ts';
+import { tempDir } from '../../helpers/platform.ts';
+
+const T0 = Date.UTC(2026, 0, 15, 6);
+const ADMIN_PW = 'first-admin-password-1';
+
+async function store(dataDir: string, adminPassword?: string) {
+  const audit: Omit<AuditEntry, 'at'>[] = [];
+  const announced: string[] = [];
+  const warned: string[] = [];
+  const log = createLogger('silent', 'json');
+  log.warn = ((_o: unknown, msg: string) => void warned.push(msg)) as typeof log.warn;
+  const users = new UserStore({
+    dataDir, clock: new ManualClock(T0), log, audit: { record: (e) => void audit.push(e) }, announce: (l) => void announced.push(l),
+    ...(adminPassword ? { adminPassword } : {}),
+  });
+  await users.start();
+  return { users, audit, announced, warned };
+}
+
+const by = { who: 'user:admin', from: '10.0.0.7' };
+
+describe('user store', () => {
+  it('creates the first admin once, announcing a one-time password that logs in', async () => {
+    const dir = await tempDir();
+    const first = await store(dir);
+    expect(first.announced).toHaveLength(1);
+    const password = /one-time password (\S+)/.exec(first.announced[0]!)![1]!;
+    expect(password).toMatch(/^[a-z2-9]{5}(-[a-z2-9]{5}){3}$/);
+    expect(first.warned.some((w) => w.includes(password))).toBe(true);
+    expect(await first.users.verifyPassword('admin', password)).toEqual({ type: 'user', name: 'admin', role: 'admin' });
+    expect(readFileSync(join(dir, 'access', 'users.jsonl'), 'utf8')).not.toContain(password);
+    expect(statSync(join(dir, 'access')).mode & 0o777).toBe(0o700);
+    await first.users.stop();
+    const again = await store(dir);
+    expect(again.announced).toEqual([]);
+    expect(await again.users.verifyPassword('admin', password)).toMatchObject({ name: 'admin' });
+  });
+
+  it('takes the first admin password from the config without printing it', async () => {
+    const { users, announced, warned } = await store(await tempDir(), ADMIN_PW);
+    expect(announced).toHaveLength(1);
+    expect(announced[0]).not.toContain(ADMIN_PW);
+    expect(warned.join()).not.toContain(ADMIN_PW);
+    expect(await users.verifyPassword('admin', ADMIN_PW)).toMatchObject({ role: 'admin' });
+  });
+
+  it('refuses a wrong password and an unknown name alike', async () => {
+    const { users } = await store(await tempDir(), ADMIN_PW);
+    expect(await users.verifyPassword('admin', 'not-the-password')).toBeUndefined();
+    expect(await users.verifyPassword('nobody', ADMIN_PW)).toBeUndefined();
+    expect(await users.verifyPassword('Admin', ADMIN_PW)).toBeUndefined();
+  });
+
+  it('adds users with roles, a utility user bound to its utility, and keeps them across a restart', async () => {
+    const dir = await tempDir();
+    const { users, audit } = await store(dir, ADMIN_PW);
+    const made = await users.add({ name: 'vodokanal', role: 'utility', utility: 'water' }, by);
+    expect(made.user).toMatchObject({ name: 'vodokanal', role: 'utility', utility: 'water', createdBy: 'user:admin' });
+    await users.add({ name: 'aigerim', role: 'operator', password: 'operator-password-1' }, by);
+    expect(audit.filter((e) => e.action === 'user.add').map((e) => [e.who, e.from, e.detail?.name])).toEqual([
+      ['platform', undefined, 'admin'], ['user:admin', '10.0.0.7', 'vodokanal'], ['user:admin', '10.0.0.7', 'aigerim'],
+    ]);
+    await users.stop();
+    const again = await store(dir);
+    expect(again.users.list().map((u) => `${u.name}:${u.role}${u.utility ? `/${u.utility}` : ''}`)).toEqual(['admin:admin', 'aigerim:operator', 'vodokanal:utility/water']);
+    expect(await again.users.verifyPassword('vodokanal', made.password)).toEqual({ type: 'user', name: 'vodokanal', role: 'utility', utility: 'water' });
+  });
+
+  it('refuses a bad name, role, utility or password, a duplicate, and removing the last admin', async () => {
+    const { users } = await store(await tempDir(), ADMIN_PW);
+    await expect(users.add({ name: 'Bad Name', role: 'viewer' }, by)).rejects.toMatchObject({ code: 'ERR_BODY_INVALID' });
+    await expect(users.add({ name: 'x', role: 'root' as 'admin' }, by)).rejects.toMatchObject({ code: 'ERR_BODY_INVALID' });
+    await expect(users.add({ name: 'x', role: 'utility' }, by)).rejects.toMatchObject({ code: 'ERR_BODY_INVALID' });
+    await expect(users.add({ name: 'x', role: 'viewer', utility: 'water' }, by)).rejects.toMatchObject({ code: 'ERR_BODY_INVALID' });
+    await expect(users.add({ name: 'x', role: 'viewer', password: 'short' }, by)).rejects.toMatchObject({ code: 'ERR_BODY_INVALID' });
+    await expect(users.add({ name: 'admin', role: 'viewer' }, by)).rejects.toMatchObject({ code: 'ERR_USER_EXISTS' });
+    expect(() => users.remove('admin', by)).toThrow(expect.objectContaining({ code: 'ERR_LAST_ADMIN' }));
+    expect(() => users.remove('ghost', by)).toThrow(expect.objectContaining({ code: 'ERR_USER_NOT_FOUND' }));
+  });
+
+  it('keeps the number of users bounded', async () => {
+    const audit = { record: () => {} };
+    const users = new UserStore({ dataDir: await tempDir(), clock: new ManualClock(T0), log: createLogger('silent', 'json'), audit, announce: () => {}, adminPassword: ADMIN_PW, maxUsers: 2 });
+    await users.start();
+    await users.add({ name: 'one', role: 'viewer' }, by);
+    await expect(users.add({ name: 'two', role: 'viewer' }, by)).rejects.toMatchObject({ code: 'ERR_LIMIT_REACHED' });
+  });
+
+  it('issues API tokens that act as their user, stores only their hash, and forgets a revoked one at once', async () => {
+    const dir = await tempDir();
+    const { users } = await store(dir, ADMIN_PW);
+    const changes: AccessChange[] = [];
+    users.onChange((c) => changes.push(c));
+    await users.add({ name: 'prometheus', role: 'viewer' }, by);
+    const { token, info } = await users.createToken('prometheus', 'scraper', by);
+    expect(token).toMatch(/^qala_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    expect(readFileSync(join(dir, 'access', 'users.jsonl'), 'utf8')).not.toContain(token.slice(22));
+    expect(await users.verifyToken(token)).toEqual({ principal: { type: 'user', name: 'prometheus', role: 'viewer' }, tokenId: info.id });
+    // checked again from the cache, and a token one character off still fails
+    expect(await users.verifyToken(token)).toBeDefined();
+    expect(await users.verifyToken(`${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`)).toBeUndefined();
+    expect(users.tokens('prometheus').map((t) => t.label)).toEqual(['scraper']);
+    users.revokeToken(info.id, by);
+    expect(await users.verifyToken(token)).toBeUndefined();
+    expect(changes).toEqual([{ type: 'token-revoked', user: 'prometheus', tokenId: info.id }]);
+    expect(() => users.revokeToken(info.id, by)).toThrow(expect.objectContaining({ code: 'ERR_TOKEN_NOT_FOUND' }));
+    await users.stop();
+    const again = await store(dir);
+    expect(await again.users.verifyToken(token)).toBeUndefined();
+  });
+
+  it('authenticates MQTT logins of users by password or by one of their own tokens', async () => {
+    const { users } = await store(await tempDir(), ADMIN_PW);
+    await users.add({ name: 'recorder', role: 'engineer', password: 'engineer-password-1' }, by);
+    await users.add({ name: 'other', role: 'viewer' }, by);
+    const { token } = await users.createToken('recorder', 'qala record', by);
+    expect(await users.authenticate('recorder', 'engineer-password-1')).toMatchObject({ name: 'recorder', role: 'engineer' });
+    expect(await users.authenticate('recorder', token)).toMatchObject({ name: 'recorder' });
+    expect(await users.authenticate('other', token)).toBeUndefined();
+    expect(await users.authenticate('recorder', 'wrong-password-12')).toBeUndefined();
+  });
+
+  it('drops a removed user and their tokens, and tells listeners', async () => {
+    const dir = await tempDir();
+    const { users } = await store(dir, ADMIN_PW);
+    const changes: AccessChange[] = [];
+    users.onChange((c) => changes.push(c));
+    const { password } = await users.add({ name: 'temp', role: 'operator' }, by);
+    const { token } = await users.createToken('temp', 't', by);
+    users.remove('temp', by);
+    expect(changes).toEqual([{ type: 'user-removed', user: 'temp' }]);
+    expect(await users.verifyPassword('temp', password)).toBeUndefined();
+    expect(await users.verifyToken(token)).toBeUndefined();
+    // a new user of the same name inherits nothing
+    await users.add({ name: 'temp', role: 'viewer' }, by);
+    expect(await users.verifyToken(token)).toBeUndefined();
+    expect(users.tokens('temp')).toEqual([]);
+  });
+
+  it('changes a password: the old one stops working', async () => {
+    const { users } = await store(await tempDir(), ADMIN_PW);
+    await users.setPassword('admin', 'a-brand-new-password', by);
+    expect(await users.verifyPassword('admin', ADMIN_PW)).toBeUndefined();
+    expect(await users.verifyPassword('admin', 'a-brand-new-password')).toMatchObject({ name: 'admin' });
+  });
+
+  it('skips a torn last line of its journal and keeps what came before', async () => {
+    const dir = await tempDir();
+    const first = await store(dir, ADMIN_PW);
+    await first.users.add({ name: 'kept', role: 'viewer' }, by);
+    await first.users.stop();
+    appendFileSync(join(dir, 'access', 'users.jsonl'), '{"t":"user","name":"torn","ro');
+    const again = await store(dir);
+    expect(again.users.list().map((u) => u.name)).toEqual(['admin', 'kept']);
+  });
+
+  it('makes one-time passwords of 100 bits that differ', () => {
+    const seen = new Set(Array.from({ length: 200 }, onetimePassword));
+    expect(seen.size).toBe(200);
+  });
+});
