@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DEVICE_KINDS, DeviceRegistry } from '../devices/index.ts';
 import { Access } from './access/access.ts';
+import { SessionStore } from './access/sessions.ts';
+import { UserStore } from './access/users.ts';
+import { parseOrigins } from './api/auth.ts';
 import { ApiServer } from './api/server.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { Broker } from './broker/broker.ts';
@@ -34,6 +37,8 @@ export interface PlatformDeps {
   config: Config;
   log: Logger;
   clock?: Clock;
+  /** prints a line meant for whoever started the platform (the first admin's one-time password); the CLI writes it to the terminal */
+  announce?: (line: string) => void;
 }
 
 export interface Platform {
@@ -51,6 +56,9 @@ export interface Platform {
   readonly outbox: Outbox;
   readonly access: Access;
   readonly audit: AuditLog;
+  readonly users: UserStore;
+  readonly sessions: SessionStore;
+  readonly api: ApiServer;
   health(): Record<string, unknown>;
   /** adds a section to /health and /metrics (the CLI's simulator reports this way) */
   reportHealth(name: string, figures: () => unknown): void;
@@ -63,13 +71,15 @@ interface Component {
   open?(): Promise<void>;
 }
 
-export function createPlatform({ config, log, clock = systemClock }: PlatformDeps): Platform {
+export function createPlatform({ config, log, clock = systemClock, announce = () => {} }: PlatformDeps): Platform {
   const child = (component: string) => log.child({ component });
   const events = new EventBus(child('events'));
   const { town } = config;
 
   const audit = new AuditLog({ dir: join(config.dataDir, 'audit'), clock, log: child('audit'), maxBytes: config.auditMaxBytes, files: config.auditFiles });
-  const access = new Access({ town, dataDir: config.dataDir, clock, log: child('access'), audit, maxRegisteredDevices: config.maxRegisteredDevices });
+  const users = new UserStore({ dataDir: config.dataDir, clock, log: child('users'), audit, announce, ...(config.adminPassword ? { adminPassword: config.adminPassword } : {}) });
+  const sessions = new SessionStore({ dataDir: config.dataDir, clock, log: child('sessions'), ttlMs: config.sessionTtlMs });
+  const access = new Access({ town, dataDir: config.dataDir, clock, log: child('access'), audit, maxRegisteredDevices: config.maxRegisteredDevices, users });
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
   const store = new DuckDbStore({ dataDir: config.dataDir });
   const writer = new StoreWriter({
@@ -153,9 +163,16 @@ export function createPlatform({ config, log, clock = systemClock }: PlatformDep
     hub,
     incidents,
     rules,
-    now: () => clock.now(),
+    clock,
     handleMqttStream: (stream, req) => broker.handleStream(stream, req),
     health,
+    users,
+    sessions,
+    audit,
+    devicesAdmin: access,
+    allowedOrigins: parseOrigins(config.allowedOrigins),
+    loginAttemptsPerMinute: config.loginAttemptsPerMinute,
+    ...(tls ? { https: tls } : {}),
   });
 
   // Producers after their consumers: the writer listens before ingest emits, incidents
@@ -163,7 +180,7 @@ export function createPlatform({ config, log, clock = systemClock }: PlatformDep
   // the transport opens to devices. The live hub and the API (whose /health says the
   // platform is up) start once it has.
   const transport: Component = external ?? broker;
-  const core: Component[] = [store, audit, access, writer, directory, outbox, incidents, transport, notifier, rules, ingest, intake];
+  const core: Component[] = [store, audit, users, sessions, access, writer, directory, outbox, incidents, transport, notifier, rules, ingest, intake];
   const edge: Component[] = [hub, api];
   const started: Component[] = [];
 
@@ -184,6 +201,9 @@ export function createPlatform({ config, log, clock = systemClock }: PlatformDep
     outbox,
     access,
     audit,
+    users,
+    sessions,
+    api,
     health,
     reportHealth(name, figures) {
       reports.set(name, figures);

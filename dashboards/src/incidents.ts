@@ -1,9 +1,14 @@
 // The incident panel: unresolved incidents, most severe first, with acknowledge and
-// resolve for the operator named in the header. Fed by /live, acted on over REST.
-import type { Incident } from '../../services/contracts/index.ts';
+// resolve for the roles that may (the server records the logged-in user as who
+// acted, and checks the role again). Fed by /live, acted on over REST.
+import type { Incident, Role } from '../../services/contracts/index.ts';
+import { postJson, type Me } from './session.ts';
 
 const RANK: Record<string, number> = { critical: 0, major: 1, minor: 2, warning: 3 };
 const incidents = new Map<string, Incident>();
+/** what the logged-in role may do (services/api/incident-routes.ts ACTION_ROLES) */
+const MAY: Record<'acknowledge' | 'resolve', readonly Role[]> = { acknowledge: ['admin', 'operator', 'utility'], resolve: ['admin', 'operator'] };
+let role: Role = 'viewer';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const time = (t: number) => new Date(t).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
@@ -42,41 +47,29 @@ function render(): void {
         <td>${time(i.openedAt)}</td>
         <td class="num">${i.occurrences}</td>
         <td>${i.state}${i.conditionCleared ? '<div class="dim">condition clear</div>' : ''}</td>
-        <td class="actions">${i.state === 'open' ? '<button data-action="acknowledge">Ack</button>' : ''}<button data-action="resolve">Resolve</button></td>
+        <td class="actions">${i.state === 'open' && MAY.acknowledge.includes(role) ? '<button data-action="acknowledge">Ack</button>' : ''}${MAY.resolve.includes(role) ? '<button data-action="resolve">Resolve</button>' : ''}</td>
       </tr>`,
     )
     .join('');
   if (rows.length === 0) body.innerHTML = '<tr><td colspan="8" class="dim">No open incidents.</td></tr>';
 }
 
-export function wireIncidentPanel(): void {
-  const operator = document.getElementById('operator') as HTMLInputElement;
-  operator.value = localStorage.getItem('qala.operator') ?? '';
-  operator.addEventListener('change', () => localStorage.setItem('qala.operator', operator.value.trim()));
+export function wireIncidentPanel(me: Me): void {
+  role = me.user.role;
   document.querySelector('#incidents tbody')!.addEventListener('click', (ev) => {
     const button = (ev.target as HTMLElement).closest('button');
     const row = button?.closest('tr');
     if (!button || !row) return;
-    const name = operator.value.trim();
     const status = document.getElementById('incident-status')!;
-    if (!name) {
-      status.textContent = 'Enter your name (operator) first.';
-      operator.focus();
-      return;
-    }
     button.disabled = true;
-    void fetch(`/api/incidents/${encodeURIComponent(row.dataset.id!)}/${button.dataset.action}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ operator: name }),
-    }).then(async (res) => {
+    void postJson(`/api/incidents/${encodeURIComponent(row.dataset.id!)}/${button.dataset.action}`).then(async (res) => {
       const json = (await res.json()) as Incident & { error?: { message: string } };
       if (!res.ok) {
         status.textContent = json.error?.message ?? `HTTP ${res.status}`;
         button.disabled = false;
         return;
       }
-      status.textContent = `${json.id} ${json.state} by ${name}`;
+      status.textContent = `${json.id} ${json.state} by ${me.user.name}`;
       upsertIncidents([json]);
     });
   });

@@ -1,5 +1,6 @@
 // The control-room page: one tile per subsystem with live figures and a chart of
-// its headline figure, fed by the /live websocket. Imports only types from services.
+// its headline figure, fed by the /live websocket, behind a login (session.ts).
+// Imports only types from services.
 import {
   Chart,
   LineController,
@@ -13,6 +14,7 @@ import {
 import type { HistoryPoint, LiveMessage, SubsystemSummary } from '../../services/contracts/index.ts';
 import { incidentDevices, setIncidents, upsertIncidents, wireIncidentPanel } from './incidents.ts';
 import { startMap } from './map.ts';
+import { CLOSE_LOGGED_OUT, sessionEnded, showLogin, showUser, whoAmI, type Me } from './session.ts';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Filler, Tooltip);
 
@@ -119,21 +121,26 @@ function connect(delayMs = 500): void {
     delayMs = 500;
   };
   ws.onmessage = (ev) => onMessage(JSON.parse(String(ev.data)) as LiveMessage);
-  ws.onclose = () => {
+  ws.onclose = (ev) => {
     conn.dataset.state = 'closed';
     conn.textContent = 'reconnecting…';
-    setTimeout(() => connect(Math.min(delayMs * 2, 10_000)), delayMs);
+    // the server ended the login; a refused upgrade shows only as 1006, so ask who we are
+    if (ev.code === CLOSE_LOGGED_OUT) return sessionEnded();
+    setTimeout(() => {
+      void whoAmI().then((me) => (me ? connect(Math.min(delayMs * 2, 10_000)) : sessionEnded()), () => connect(Math.min(delayMs * 2, 10_000)));
+    }, delayMs);
   };
 }
 
-for (const s of ORDER) tile(s);
-wireIncidentPanel();
-startMap(incidentDevices);
-connect();
-void fetch('/health')
-  .then((r) => r.json() as Promise<{ town: string }>)
-  .then((h) => {
-    const name = h.town.charAt(0).toUpperCase() + h.town.slice(1);
-    document.getElementById('town')!.textContent = `${name} control room`;
-    document.title = `Qala · ${name}`;
-  });
+function start(me: Me): void {
+  showUser(me);
+  const name = me.town.charAt(0).toUpperCase() + me.town.slice(1);
+  document.getElementById('town')!.textContent = `${name} control room`;
+  document.title = `Qala · ${name}`;
+  for (const s of ORDER) tile(s);
+  wireIncidentPanel(me);
+  startMap(incidentDevices);
+  connect();
+}
+
+void whoAmI().then((me) => (me ? start(me) : showLogin()), () => showLogin());

@@ -2,6 +2,7 @@
 // of its normal band, in an open incident, offline), with district names at their
 // centroids. Devices report their location in their birth message.
 import type { DeviceState } from '../../services/contracts/index.ts';
+import { api } from './session.ts';
 
 interface KindSpec {
   id: string;
@@ -77,14 +78,14 @@ export function startMap(incidentDevices: () => Set<string>, everyMs = 3000): vo
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   const refresh = async () => {
     try {
-      const res = await fetch('/api/devices');
+      const res = await api('/api/devices');
       const json = (await res.json()) as { devices: DeviceState[] };
       draw(json.devices, incidentDevices());
     } finally {
       setTimeout(() => void refresh(), everyMs);
     }
   };
-  void fetch('/api/kinds')
+  void api('/api/kinds')
     .then((r) => r.json() as Promise<{ kinds: KindSpec[] }>)
     .then((k) => {
       kinds = new Map(k.kinds.map((x) => [x.id, x]));

@@ -3,8 +3,7 @@
 // passes its real components, which fit these shapes; the API imports none of them.
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import type { WebSocket } from 'ws';
-import type { DeviceState, Incident, IncidentState, Severity } from '../contracts/index.ts';
+import type { AuditEntry, DeviceState, Incident, IncidentState, Principal, Role, Severity } from '../contracts/index.ts';
 import type { TimeSeriesStore } from '../store/port.ts';
 
 export interface IncidentQuery {
@@ -36,12 +35,110 @@ export interface DirectoryPort {
   list(): readonly DeviceState[];
 }
 
+/** The smallest surface of a websocket the live hub needs (ws.WebSocket fits, and so does a filtering wrapper). */
+export interface LiveSocket {
+  readonly bufferedAmount: number;
+  readonly readyState: number;
+  send(data: string): void;
+  on(event: 'close', fn: () => void): unknown;
+}
+
 /** The /live protocol: a new websocket gets its hello and then the updates. */
 export interface LivePort {
-  attach(socket: WebSocket): void;
+  attach(socket: LiveSocket): void;
 }
 
 export type SeriesPort = Pick<TimeSeriesStore, 'series'>;
 
-/** MQTT over websocket: each /mqtt connection becomes a broker client. */
-export type MqttStreamHandler = (stream: Duplex, req: IncomingMessage) => void;
+/**
+ * MQTT over websocket: each /mqtt connection becomes a broker client. The upgrade
+ * carried a session or API token of `principal`; the broker still authenticates the
+ * CONNECT packet as it does on TCP.
+ */
+export type MqttStreamHandler = (stream: Duplex, req: IncomingMessage, principal: UserPrincipal) => void;
+
+export type UserPrincipal = Extract<Principal, { type: 'user' }>;
+
+/** Who asks, for the audit log: principalName() and the remote address. */
+export interface Actor {
+  who: string;
+  from?: string;
+}
+
+export interface UserInfo {
+  name: string;
+  role: Role;
+  utility?: string;
+  createdAt: number;
+  createdBy: string;
+}
+
+export interface TokenInfo {
+  id: string;
+  user: string;
+  label: string;
+  createdAt: number;
+  createdBy: string;
+}
+
+export type AccessChange =
+  | { type: 'user-removed'; user: string }
+  | { type: 'password-changed'; user: string }
+  | { type: 'token-revoked'; user: string; tokenId: string };
+
+/** People and their API tokens (services/access/users.ts); changes are audited there. Errors: ERR_USER_NOT_FOUND, ERR_USER_EXISTS, ERR_LAST_ADMIN, ERR_TOKEN_NOT_FOUND, ERR_LIMIT_REACHED. */
+export interface UsersPort {
+  get(name: string): UserPrincipal | undefined;
+  list(): UserInfo[];
+  tokens(user?: string): TokenInfo[];
+  verifyPassword(name: string, password: string): Promise<UserPrincipal | undefined>;
+  verifyToken(token: string): Promise<{ principal: UserPrincipal; tokenId: string } | undefined>;
+  add(input: { name: string; role: Role; utility?: string; password?: string }, by: Actor): Promise<{ user: UserInfo; password: string }>;
+  remove(name: string, by: Actor): UserInfo;
+  setPassword(name: string, password: string, by: Actor): Promise<void>;
+  createToken(user: string, label: string, by: Actor): Promise<{ token: string; info: TokenInfo }>;
+  revokeToken(id: string, by: Actor): TokenInfo;
+  onChange(fn: (change: AccessChange) => void): void;
+}
+
+export interface Session {
+  key: string;
+  user: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Server-side dashboard sessions (services/access/sessions.ts). */
+export interface SessionsPort {
+  readonly ttlMs: number;
+  create(user: string): { id: string; session: Session };
+  get(id: string): Session | undefined;
+  close(key: string): boolean;
+  closeUser(user: string, keep?: string): Session[];
+}
+
+/** A registered device, as the registry keeps it. */
+export interface DeviceRecord {
+  deviceId: string;
+  kind: string;
+  subsystem: string;
+  district: string;
+  location?: [number, number];
+  owner?: string;
+  createdAt: number;
+  revokedAt?: number;
+}
+
+/** The device registry's admin side (services/access); secrets are returned once. */
+export interface DevicesAdminPort {
+  list(): DeviceRecord[];
+  add(input: { deviceId: string; kind: string; district: string; location?: [number, number]; owner?: string }, by: string): Promise<{ device: DeviceRecord; secret: string }>;
+  /** throws ERR_DEVICE_NOT_FOUND */
+  revoke(deviceId: string, by: string): DeviceRecord;
+  importCsv(csv: string, by: string): Promise<{ added: { device: DeviceRecord; secret: string }[]; errors: string[] }>;
+}
+
+/** The audit log, read by admins. */
+export interface AuditReadPort {
+  read(q: { limit: number; since?: number; action?: string; who?: string }): AuditEntry[];
+}

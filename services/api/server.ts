@@ -1,9 +1,11 @@
 // The API service: fastify with REST, the /live websocket, MQTT over websocket at
 // /mqtt, and the dashboard as static files. It knows the other services only by
-// the ports it declares (ports.ts).
+// the ports it declares (ports.ts). The dashboard's files and /health are public;
+// everything else needs a session or an API token and the right role (auth.ts).
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Server } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
 import { createWebSocketStream } from 'ws';
@@ -11,13 +13,20 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { DEVICE_KINDS, KIND_IDS, SUBSYSTEM_LABELS, SUBSYSTEMS } from '../../devices/index.ts';
 import { QalaError } from '../contracts/errors.ts';
+import type { AuditSink, Clock } from '../contracts/index.ts';
+import { registerAdminRoutes } from './admin-routes.ts';
+import { installGuard } from './auth.ts';
 import { bundleDashboard } from './dashboard-bundle.ts';
 import { answerError, installHttpErrors } from './http-errors.ts';
 import { registerIncidentRoutes } from './incident-routes.ts';
+import { registerLoginRoutes } from './login-routes.ts';
 import { prometheus } from './metrics.ts';
-import type { DirectoryPort, IncidentsPort, LivePort, MqttStreamHandler, RulesPort, SeriesPort } from './ports.ts';
+import type { AuditReadPort, DevicesAdminPort, DirectoryPort, IncidentsPort, LivePort, MqttStreamHandler, RulesPort, SeriesPort, SessionsPort, UsersPort } from './ports.ts';
 import { noQuery, oneOf, parseQuery } from './query.ts';
+import { FailureLimiter } from './rate-limit.ts';
 import { resolveSeriesQuery } from './series-query.ts';
+import { registerUserRoutes } from './user-routes.ts';
+import { WsSessions, forUtility } from './ws-sessions.ts';
 
 export interface ApiDeps {
   host: string;
@@ -29,15 +38,37 @@ export interface ApiDeps {
   hub: LivePort;
   incidents: IncidentsPort;
   rules: RulesPort;
-  now: () => number;
+  clock: Clock;
   /** MQTT over websocket: each /mqtt connection becomes a broker client */
   handleMqttStream: MqttStreamHandler;
-  /** figures for /health and /metrics, gathered by the composition root */
+  /** figures for /health (numbers only) and /metrics, gathered by the composition root */
   health: () => Record<string, unknown>;
+  users: UsersPort;
+  sessions: SessionsPort;
+  audit: AuditSink & AuditReadPort;
+  devicesAdmin: DevicesAdminPort;
+  /** origins allowed besides the dashboard's own, normalised (parseOrigins of QALA_ALLOWED_ORIGINS) */
+  allowedOrigins: readonly string[];
+  /** failed logins (and bad API tokens) allowed per minute per address and per user name */
+  loginAttemptsPerMinute: number;
+  /** serve HTTPS (and so WSS) with this certificate; cookies are then Secure */
+  https?: { cert: string | Buffer; key: string | Buffer };
 }
 
-/** Request bodies are an operator's name and comment; nothing needs more. */
+/** Request bodies are a comment, a login or a new user; nothing needs more (a device CSV has its own limit). */
 export const BODY_LIMIT = 64 * 1024;
+
+/** /health is a liveness probe anyone may call: its numbers (counts, flags), never a name, path or address. */
+export function countsOnly(value: unknown): unknown {
+  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const kept = countsOnly(v);
+    if (kept !== undefined && (typeof kept !== 'object' || Object.keys(kept as object).length > 0)) out[k] = kept;
+  }
+  return out;
+}
 
 const publicDir = fileURLToPath(new URL('../../dashboards/public/', import.meta.url));
 
@@ -63,6 +94,8 @@ const notWebsocket = (path: string) => () => {
 export class ApiServer {
   readonly #deps: ApiDeps;
   #app: FastifyInstance | undefined;
+  #sockets: WsSessions | undefined;
+  readonly #routes: { method: string; url: string; access: unknown }[] = [];
 
   constructor(deps: ApiDeps) {
     this.#deps = deps;
@@ -72,19 +105,41 @@ export class ApiServer {
     return (this.#app?.server.address() as AddressInfo | null)?.port ?? 0;
   }
 
+  /** Every route with the access it declares (the auth tests walk them all). */
+  get routes(): readonly { method: string; url: string; access: unknown }[] {
+    return this.#routes;
+  }
+
+  /** Open /live and /mqtt websockets held to a login. */
+  get websockets(): number {
+    return this.#sockets?.size ?? 0;
+  }
+
   async start(): Promise<void> {
     const d = this.#deps;
     // Request logs are noise at info level; the API logs warnings and errors only.
     const level = d.log.levelVal < 40 ? 'warn' : d.log.level;
     const log = d.log.child({ component: 'api' }, { level });
-    const app: FastifyInstance = Fastify({
+    const secure = Boolean(d.https);
+    const options: FastifyHttpOptions<Server> = {
       loggerInstance: log as FastifyBaseLogger,
       bodyLimit: BODY_LIMIT,
       // errors raised before routing (a bad URL) get the same answer as the rest
       frameworkErrors: (err, req, reply) => answerError(log, err, req, reply),
-    });
+    };
+    // fastify serves HTTPS when given `https`; its handlers are typed the same either way
+    const app: FastifyInstance = Fastify(d.https ? ({ ...options, https: d.https } as FastifyHttpOptions<Server>) : options);
     this.#app = app;
+    const sockets = new WsSessions(d.clock);
+    this.#sockets = sockets;
+    const limiter = new FailureLimiter(d.clock, d.loginAttemptsPerMinute);
     installHttpErrors(app, { log, publicDir });
+    installGuard(app, { users: d.users, sessions: d.sessions, audit: d.audit, log, secure, allowedOrigins: d.allowedOrigins, limiter });
+    // after the guard's own onRoute, so the list shows the access it settled on
+    this.#routes.length = 0;
+    app.addHook('onRoute', (r) => {
+      for (const method of [r.method].flat()) this.#routes.push({ method: String(method), url: r.url, access: r.config?.access });
+    });
     // Bodies are JSON only: text/plain would reach the handlers as a string.
     app.removeContentTypeParser('text/plain');
     const bundle = bundleDashboard().catch((err: unknown) => {
@@ -95,43 +150,63 @@ export class ApiServer {
     await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
     await app.register(fastifyStatic, { root: publicDir, index: 'index.html' });
 
-    app.get('/app.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(await bundle));
+    app.get('/app.js', { config: { access: 'public' } }, async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(await bundle));
 
-    app.get('/health', async (req) => {
+    app.get('/health', { config: { access: 'public' } }, async (req) => {
       parseQuery(noQuery, req.query);
-      return { status: 'ok', town: d.town, ...d.health() };
+      return { status: 'ok', ...(countsOnly(d.health()) as Record<string, unknown>) };
     });
-    app.get('/metrics', async (req, reply) => {
+    // Prometheus scrapes with a bearer token (a viewer's will do)
+    app.get('/metrics', { config: { access: 'user' } }, async (req, reply) => {
       parseQuery(noQuery, req.query);
       return reply.type('text/plain; version=0.0.4').send(prometheus(d.health()));
     });
 
-    app.get('/api/kinds', async (req) => {
+    app.get('/api/kinds', { config: { access: 'user' } }, async (req) => {
       parseQuery(noQuery, req.query);
       return { subsystems: SUBSYSTEM_LABELS, kinds: DEVICE_KINDS };
     });
 
-    app.get('/api/devices', async (req) => {
+    app.get('/api/devices', { config: { access: 'user' } }, async (req) => {
       const all = d.directory.list();
       const q = parseQuery(devicesQuery([...new Set(all.map((x) => x.district))]), req.query);
       const devices = all.filter((x) => (!q.subsystem || x.subsystem === q.subsystem) && (!q.kind || x.kind === q.kind) && (!q.district || x.district === q.district));
       return { count: devices.length, devices };
     });
 
-    app.get('/api/series', async (req) => {
-      const q = resolveSeriesQuery(req.query, d.now());
+    app.get('/api/series', { config: { access: 'user' } }, async (req) => {
+      const q = resolveSeriesQuery(req.query, d.clock.now());
       const points = await d.store.series(q);
       return { ...q, points };
     });
 
-    registerIncidentRoutes(app, d.incidents, d.rules);
+    registerLoginRoutes(app, { town: d.town, users: d.users, sessions: d.sessions, audit: d.audit, limiter, sockets, secure });
+    registerUserRoutes(app, d.users, d.sessions, sockets);
+    registerIncidentRoutes(app, d.incidents, d.rules, d.audit);
+    registerAdminRoutes(app, d.devicesAdmin, d.audit);
 
-    app.route({ method: 'GET', url: '/live', handler: notWebsocket('/live'), wsHandler: (socket) => d.hub.attach(socket) });
+    // websockets are held to the login that opened them, and closed when it ends
+    app.route({
+      method: 'GET',
+      url: '/live',
+      config: { access: 'user' },
+      handler: notWebsocket('/live'),
+      wsHandler: (socket, req) => {
+        const auth = req.auth!;
+        sockets.hold(socket, auth);
+        const { principal } = auth;
+        d.hub.attach(principal.role === 'utility' ? forUtility(socket, principal.utility ?? '') : socket);
+      },
+    });
     app.route({
       method: 'GET',
       url: '/mqtt',
+      config: { access: 'user' },
       handler: notWebsocket('/mqtt'),
-      wsHandler: (socket, req) => d.handleMqttStream(createWebSocketStream(socket), req.raw),
+      wsHandler: (socket, req) => {
+        sockets.hold(socket, req.auth!);
+        d.handleMqttStream(createWebSocketStream(socket), req.raw, req.auth!.principal);
+      },
     });
 
     await app.listen({ host: d.host, port: d.port });
@@ -139,6 +214,7 @@ export class ApiServer {
   }
 
   async stop(): Promise<void> {
+    this.#sockets?.closeAll();
     await this.#app?.close();
     this.#app = undefined;
   }

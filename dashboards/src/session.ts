@@ -1,0 +1,89 @@
+// Who is logged in, the login form, sign-out, and fetch with the session cookie. The
+// page's data comes only through authenticated routes: when the session ends (signed
+// out, expired, removed) any 401 sends the page back to the login form, by reloading
+// it, so nothing of the last user's view stays on screen.
+import type { Role } from '../../services/contracts/index.ts';
+
+export interface Me {
+  user: { name: string; role: Role; utility?: string };
+  town: string;
+  expiresAt?: number;
+}
+
+/** Close code of a websocket whose login ended (services/api/ws-sessions.ts). */
+export const CLOSE_LOGGED_OUT = 4401;
+
+let endingSession = false;
+
+/** The page starts over (at the login form) once the session is gone. */
+export function sessionEnded(): void {
+  if (endingSession) return;
+  endingSession = true;
+  location.reload();
+}
+
+/** fetch with the session cookie; a 401 ends the session on the page. */
+export async function api(path: string, init: RequestInit = {}): Promise<Response> {
+  const res = await fetch(path, { ...init, credentials: 'same-origin' });
+  if (res.status === 401) sessionEnded();
+  return res;
+}
+
+export async function postJson(path: string, body: unknown = {}): Promise<Response> {
+  return api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+/** Who is logged in, or undefined. */
+export async function whoAmI(): Promise<Me | undefined> {
+  const res = await fetch('/api/me', { credentials: 'same-origin' });
+  return res.ok ? ((await res.json()) as Me) : undefined;
+}
+
+export function showLogin(): void {
+  document.getElementById('app')!.hidden = true;
+  const section = document.getElementById('login')!;
+  section.hidden = false;
+  const form = document.getElementById('login-form') as HTMLFormElement;
+  const error = document.getElementById('login-error')!;
+  const name = document.getElementById('login-name') as HTMLInputElement;
+  const password = document.getElementById('login-password') as HTMLInputElement;
+  name.focus();
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    error.textContent = '';
+    const button = form.querySelector('button')!;
+    button.disabled = true;
+    void fetch('/api/login', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: name.value.trim(), password: password.value }),
+    })
+      .then(async (res) => {
+        if (res.ok) {
+          location.reload();
+          return;
+        }
+        const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
+        error.textContent = res.status === 401 ? 'Wrong user name or password.' : (body.error?.message ?? `Login failed (HTTP ${res.status}).`);
+        password.value = '';
+        password.focus();
+      })
+      .catch(() => {
+        error.textContent = 'The server cannot be reached.';
+      })
+      .finally(() => {
+        button.disabled = false;
+      });
+  });
+}
+
+export function showUser(me: Me): void {
+  document.getElementById('login')!.hidden = true;
+  document.getElementById('app')!.hidden = false;
+  const who = document.getElementById('who')!;
+  who.textContent = `${me.user.name} · ${me.user.role}${me.user.utility ? ` (${me.user.utility})` : ''}`;
+  document.getElementById('signout')!.addEventListener('click', () => {
+    void fetch('/api/logout', { method: 'POST', credentials: 'same-origin' }).finally(() => location.reload());
+  });
+}

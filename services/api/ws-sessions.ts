@@ -1,0 +1,92 @@
+// Websockets (/live, /mqtt) outlive the request that opened them, so they are held
+// to the session or token they were opened with: closed when it is signed out,
+// expires, is revoked, or its user removed. A utility's /live shows only its own
+// utility's incidents.
+import type { Clock, LiveMessage, Timer } from '../contracts/index.ts';
+import type { Auth } from './auth.ts';
+import type { LiveSocket } from './ports.ts';
+
+/** What a held socket must do: be closed with a code and reason. */
+export interface ClosableSocket {
+  close(code?: number, reason?: string): void;
+  once(event: 'close', fn: () => void): unknown;
+}
+
+/** Close code of a socket whose login ended (4000-4999 are the application's, RFC 6455 §7.4.2). */
+export const CLOSE_LOGGED_OUT = 4401;
+
+interface Held {
+  auth: Auth;
+  timer?: Timer;
+}
+
+export class WsSessions {
+  readonly #clock: Clock;
+  readonly #held = new Map<ClosableSocket, Held>();
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  get size(): number {
+    return this.#held.size;
+  }
+
+  hold(socket: ClosableSocket, auth: Auth): void {
+    const held: Held = { auth };
+    if (auth.expiresAt !== undefined) {
+      held.timer = this.#clock.setTimeout(() => this.#close(socket, 'session expired'), Math.max(0, auth.expiresAt - this.#clock.now()));
+    }
+    this.#held.set(socket, held);
+    socket.once('close', () => {
+      held.timer?.cancel();
+      this.#held.delete(socket);
+    });
+  }
+
+  closeSession(key: string, reason = 'signed out'): void {
+    this.#closeWhere((a) => a.sessionKey === key, reason);
+  }
+
+  closeToken(id: string): void {
+    this.#closeWhere((a) => a.tokenId === id, 'API token revoked');
+  }
+
+  closeUser(user: string, reason: string): void {
+    this.#closeWhere((a) => a.principal.name === user, reason);
+  }
+
+  closeAll(): void {
+    this.#closeWhere(() => true, 'server stopping');
+  }
+
+  #closeWhere(match: (a: Auth) => boolean, reason: string): void {
+    for (const [socket, held] of [...this.#held]) if (match(held.auth)) this.#close(socket, reason);
+  }
+
+  #close(socket: ClosableSocket, reason: string): void {
+    const held = this.#held.get(socket);
+    held?.timer?.cancel();
+    this.#held.delete(socket);
+    socket.close(CLOSE_LOGGED_OUT, reason);
+  }
+}
+
+/** A utility's view of /live: the same messages with other utilities' incidents left out. */
+export function forUtility(socket: LiveSocket, utility: string): LiveSocket {
+  return {
+    get bufferedAmount() {
+      return socket.bufferedAmount;
+    },
+    get readyState() {
+      return socket.readyState;
+    },
+    send(data: string) {
+      const msg = JSON.parse(data) as LiveMessage;
+      socket.send(JSON.stringify({ ...msg, incidents: msg.incidents.filter((i) => i.utility === utility) }));
+    },
+    on(event: 'close', fn: () => void) {
+      return socket.on(event, fn);
+    },
+  };
+}
