@@ -62,7 +62,7 @@ export class Intake {
     events.on('readingAccepted', OWNER, () => this.#accepted++);
     events.on('readingsStored', OWNER, ({ count }) => {
       this.#stored += count;
-      this.#release();
+      this.#release(true);
     });
     // what an earlier run acknowledged but did not store, before any device speaks
     const recovered = this.#spool.recover();
@@ -107,7 +107,7 @@ export class Intake {
   }
 
   /** Forgets the spooled messages whose readings are all stored. */
-  #release(): void {
+  #release(afterStore = false): void {
     const q = this.#unstored;
     const before = this.#head;
     while (this.#head < q.length && q[this.#head]!.upTo <= this.#stored) this.#head++;
@@ -116,6 +116,6 @@ export class Intake {
       q.splice(0, this.#head);
       this.#head = 0;
     }
-    this.#spool.release(q[this.#head]?.seq ?? this.#spool.nextSeq);
+    this.#spool.release(q[this.#head]?.seq ?? this.#spool.nextSeq, afterStore);
   }
 }

@@ -60,6 +60,8 @@ export class Spool {
   #marker: { segment: string; done: number } | undefined;
   #markerWritten: string | undefined;
   #markerTimer: Timer | undefined;
+  /** every message numbered below this has its readings stored */
+  #releasedBelow = 0;
   readonly #stats = { appended: 0, commits: 0, commitErrors: 0, segmentsDeleted: 0, tornLines: 0, recovered: 0 };
 
   constructor(deps: SpoolDeps) {
@@ -156,10 +158,15 @@ export class Spool {
     this.#committedSeq = Math.max(this.#committedSeq, seg.maxSeq);
     this.#pending = [];
     this.#stats.commits++;
+    if (this.#releasedBelow > seg.firstSeq) this.#note(true); // stored before it was on disk
   }
 
-  /** Every message numbered below `lowestUnstored` is done with: drop the segments that hold nothing newer. */
-  release(lowestUnstored: number): void {
+  /**
+   * Every message numbered below `lowestUnstored` is done with: drop the segments that
+   * hold nothing newer. `noteNow` writes the note of how far the oldest segment is done
+   * at once (after the store took a batch), instead of within MARKER_MS.
+   */
+  release(lowestUnstored: number, noteNow = false): void {
     const keep: Segment[] = [];
     for (const seg of this.#segments) {
       if (seg.lines > 0 && seg.maxSeq < lowestUnstored) {
@@ -169,12 +176,22 @@ export class Spool {
       } else keep.push(seg);
     }
     this.#segments = keep;
-    // so a restart does not replay what is stored already (at-least-once narrows to a
-    // window of at most markerMs; a duplicate can only come from a crash inside it)
-    const oldest = keep[0];
-    const done = oldest && oldest.lines > 0 ? Math.max(0, Math.min(oldest.lines, lowestUnstored - oldest.firstSeq)) : 0;
+    this.#releasedBelow = Math.max(this.#releasedBelow, lowestUnstored);
+    this.#note(noteNow);
+  }
+
+  /**
+   * Notes how far into the oldest segment the messages are stored, so a restart does
+   * not replay what is stored already: a duplicate can only come from a crash between
+   * the store's commit and this note. A message can be stored before its group commit
+   * reaches the disk, so the note is also made after a commit.
+   */
+  #note(now: boolean): void {
+    const oldest = this.#segments.find((seg) => seg.lines > 0);
+    const done = oldest ? Math.max(0, Math.min(oldest.lines, this.#releasedBelow - oldest.firstSeq)) : 0;
     this.#marker = oldest && done > 0 ? { segment: basename(oldest.path), done } : undefined;
-    this.#markerTimer ??= this.#deps.clock.setTimeout(() => this.#writeMarker(), MARKER_MS);
+    if (now) this.#writeMarker();
+    else this.#markerTimer ??= this.#deps.clock.setTimeout(() => this.#writeMarker(), MARKER_MS);
   }
 
   #readMarker(): { segment: string; done: number } | undefined {

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Incident } from '../../services/contracts/index.ts';
 import { BUILTIN_RULES } from '../../services/rules/loader.ts';
-import { connectMqtt } from '../helpers/mqtt.ts';
+import { login, TEST_ADMIN_PASSWORD } from '../helpers/auth.ts';
+import { connectMqtt, gatewayLogin } from '../helpers/mqtt.ts';
 import { tempDir } from '../helpers/platform.ts';
 import { spawnHeld } from '../helpers/resources.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -20,7 +21,7 @@ interface Running { child: ChildProcess; http: number; mqtt: number; output: () 
 /** A `qala start` process, killed when the test ends if the test has not stopped it. */
 async function startProcess(env: Record<string, string>): Promise<Running> {
   const child = spawnHeld(process.execPath, [QALA, 'start'], {
-    env: { PATH: process.env.PATH, QALA_HTTP_HOST: '127.0.0.1', QALA_MQTT_HOST: '127.0.0.1', QALA_HTTP_PORT: '0', QALA_MQTT_PORT: '0', QALA_SIMULATE: 'false', QALA_RULES_SWEEP_MS: '100', ...env },
+    env: { PATH: process.env.PATH, QALA_HTTP_HOST: '127.0.0.1', QALA_MQTT_HOST: '127.0.0.1', QALA_HTTP_PORT: '0', QALA_MQTT_PORT: '0', QALA_SIMULATE: 'false', QALA_RULES_SWEEP_MS: '100', QALA_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -34,20 +35,24 @@ describe('platform process', () => {
   it('keeps incidents and every acknowledged reading through kill -9', async () => {
     const dataDir = await tempDir();
     const first = await startProcess({ QALA_DATA_DIR: dataDir });
-    const device = await connectMqtt(`mqtt://127.0.0.1:${first.mqtt}`);
+    const device = await connectMqtt(`mqtt://127.0.0.1:${first.mqtt}`, gatewayLogin(dataDir));
     const t0 = Date.now() - 3_600_000;
     for (let i = 0; i < 20; i++) {
       await device.publishAsync('city/temirtau/utilities/new-town/sewage-level/sw-k9-1/telemetry', JSON.stringify({ ts: t0 + i * 10_000, metrics: { level: 99, flow: 50 } }), { qos: 1 });
     }
     await device.endAsync();
-    const api = (port: number, path: string) => fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.json());
+    const sessions = new Map<number, Promise<Record<string, string>>>();
+    const api = async (port: number, path: string) => {
+      if (!sessions.has(port)) sessions.set(port, login(`http://127.0.0.1:${port}`, 'admin', TEST_ADMIN_PASSWORD).then((l) => l.headers));
+      return fetch(`http://127.0.0.1:${port}${path}`, { headers: await sessions.get(port)! }).then((r) => r.json());
+    };
     const open = await waitFor(async () => {
       const j = (await api(first.http, '/api/incidents?state=open')) as { incidents: Incident[] };
       return j.incidents.find((i) => i.asset === 'sw-k9-1');
     }, 'the sewage overflow incident');
     // the last reading, acknowledged (QoS 1) just before the kill, must survive it too
     await (async () => {
-      const late = await connectMqtt(`mqtt://127.0.0.1:${first.mqtt}`);
+      const late = await connectMqtt(`mqtt://127.0.0.1:${first.mqtt}`, gatewayLogin(dataDir, 'late'));
       await late.publishAsync('city/temirtau/utilities/new-town/sewage-level/sw-k9-2/telemetry', JSON.stringify({ ts: t0, metrics: { level: 40, flow: 50 } }), { qos: 1 });
       first.child.kill('SIGKILL');
       late.end(true);
@@ -73,7 +78,8 @@ describe('platform process', () => {
     const rulesFile = join(dataDir, 'rules.yaml');
     await writeFile(rulesFile, await readFile(BUILTIN_RULES, 'utf8'));
     const p = await startProcess({ QALA_DATA_DIR: dataDir, QALA_RULES_FILE: rulesFile });
-    const rules = () => fetch(`http://127.0.0.1:${p.http}/api/rules`).then((r) => r.json() as Promise<{ status: { lastError: string | null }; rules: { id: string }[] }>);
+    const admin = await login(`http://127.0.0.1:${p.http}`, 'admin', TEST_ADMIN_PASSWORD);
+    const rules = () => fetch(`http://127.0.0.1:${p.http}/api/rules`, { headers: admin.headers }).then((r) => r.json() as Promise<{ status: { lastError: string | null }; rules: { id: string }[] }>);
     const builtin = (await rules()).rules.length;
 
     await writeFile(rulesFile, 'rules:\n  - id: only-one\n    title: Only one\n    severity: minor\n    match: { kinds: [gas-pressure] }\n    absentFor: 1h\n');

@@ -48,6 +48,17 @@ describe('intake spool', () => {
     expect(s.stats().segmentsDeleted).toBe(1);
   });
 
+  it('does not replay a message whose readings were stored before its group commit reached the disk', async () => {
+    const dir = await tempDir();
+    const { spool: s } = spoolIn(dir);
+    for (let i = 0; i < 3; i++) s.append('t', msg(i), i);
+    s.release(2, true); // message 1's reading is stored, the segment is not even written yet
+    s.commit();
+    // ...kill -9
+    const { spool: again } = spoolIn(dir);
+    expect(again.recover().map((m) => m.receivedAt)).toEqual([1, 2]);
+  });
+
   it('skips a torn last line (never acknowledged) and recovers the rest', async () => {
     const dir = await tempDir();
     const { spool: s } = spoolIn(dir);
