@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TEST_ADMIN_PASSWORD } from '../helpers/auth.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
 import { startSimulation } from '../helpers/simulation.ts';
 import { qala as run, summaryOf as summary } from '../helpers/qala.ts';
@@ -17,7 +18,7 @@ describe('record, replay, and rules against a recording', () => {
     const source = await startPlatform(town);
     await startSimulation(source, town);
     const file = join(dir, 'recording.ndjson');
-    const rec = await qala(['record', '--broker', `mqtt://127.0.0.1:${source.mqttPort}`, '--out', file, '--duration', '3s']);
+    const rec = await qala(['record', '--broker', `mqtt://127.0.0.1:${source.mqttPort}`, '--out', file, '--duration', '3s', '--username', 'admin', '--password', TEST_ADMIN_PASSWORD]);
     expect(rec.code).toBe(0);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { at: number; topic: string; payload: string });
     const telemetry = lines.filter((l) => l.topic.endsWith('/telemetry'));
@@ -25,8 +26,9 @@ describe('record, replay, and rules against a recording', () => {
     expect(telemetry.length).toBeGreaterThan(50);
     expect(lines.every((l, i) => i === 0 || l.at >= lines[i - 1]!.at)).toBe(true);
 
-    const target = await startPlatform(testConfig(await tempDir()));
-    const rep = await qala(['replay', '--file', file, '--broker', `mqtt://127.0.0.1:${target.mqttPort}`, '--speed', 'max']);
+    const targetDir = await tempDir();
+    const target = await startPlatform(testConfig(targetDir));
+    const rep = await qala(['replay', '--file', file, '--broker', `mqtt://127.0.0.1:${target.mqttPort}`, '--speed', 'max', '--key-file', join(targetDir, 'access', 'simulator.key')]);
     expect(rep.code).toBe(0);
     expect(summary(rep.stdout)).toMatchObject({ published: lines.length, publishErrors: 0, finished: true });
     expect(target.ingest.stats().accepted).toBe(telemetry.length);
