@@ -39,9 +39,14 @@ export async function record(o: RecordOptions): Promise<{ messages: number; out:
     if (messages % 1000 === 0) o.progress?.update({ fraction: undefined, text: `${messages.toLocaleString('en')} messages recorded` });
   });
   // what an engineer may read (a broader filter is refused by Qala's ACL): device traffic and ground truth
-  const granted = await client.subscribeAsync([`city/${o.town}/+/+/+/+/telemetry`, `city/${o.town}/+/+/+/+/status`, `city/${o.town}/sim/faults`], { qos: 1 });
-  const refused = granted.filter((g) => g.qos === 128).map((g) => g.topic);
-  if (refused.length > 0) throw new QalaError('ERR_FORBIDDEN', `the broker refused the subscription to ${refused.join(', ')}: log in as an engineer (--username, --password)`);
+  const filters = [`city/${o.town}/+/+/+/+/telemetry`, `city/${o.town}/+/+/+/+/status`, `city/${o.town}/sim/faults`];
+  try {
+    await client.subscribeAsync(filters, { qos: 1 });
+  } catch (err) {
+    await client.endAsync(true);
+    // mqtt.js rejects a subscription that the broker refused (SUBACK 0x80)
+    throw new QalaError('ERR_FORBIDDEN', `the broker refused to let this recorder read ${filters.join(', ')}: log in as an engineer of the platform (--username, --password)`, { cause: err });
+  }
   o.log.info({ broker: o.brokerUrl, out: o.out }, 'recording');
   await (o.durationMs ? Promise.race([o.stop, new Promise((r) => setTimeout(r, o.durationMs))]) : o.stop);
   await client.endAsync();
