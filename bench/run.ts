@@ -6,14 +6,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startMosquitto } from '../infra/mosquitto.ts';
 import { startPlatform, type PlatformProc } from './lib/processes.ts';
-import { fanout, latency, rulesCost, scale, storeWrite, throughput } from './lib/workloads.ts';
+import { delivery, fanout, latency, rulesCost, scale, storeWrite, throughput } from './lib/workloads.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' } }, strict: true });
 const quick = values.quick;
 const runs = Number(values.runs ?? (quick ? 1 : 3));
 const size = quick
-  ? { total: 20_000, rates: [2000], latencyS: 4, fanClients: 50, fanS: 4, scales: [{ label: '1k', factor: 2.75 }], scaleS: 15, rulesReadings: 50_000, store: 50_000 }
-  : { total: 200_000, rates: [5000, 10_000], latencyS: 12, fanClients: 200, fanS: 10, scales: [{ label: '10k', factor: 27.5 }, { label: '100k', factor: 275 }], scaleS: 60, rulesReadings: 300_000, store: 500_000 };
+  ? { total: 20_000, deliveryRate: 2000, deliveryS: 4, rates: [2000], latencyS: 4, fanClients: 50, fanS: 4, scales: [{ label: '1k', factor: 2.75 }], scaleS: 15, rulesReadings: 50_000, store: 50_000 }
+  : { total: 200_000, deliveryRate: 5000, deliveryS: 10, rates: [5000, 10_000], latencyS: 12, fanClients: 200, fanS: 10, scales: [{ label: '10k', factor: 27.5 }, { label: '100k', factor: 275 }], scaleS: 60, rulesReadings: 300_000, store: 500_000 };
 
 type Peer = 'aedes' | 'mosquitto';
 interface Figure {
@@ -33,6 +33,7 @@ function record(group: string, name: string, unit: string, better: Figure['bette
   figures.set(key, f);
 }
 
+const round1 = (x: number) => Math.round(x * 10) / 10;
 const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
 async function withPlatform<T>(peer: Peer, fn: (p: PlatformProc, extraPids: number[], simBroker: string) => Promise<T>): Promise<T> {
@@ -48,12 +49,21 @@ async function withPlatform<T>(peer: Peer, fn: (p: PlatformProc, extraPids: numb
 
 for (let run = 1; run <= runs; run++) {
   for (const peer of ['aedes', 'mosquitto'] as const) {
-    await withPlatform(peer, async (p) => {
+    await withPlatform(peer, async (p, brokerPids, brokerUrl) => {
       log(`run ${run}/${runs} ${peer}: throughput, ${size.total.toLocaleString('en')} QoS 1 readings`);
-      const t = await throughput(p, size.total);
+      const t = await throughput(p, size.total, brokerPids);
       record('Pipeline throughput', 'sustained readings/s, publish → stored', 'readings/s', 'higher', peer, t.readingsPerS);
       if (!t.lossless) notes.push(`run ${run} ${peer}: LOSS — sent ${t.sent}, stored ${t.stored}`);
       record('Pipeline throughput', 'readings lost', 'readings', 'lower', peer, t.sent - t.stored);
+      record('Pipeline throughput', 'platform CPU µs per reading', 'µs', 'lower', peer, t.platformCpuUsPerReading);
+      record('Pipeline throughput', 'platform + broker CPU µs per reading', 'µs', 'lower', peer, t.withBrokerCpuUsPerReading);
+      log(`run ${run}/${runs} ${peer}: MQTT delivery at ${size.deliveryRate}/s`);
+      const d = await delivery(p, brokerUrl, size.deliveryRate, size.deliveryS);
+      const dl = `at ${size.deliveryRate.toLocaleString('en')}/s`;
+      record('MQTT delivery latency (simulator → broker → subscriber)', `p50 ${dl}`, 'ms', 'lower', peer, round1(d.p50));
+      record('MQTT delivery latency (simulator → broker → subscriber)', `p99 ${dl}`, 'ms', 'lower', peer, round1(d.p99));
+      record('MQTT delivery latency (simulator → broker → subscriber)', `max ${dl}`, 'ms', 'lower', peer, round1(d.max));
+      if (d.received < d.sent) notes.push(`run ${run} ${peer}: MQTT delivery: ${d.sent - d.received} of ${d.sent} not delivered within 5 s`);
       for (const rate of size.rates) {
         log(`run ${run}/${runs} ${peer}: latency at ${rate}/s`);
         const l = await latency(p, rate, size.latencyS);

@@ -4,3 +4,4 @@ export * from './schemas.ts';
 export * from './registry.ts';
 export * from './duration.ts';
 export * from './heating-schedule.ts';
+export * from './kinds-table.ts';

@@ -19,6 +19,8 @@ allow_anonymous true
 persistence false
 max_queued_messages 1000000
 max_inflight_messages 0
+# Nagle's algorithm off, as on Qala's own sockets (Mosquitto >= 2.0 leaves it on by default)
+set_tcp_nodelay true
 log_dest file $dir/mosquitto.log
 CONF
   "$bin" -c "$dir/mosquitto.conf" >/dev/null 2>&1 &

@@ -2,10 +2,13 @@
 // (`qala simulate`), on loopback, each stopped afterwards (Mosquitto comes from
 // infra/mosquitto.ts); plus CPU and memory sampling from /proc.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { groupCredentials } from '../../services/cli/credentials.ts';
+import type { FleetCredentials } from '../../simulator/fleet.ts';
 
 const QALA = fileURLToPath(new URL('../../bin/qala.mjs', import.meta.url));
 
@@ -25,15 +28,33 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
+export interface MqttLogin {
+  username: string;
+  password: string;
+}
+
 export interface PlatformProc extends Proc {
   http: number;
   mqttUrl: string;
   health(): Promise<Record<string, any>>;
+  /**
+   * How the load logs in, as `qala simulate` does: with the platform's simulator group
+   * key (devices by address, other connections as gateways, which may publish for any
+   * device of the town). Undefined when the platform wrote no key.
+   */
+  simulator: FleetCredentials | undefined;
+  /** the group key file, for `qala simulate --key-file` */
+  keyFile: string | undefined;
+  /** the first admin, who may subscribe to anything and open /live */
+  admin: MqttLogin;
+  /** headers of a logged-in admin session (for /live) */
+  session(): Promise<Record<string, string>>;
 }
 
 /** `qala start` in its own process, embedded broker or against `brokerUrl`. */
 export async function startPlatform(opts: { brokerUrl?: string; env?: Record<string, string> } = {}): Promise<PlatformProc> {
   const dataDir = mkdtempSync(join(tmpdir(), 'qala-bench-'));
+  const admin = { username: 'admin', password: randomBytes(18).toString('base64url') };
   const child = spawn(process.execPath, [QALA, 'start'], {
     env: {
       PATH: process.env.PATH,
@@ -44,6 +65,7 @@ export async function startPlatform(opts: { brokerUrl?: string; env?: Record<str
       QALA_MQTT_PORT: '0',
       QALA_SIMULATE: 'false',
       QALA_LOG_LEVEL: 'info',
+      QALA_ADMIN_PASSWORD: admin.password,
       ...(opts.brokerUrl ? { QALA_BROKER_URL: opts.brokerUrl } : {}),
       ...opts.env,
     },
@@ -54,12 +76,25 @@ export async function startPlatform(opts: { brokerUrl?: string; env?: Record<str
   child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));
   const m = await until(() => /dashboard http:\/\/localhost:(\d+) {2}MQTT (mqtt:\/\/[^"\s]+)/.exec(out) ?? undefined, `the platform to start:\n${out}`);
   const http = Number(m[1]);
+  const keyFile = join(dataDir, 'access', 'simulator.key');
+  let session: Promise<Record<string, string>> | undefined;
+  const login = async () => {
+    const body = JSON.stringify({ name: admin.username, password: admin.password });
+    const res = await fetch(`http://127.0.0.1:${http}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const cookie = res.headers.getSetCookie().find((c) => /^(__Host-)?qala_session=/.test(c));
+    if (res.status !== 200 || !cookie) throw new Error(`bench: admin login refused: ${res.status} ${await res.text()}`);
+    return { cookie: cookie.split(';')[0]! };
+  };
   return {
     child,
     pid: child.pid!,
     http,
     mqttUrl: m[2]!,
     health: async () => (await (await fetch(`http://127.0.0.1:${http}/health`)).json()) as Record<string, any>,
+    simulator: groupCredentials(undefined, dataDir),
+    keyFile: existsSync(keyFile) ? keyFile : undefined,
+    admin,
+    session: () => (session ??= login()),
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -89,7 +124,12 @@ const TICKS = 100; // USER_HZ on Linux
 function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime + stime
+  return Number(fields[11]) + Number(fields[12]); // utime + stime, all threads (proc(5))
+}
+
+/** CPU time (user + system, every thread) the processes have used so far, in µs; 10 ms resolution. */
+export function cpuMicros(pids: number[]): number {
+  return (pids.reduce((n, p) => n + cpuTicks(p), 0) / TICKS) * 1e6;
 }
 
 function rssMiB(pid: number): number {

@@ -5,15 +5,25 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import { DEVICE_KINDS } from '../../devices/index.ts';
-import type { Reading } from '../../services/events.ts';
-import type { LiveMessage } from '../../services/live/live-hub.ts';
+import type { LiveMessage, Reading } from '../../services/contracts/index.ts';
+import { createLogger } from '../../services/log.ts';
 import { RulesEngine } from '../../services/rules/engine.ts';
 import { parseRules } from '../../services/rules/loader.ts';
 import { DuckDbStore } from '../../services/store/duckdb-store.ts';
-import { runSimulator, sampleResources, type PlatformProc } from './processes.ts';
+import { createSimClock } from '../../simulator/clock.ts';
+import type { SimMessage } from '../../simulator/feed.ts';
+import { Fleet } from '../../simulator/fleet.ts';
+import { cpuMicros, runSimulator, sampleResources, type MqttLogin, type PlatformProc } from './processes.ts';
 
 const TS = 1_800_000_000_000;
-const connect = (url: string) => mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0 });
+
+/** A bench client, with Nagle off as the simulator's are: a held small write costs tens of ms. */
+async function connect(url: string, login: MqttLogin | undefined): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, ...login });
+  (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+  return client;
+}
+
 const waterTopic = (c: number, i: number) => `city/temirtau/utilities/d${c}/water-pressure/wp-b${c}-${i % 1000}/telemetry`;
 const waterPayload = (i: number) => JSON.stringify({ ts: TS + i, metrics: { pressure: 3 + (i % 10) / 10, flow: 100 + (i % 7) } });
 
@@ -32,10 +42,15 @@ export function percentiles(xs: number[]): { p50: number; p99: number; max: numb
   return { p50: at(0.5), p99: at(0.99), max: s[s.length - 1] ?? NaN, n: s.length };
 }
 
-/** 1. Devices publish QoS 1 as fast as the broker acknowledges; readings/s until all are stored. */
-export async function throughput(p: PlatformProc, total: number, connections = 8): Promise<{ readingsPerS: number; sent: number; stored: number; lossless: boolean }> {
-  const clients = await Promise.all(Array.from({ length: connections }, () => connect(p.mqttUrl)));
+/**
+ * 1. Devices publish QoS 1 as fast as the broker acknowledges; readings/s until all are
+ * stored, and the CPU time the platform (and an external broker, `brokerPids`) spent
+ * per stored reading over the same span, /health polls included.
+ */
+export async function throughput(p: PlatformProc, total: number, brokerPids: number[] = [], connections = 8) {
+  const clients = await Promise.all(Array.from({ length: connections }, (_, i) => connect(p.mqttUrl, p.simulator?.gateway(`bench-${i}`))));
   const before = (await p.health()).store.written as number;
+  const cpu0 = { platform: cpuMicros([p.pid]), broker: cpuMicros(brokerPids) };
   const t0 = performance.now();
   await Promise.all(
     clients.map(async (c, ci) => {
@@ -56,13 +71,72 @@ export async function throughput(p: PlatformProc, total: number, connections = 8
     return stored >= sent;
   }, 120_000);
   const seconds = (performance.now() - t0) / 1000;
+  const platformUs = cpuMicros([p.pid]) - cpu0.platform;
+  const brokerUs = cpuMicros(brokerPids) - cpu0.broker;
   await Promise.all(clients.map((c) => c.endAsync()));
-  return { readingsPerS: Math.round(sent / seconds), sent, stored, lossless: stored === sent };
+  const perReading = (us: number) => Math.round((us / Math.max(1, stored)) * 10) / 10;
+  return {
+    readingsPerS: Math.round(sent / seconds),
+    sent,
+    stored,
+    lossless: stored === sent,
+    platformCpuUsPerReading: perReading(platformUs),
+    withBrokerCpuUsPerReading: perReading(platformUs + brokerUs),
+  };
+}
+
+/**
+ * 2a. MQTT delivery: the simulator's own fleet (4 multiplexed connections, paced in
+ * 20 ms ticks like `qala simulate`) publishes `rate` readings/s; a subscriber times
+ * each one from the moment the fleet hands it to mqtt.js to its arrival. Broker and
+ * sockets only, no coalescing: where Nagle's algorithm shows.
+ */
+export async function delivery(p: PlatformProc, brokerUrl: string, rate: number, seconds: number) {
+  const sentAt: number[] = [];
+  const latencies: number[] = [];
+  const topic = (i: number) => `city/temirtau/utilities/bench/water-pressure/wp-dl-${i % 64}/telemetry`;
+  const sub = await connect(brokerUrl, p.admin);
+  await sub.subscribeAsync('city/temirtau/utilities/bench/water-pressure/+/telemetry', { qos: 1 });
+  sub.on('message', (_t, payload) => {
+    const t = sentAt[(JSON.parse(payload.toString()) as { seq: number }).seq];
+    if (t !== undefined) latencies.push(performance.now() - t);
+  });
+  const start = Date.now() + 500; // first message once the fleet is connected
+  const end = start + seconds * 1000;
+  function* messages(): Generator<SimMessage> {
+    for (let i = 0; ; i++) {
+      const at = start + Math.floor((i * 1000) / rate);
+      if (at >= end) return;
+      const text = JSON.stringify({ ts: at, metrics: { pressure: 3.5, flow: 120 }, seq: i });
+      // the fleet reads the payload once, right before it publishes: that is the send time
+      yield { at, topic: topic(i), retain: false, deviceId: `wp-dl-${i % 64}`, type: 'telemetry', get payload() { sentAt[i] = performance.now(); return text; } };
+    }
+  }
+  let finished!: () => void;
+  const done = new Promise<void>((r) => (finished = r));
+  const fleet = new Fleet({
+    brokerUrl,
+    town: 'temirtau',
+    feed: { devices: [], messages, stats: { faults: 0 } },
+    clock: createSimClock({ start, speed: 1 }),
+    connections: 4,
+    log: createLogger('warn', 'json', 'bench-fleet'),
+    ...(p.simulator ? { credentials: p.simulator } : {}),
+    onFinished: finished,
+  });
+  await fleet.start();
+  await done;
+  await fleet.drain();
+  const sent = sentAt.length;
+  await waitFor(async () => latencies.length >= sent, 5_000);
+  await fleet.stop();
+  await sub.endAsync();
+  return { rate, sent, received: latencies.length, ...percentiles(latencies) };
 }
 
 /** A steady background load at `rate` readings/s over a few connections. */
-async function backgroundLoad(url: string, rate: number): Promise<{ stop(): Promise<number> }> {
-  const clients = await Promise.all(Array.from({ length: 4 }, () => connect(url)));
+async function backgroundLoad(p: PlatformProc, rate: number): Promise<{ stop(): Promise<number> }> {
+  const clients = await Promise.all(Array.from({ length: 4 }, (_, i) => connect(p.mqttUrl, p.simulator?.gateway(`bench-load-${i}`))));
   let sent = 0;
   const t0 = performance.now();
   const timer = setInterval(() => {
@@ -83,8 +157,8 @@ async function backgroundLoad(url: string, rate: number): Promise<{ stop(): Prom
  * the environment tile's max pm25 change to that code. Publish → on-screen latency,
  * including the live hub's coalescing interval.
  */
-async function probe(url: string): Promise<{ sentAt: Map<number, number>; stop(): Promise<void>; client: MqttClient }> {
-  const client = await connect(url);
+async function probe(p: PlatformProc): Promise<{ sentAt: Map<number, number>; stop(): Promise<void>; client: MqttClient }> {
+  const client = await connect(p.mqttUrl, p.simulator?.gateway('bench-probe'));
   const sentAt = new Map<number, number>();
   let i = 0;
   const timer = setInterval(() => {
@@ -95,8 +169,8 @@ async function probe(url: string): Promise<{ sentAt: Map<number, number>; stop()
   return { sentAt, client, stop: async () => (clearInterval(timer), await client.endAsync()) };
 }
 
-function liveClient(http: number, sentAt: Map<number, number>, latencies: number[]): Promise<WebSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${http}/live`);
+async function liveClient(p: PlatformProc, sentAt: Map<number, number>, latencies: number[]): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${p.http}/live`, { headers: await p.session() });
   let last = -1;
   ws.on('message', (data) => {
     const m = JSON.parse(data.toString()) as LiveMessage;
@@ -114,10 +188,10 @@ function liveClient(http: number, sentAt: Map<number, number>, latencies: number
 
 /** 2. End-to-end latency at a fixed background rate: publish → /live. */
 export async function latency(p: PlatformProc, rate: number, seconds: number) {
-  const load = await backgroundLoad(p.mqttUrl, rate);
-  const pr = await probe(p.mqttUrl);
+  const load = await backgroundLoad(p, rate);
+  const pr = await probe(p);
   const latencies: number[] = [];
-  const ws = await liveClient(p.http, pr.sentAt, latencies);
+  const ws = await liveClient(p, pr.sentAt, latencies);
   await new Promise((r) => setTimeout(r, seconds * 1000));
   ws.close();
   await pr.stop();
@@ -127,12 +201,12 @@ export async function latency(p: PlatformProc, rate: number, seconds: number) {
 
 /** 4. 200 dashboard clients, optionally one that never reads: the others' latency. */
 export async function fanout(p: PlatformProc, clients: number, withSlow: boolean, seconds: number) {
-  const load = await backgroundLoad(p.mqttUrl, 2000);
-  const pr = await probe(p.mqttUrl);
+  const load = await backgroundLoad(p, 2000);
+  const pr = await probe(p);
   const latencies: number[] = [];
-  const sockets = await Promise.all(Array.from({ length: clients - (withSlow ? 1 : 0) }, () => liveClient(p.http, pr.sentAt, latencies)));
+  const sockets = await Promise.all(Array.from({ length: clients - (withSlow ? 1 : 0) }, () => liveClient(p, pr.sentAt, latencies)));
   if (withSlow) {
-    const slow = await liveClient(p.http, pr.sentAt, []);
+    const slow = await liveClient(p, pr.sentAt, []);
     (slow as unknown as { _socket: { pause(): void } })._socket.pause(); // reads nothing from now on
     sockets.push(slow);
   }
@@ -146,7 +220,7 @@ export async function fanout(p: PlatformProc, clients: number, withSlow: boolean
 
 /** 5. The platform (and its broker) under a simulated town of `scale` × Temirtau. */
 export async function scale(p: PlatformProc, extraPids: number[], simBroker: string, scaleFactor: number, seconds: number) {
-  const sim = runSimulator(['--broker', simBroker, '--town', 'temirtau', '--scale', String(scaleFactor), '--connections', '16', '--duration', `${seconds}s`, '--fault-rate', '0', '--interval', '10s']);
+  const sim = runSimulator([...(p.keyFile ? ['--key-file', p.keyFile] : []), '--broker', simBroker, '--town', 'temirtau', '--scale', String(scaleFactor), '--connections', '16', '--duration', `${seconds}s`, '--fault-rate', '0', '--interval', '10s']);
   // sample once the births are through, over the steady state
   await new Promise((r) => setTimeout(r, Math.min(10, seconds / 4) * 1000));
   const sampler = sampleResources([p.pid, ...extraPids]);
