@@ -2,6 +2,7 @@
 // them): 0 done, 1 a failure the message explains, 2 a usage mistake.
 import { QalaError } from '../contracts/errors.ts';
 import { configCommand } from './commands/config.ts';
+import { devicesAddCommand, devicesImportCommand, devicesListCommand, devicesRevokeCommand } from './commands/devices.ts';
 import { recordCommand } from './commands/record.ts';
 import { replayCommand } from './commands/replay.ts';
 import { rulesTestCommand } from './commands/rules-test.ts';
@@ -9,7 +10,10 @@ import { simulateCommand } from './commands/simulate.ts';
 import { startCommand } from './commands/start.ts';
 import { parseOptions, usage, type Command } from './options.ts';
 
-const COMMANDS = [startCommand, simulateCommand, rulesTestCommand, recordCommand, replayCommand, configCommand] as Command[];
+const COMMANDS = [
+  startCommand, simulateCommand, rulesTestCommand, recordCommand, replayCommand,
+  devicesListCommand, devicesAddCommand, devicesRevokeCommand, devicesImportCommand, configCommand,
+] as Command[];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

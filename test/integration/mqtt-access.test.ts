@@ -1,6 +1,6 @@
 // The MQTT trust boundary, tried as an attacker on the same network would: real
 // clients over real sockets against the embedded broker.
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type MqttClient, type Packet } from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, loginAs } from '../helpers/auth.ts';
 import { adminLogin, connectMqtt, gatewayLogin } from '../helpers/mqtt.ts';
@@ -33,10 +33,10 @@ async function connackCode(url: string, options: mqtt.IClientOptions): Promise<n
 /** The SUBACK return codes for a subscription (mqtt.js rejects a subscription with any 0x80 in it). */
 function subscribeCodes(client: MqttClient, filters: string | string[]): Promise<number[]> {
   return new Promise((resolve) => {
-    const onPacket = (p: { cmd: string; granted?: (number | { qos: number })[] }) => {
-      if (p.cmd !== 'suback') return;
+    const onPacket = (packet: Packet) => {
+      if (packet.cmd !== 'suback') return;
       client.off('packetreceive', onPacket);
-      resolve((p.granted ?? []).map((g) => (typeof g === 'number' ? g : g.qos)));
+      resolve(packet.granted.map((g) => (typeof g === 'number' ? g : (g as { qos: number }).qos)));
     };
     client.on('packetreceive', onPacket);
     client.subscribe(filters, { qos: 1 }, () => undefined);
