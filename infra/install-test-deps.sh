@@ -3,9 +3,9 @@
 # tests (driven by playwright-core, which downloads no browser of its own) and
 # Mosquitto (the external-broker tests and the benchmark peer) and
 # mosquitto-clients for poking at the broker by hand; procps (pgrep, ps) for .ci/run's
-# check that the tests left no process running. Idempotent.
+# check that the tests left no process running; openssl for the TLS tests' certificates. Idempotent.
 set -euo pipefail
-packages=(chromium mosquitto mosquitto-clients procps)
+packages=(chromium mosquitto mosquitto-clients procps openssl)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then echo "infra: test dependencies present"; exit 0; fi

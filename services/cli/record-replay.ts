@@ -31,6 +31,10 @@ export const recordable = (town: string, topic: string): boolean =>
 export async function record(o: RecordOptions): Promise<{ messages: number; out: string }> {
   const out = createWriteStream(o.out);
   const client = await mqtt.connectAsync(o.brokerUrl, { protocolVersion: 4, clientId: `qala-recorder-${process.pid}`, reconnectPeriod: 1000, ...(o.login ?? {}) });
+  // small packets sent as they come (Nagle adds tens of ms), on every (re)connection
+  const noDelay = () => (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+  noDelay();
+  client.on('connect', noDelay);
   let messages = 0;
   client.on('message', (topic, payload, packet) => {
     if (!recordable(o.town, topic)) return;
