@@ -15,7 +15,7 @@ export const configSchema = z.object({
   httpPort: port.default(8080).describe('HTTP port: dashboard, REST API, /live and MQTT over websocket at /mqtt'),
   mqttHost: z.string().min(1).default('0.0.0.0').describe('address the MQTT TCP listener binds'),
   mqttPort: port.default(1883).describe('MQTT over TCP port of the embedded broker'),
-  brokerUrl: z.url().optional().describe('an external MQTT broker (mqtt://host:1883) instead of the embedded one; the spool and MQTT over websocket are then the broker\'s business'),
+  brokerUrl: z.url().optional().describe('an external MQTT broker (mqtt://host:1883) instead of the embedded one; readings are acknowledged to it only once durable, while authentication, the ACL and MQTT over websocket are then that broker\'s'),
   dataDir: z.string().min(1).default('./data').describe('directory of the embedded DuckDB store'),
   store: z.enum(['duckdb']).default('duckdb').describe('time-series store adapter'),
   storeFlushMs: z.coerce.number().int().min(10).max(60_000).default(500).describe('how often buffered readings are written'),

@@ -21,7 +21,8 @@ export const startCommand: Command = {
       import('../../../simulator/simulation.ts'),
     ]);
     const log = createLogger(config.logLevel, config.logFormat);
-    const platform = createPlatform({ config, log });
+    // the first admin's one-time password goes to the terminal, once, not to the log files
+    const platform = createPlatform({ config, log, announce: (line) => console.error(line) });
     try {
       await platform.start();
     } catch (err) {
