@@ -4,7 +4,7 @@ import type { Browser } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../services/platform.ts';
 import { browserAvailable, launchBrowser } from '../helpers/browser.ts';
-import { connectMqtt } from '../helpers/mqtt.ts';
+import { connectDevice } from '../helpers/mqtt.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -24,7 +24,7 @@ describe.runIf(browserAvailable())('incident panel in chromium', () => {
     await page.waitForSelector('#conn[data-state="open"]');
     await page.waitForSelector('#incidents tbody >> text=No open incidents.');
 
-    const device = await connectMqtt(`mqtt://127.0.0.1:${platform.mqttPort}`);
+    const device = await connectDevice(platform);
     await device.publishAsync('city/temirtau/utilities/aktau/power-feeder/pf-e2e-1/status', JSON.stringify({ state: 'online', location: [50.117, 73.01] }), { qos: 1, retain: true });
     await device.publishAsync('city/temirtau/utilities/aktau/power-feeder/pf-e2e-2/status', JSON.stringify({ state: 'online', location: [50.118, 73.02] }), { qos: 1, retain: true });
     const t0 = Date.now() - 10 * 60_000;

@@ -3,6 +3,7 @@
 // code, 405 with Allow, and query strings refused with what is accepted.
 import fc from 'fast-check';
 import mqtt from 'mqtt';
+import { gatewayLogin } from '../helpers/mqtt.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KIND_IDS, SUBSYSTEMS } from '../../devices/index.ts';
 import type { ErrorCode } from '../../services/contracts/errors.ts';
@@ -31,7 +32,7 @@ describe('HTTP errors', () => {
   beforeAll(async () => {
     platform = await startPlatform(testConfig(await tempDir()));
     // one device, so /api/devices knows a district
-    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4 });
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4, ...gatewayLogin(platform) });
     await device.publishAsync('city/temirtau/utilities/old-town/water-pressure/wp-he-1/telemetry', JSON.stringify({ ts: T0, metrics: { pressure: 3.6, flow: 150 } }), { qos: 1 });
     await device.endAsync();
     await waitFor(async () => ((await (await api('/api/devices')).json()) as { count: number }).count === 1, 'the device in the directory');

@@ -12,7 +12,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Incident } from '../../services/contracts/index.ts';
 import type { LiveMessage } from '../../services/contracts/index.ts';
 import type { Platform } from '../../services/platform.ts';
-import { connectMqtt } from '../helpers/mqtt.ts';
+import { connectDevice, connectWatcher } from '../helpers/mqtt.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
 import { hold } from '../helpers/resources.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -72,8 +72,8 @@ describe('incidents: rules → incident → MQTT, webhook, live, REST', () => {
     const routesFile = join(dataDir, 'routes.yaml');
     await writeFile(routesFile, `routes:\n  - utility: water\n    match: { utilities: [water] }\n    webhook: { url: "${hookUrl}", secret: "${SECRET}" }\n  - utility: city-control\n    match: { severities: [critical] }\n`);
     platform = await startPlatform(testConfig(dataDir, { routesFile, rulesSweepMs: 50 }));
-    device = await connectMqtt(`mqtt://127.0.0.1:${platform.mqttPort}`);
-    const watcher = await connectMqtt(`mqtt://127.0.0.1:${platform.mqttPort}`);
+    device = await connectDevice(platform);
+    const watcher = await connectWatcher(platform);
     watcher.on('message', (t, p) => retained.set(t, p.toString()));
     await watcher.subscribeAsync('city/temirtau/incidents/#', { qos: 1 });
     const ws = new WebSocket(`ws://127.0.0.1:${platform.httpPort}/live`);
@@ -99,7 +99,7 @@ describe('incidents: rules → incident → MQTT, webhook, live, REST', () => {
     expect([...retained.keys()].some((t) => t.includes('/city-control/'))).toBe(false);
     await waitFor(() => live.find((m) => m.type === 'update' && m.incidents.some((i) => i.id === inc.id)), 'the incident on /live');
     // a late subscriber gets the retained copy
-    const late = await connectMqtt(`mqtt://127.0.0.1:${platform.mqttPort}`);
+    const late = await connectWatcher(platform, { clientId: `late-${Date.now()}` });
     const got = new Promise<string>((r) => late.on('message', (_t, p) => r(p.toString())));
     await late.subscribeAsync(topic);
     expect(JSON.parse(await got).incident.id).toBe(inc.id);
@@ -159,7 +159,7 @@ describe('incidents: rules → incident → MQTT, webhook, live, REST', () => {
     expect(platform.incidents.list().map((i) => `${i.asset}:${i.state}`).sort()).toEqual(['wp-inc-1:resolved', 'wp-inc-2:open']);
     // the new broker holds the open incident's retained message again
     const open = platform.incidents.list({ state: 'open' })[0]!;
-    const late = await connectMqtt(`mqtt://127.0.0.1:${platform.mqttPort}`);
+    const late = await connectWatcher(platform, { clientId: `late-${Date.now()}` });
     const got = new Promise<string>((r) => late.on('message', (_t, p) => r(p.toString())));
     await late.subscribeAsync(`city/temirtau/incidents/water/${open.id}`);
     expect(JSON.parse(await got).incident).toMatchObject({ id: open.id, state: 'open' });

@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { LiveMessage } from '../../services/contracts/index.ts';
 import type { Platform } from '../../services/platform.ts';
 import { DuckDbStore } from '../../services/store/duckdb-store.ts';
-import { connectMqtt } from '../helpers/mqtt.ts';
+import { connectDevice, connectMqtt, connectWatcher, gatewayLogin } from '../helpers/mqtt.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
 import { hold } from '../helpers/resources.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -34,8 +34,8 @@ describe('pipeline: device → broker → ingest → store, API, live hub, dead 
     deadLetters = [];
     dataDir = await tempDir();
     platform = await startPlatform(testConfig(dataDir));
-    device = await connectMqtt(`mqtt://127.0.0.1:${platform.mqttPort}`, { clientId: 'it-device' });
-    const watcher = await connectMqtt(`mqtt://127.0.0.1:${platform.mqttPort}`);
+    device = await connectDevice(platform, { clientId: 'it-device' });
+    const watcher = await connectWatcher(platform);
     watcher.on('message', (_t, p) => deadLetters.push(JSON.parse(p.toString())));
     await watcher.subscribeAsync('city/temirtau/deadletter', { qos: 1 });
     const live = new WebSocket(`ws://127.0.0.1:${platform.httpPort}/live`);
@@ -133,7 +133,7 @@ describe('pipeline: device → broker → ingest → store, API, live hub, dead 
   });
 
   it('accepts MQTT over websocket at /mqtt', async () => {
-    const wsDevice = await connectMqtt(`ws://127.0.0.1:${platform.httpPort}/mqtt`, { clientId: 'it-ws-device' });
+    const wsDevice = await connectMqtt(`ws://127.0.0.1:${platform.httpPort}/mqtt`, { clientId: 'it-ws-device', ...gatewayLogin(platform, 'ws') });
     await wsDevice.publishAsync('city/temirtau/environment/aktau/air-station/aq-ws-1/telemetry', JSON.stringify({ ts: T0, metrics: { pm25: 12, pm10: 20, so2: 30, no2: 40 } }), { qos: 1 });
     await wsDevice.endAsync();
     const points = await waitFor(async () => {
@@ -145,14 +145,14 @@ describe('pipeline: device → broker → ingest → store, API, live hub, dead 
   });
 
   it('refuses a device that publishes on the platform\'s incident or dead-letter topics', async () => {
-    const rogue = await connectMqtt(`mqtt://127.0.0.1:${platform.mqttPort}`, { clientId: 'it-rogue', reconnectPeriod: 0 });
-    const closed = new Promise<void>((r) => rogue.once('close', () => r()));
-    rogue.publish('city/temirtau/incidents/water/INC-FAKE', JSON.stringify({ event: 'incident.opened' }), { qos: 1, retain: true });
-    await closed; // MQTT 3.1.1 has no negative PUBACK: the broker drops the connection
+    const rogue = await connectDevice(platform, { clientId: 'it-rogue', reconnectPeriod: 0 });
+    // MQTT 3.1.1 has no negative PUBACK: the broker acknowledges and discards it, and keeps the connection
+    await rogue.publishAsync('city/temirtau/incidents/water/INC-FAKE', JSON.stringify({ event: 'incident.opened' }), { qos: 1, retain: true });
+    await rogue.publishAsync('city/temirtau/deadletter', JSON.stringify({ reason: 'bad-json' }), { qos: 1, retain: true });
+    expect(rogue.connected).toBe(true);
     rogue.end(true);
-    const health = (await (await api('/health')).json()) as { broker: { refusedReserved: number } };
-    expect(health.broker.refusedReserved).toBe(1);
-    const listener = await connectMqtt(`mqtt://127.0.0.1:${platform.mqttPort}`);
+    expect((platform.health().broker as { refusedPublishes: number }).refusedPublishes).toBe(2);
+    const listener = await connectWatcher(platform);
     const seen: string[] = [];
     listener.on('message', (t) => seen.push(t));
     await listener.subscribeAsync('city/temirtau/incidents/#');
@@ -164,6 +164,7 @@ describe('pipeline: device → broker → ingest → store, API, live hub, dead 
   it('marks a device offline when its connection dies and the broker publishes its last will', async () => {
     const statusTopic = 'city/temirtau/safety/old-town/emergency-camera/cam-it-1/status';
     const cam = await connectMqtt(`mqtt://127.0.0.1:${platform.mqttPort}`, {
+      ...gatewayLogin(platform, 'cam'),
       clientId: 'it-cam',
       reconnectPeriod: 0,
       will: { topic: statusTopic, payload: Buffer.from(JSON.stringify({ state: 'offline' })), qos: 1, retain: true },
