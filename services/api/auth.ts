@@ -163,7 +163,10 @@ export function installGuard(app: FastifyInstance, deps: GuardDeps): void {
           ? !originAllowed(origin, req.headers.host, deps.secure, deps.allowedOrigins)
           : site === 'cross-site' || site === 'same-site'; // a browser that sent no Origin still says where it came from
       if (refused) {
-        audit(req, 'origin.refused', `origin ${JSON.stringify(origin ?? `(none; sec-fetch-site ${site})`)}`);
+        // whose session a hostile page rode on, when the browser sent its cookie
+        const id = readCookie(req.headers.cookie, cookie);
+        const rider = id ? deps.sessions.get(id)?.user : undefined;
+        audit(req, 'origin.refused', `origin ${JSON.stringify(origin ?? `(none; sec-fetch-site ${site})`)}`, rider ? `user:${rider}` : undefined);
         throw new QalaError('ERR_ORIGIN_REFUSED', `cross-site request refused: origin ${origin ?? '(none)'} is not this dashboard's (add it to QALA_ALLOWED_ORIGINS to allow it)`);
       }
     }

@@ -134,6 +134,8 @@ export class ApiServer {
     this.#sockets = sockets;
     const limiter = new FailureLimiter(d.clock, d.loginAttemptsPerMinute);
     installHttpErrors(app, { log, publicDir });
+    // before the guard: its onRequest hook marks upgrade requests, so a refused upgrade's socket is destroyed once answered
+    await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
     installGuard(app, { users: d.users, sessions: d.sessions, audit: d.audit, log, secure, allowedOrigins: d.allowedOrigins, limiter });
     // after the guard's own onRoute, so the list shows the access it settled on
     this.#routes.length = 0;
@@ -147,7 +149,6 @@ export class ApiServer {
       return `document.body.textContent = ${JSON.stringify(`Dashboard bundle failed: ${(err as Error).message}`)};`;
     });
 
-    await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
     await app.register(fastifyStatic, { root: publicDir, index: 'index.html' });
 
     app.get('/app.js', { config: { access: 'public' } }, async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(await bundle));
@@ -214,7 +215,7 @@ export class ApiServer {
   }
 
   async stop(): Promise<void> {
-    this.#sockets?.closeAll();
+    this.#sockets?.clear();
     await this.#app?.close();
     this.#app = undefined;
   }

@@ -2,8 +2,10 @@
 // an API token made by the admin. A platform started with `adminPassword:
 // TEST_ADMIN_PASSWORD` (see authConfig) has a known admin; `loginAs(platform, role)`
 // adds a user with that role through the admin API and logs them in.
+import WebSocket from 'ws';
 import type { Role } from '../../services/contracts/index.ts';
 import type { Platform } from '../../services/platform.ts';
+import { hold } from './resources.ts';
 
 export const TEST_ADMIN_PASSWORD = 'test-admin-password-0123';
 export const TEST_PASSWORD = 'test-user-password-4567';
@@ -38,7 +40,7 @@ export async function login(base: string, name: string, password: string): Promi
 
 const admins = new WeakMap<Platform, Promise<Login>>();
 
-/** The admin's session on a platform started with authConfig. */
+/** The admin's session on a platform started with authConfig, shared by the helpers (sign out with loginAs's own). */
 export function asAdmin(platform: Platform): Promise<Login> {
   let l = admins.get(platform);
   if (!l) {
@@ -53,7 +55,8 @@ let users = 0;
 
 /** A new user with this role (a utility user of `utility`, water by default), logged in. */
 export async function loginAs(platform: Platform, role: Role, options: { utility?: string; name?: string } = {}): Promise<Login> {
-  if (role === 'admin' && !options.name) return asAdmin(platform);
+  // a session of its own, so a test that signs it out leaves the helper's admin session alone
+  if (role === 'admin' && !options.name) return login(baseUrl(platform), 'admin', TEST_ADMIN_PASSWORD);
   const admin = await asAdmin(platform);
   const name = options.name ?? `${role}-${process.pid}-${++users}`;
   const body = { name, role, password: TEST_PASSWORD, ...(role === 'utility' ? { utility: options.utility ?? 'water' } : {}) };
@@ -79,4 +82,21 @@ export function client(platform: Platform, who: Login | undefined) {
     const headers = { ...(who?.headers ?? {}), ...(json ? { 'content-type': 'application/json' } : {}), ...((init.headers as Record<string, string>) ?? {}) };
     return fetch(`${baseUrl(platform)}${path}`, { ...init, headers, body: json ? JSON.stringify(init.body) : (init.body as string | undefined) });
   };
+}
+
+/** Opens a websocket; resolves with the open socket and what it received (from the start), or the HTTP status that refused the upgrade. */
+export function openWs(url: string, headers: Record<string, string> = {}, origin?: string): Promise<{ ws?: WebSocket; messages: string[]; status?: number }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers, ...(origin ? { origin } : {}) });
+    const messages: string[] = [];
+    hold(`websocket ${url}`, () => ws.terminate());
+    ws.on('message', (d) => messages.push(d.toString()));
+    ws.once('open', () => resolve({ ws, messages }));
+    ws.once('unexpected-response', (_req, res) => {
+      resolve({ status: res.statusCode, messages });
+      res.resume();
+      ws.terminate();
+    });
+    ws.once('error', (err) => reject(err));
+  });
 }
