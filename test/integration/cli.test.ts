@@ -11,9 +11,11 @@ import { qala } from '../helpers/qala.ts';
 
 describe('qala CLI', () => {
   let platform: Platform;
+  let dataDir: string;
 
   beforeAll(async () => {
-    platform = await startPlatform(testConfig(await tempDir()));
+    dataDir = await tempDir();
+    platform = await startPlatform(testConfig(dataDir));
   });
   afterAll(() => platform?.stop());
 
@@ -95,7 +97,7 @@ describe('qala CLI', () => {
   it('simulates the Temirtau scenario against a running broker', async () => {
     const before = platform.ingest.stats().accepted;
     const r = await qala(
-      ['simulate', '--broker', `mqtt://127.0.0.1:${platform.mqttPort}`, '--town', 'temirtau', '--scale', '0.1', '--interval', '10s', '--speed', '60', '--duration', '2m', '--seed', '3'],
+      ['simulate', '--broker', `mqtt://127.0.0.1:${platform.mqttPort}`, '--town', 'temirtau', '--scale', '0.1', '--interval', '10s', '--speed', '60', '--duration', '2m', '--seed', '3', '--key-file', join(dataDir, 'access', 'simulator.key')],
       { QALA_LOG_LEVEL: 'warn' },
     );
     expect(r.code).toBe(0);
