@@ -13,6 +13,7 @@ import type { Incident } from '../../services/contracts/index.ts';
 import type { LiveMessage } from '../../services/contracts/index.ts';
 import type { Platform } from '../../services/platform.ts';
 import { connectDevice, connectWatcher } from '../helpers/mqtt.ts';
+import { client, loginAs, type Login } from '../helpers/auth.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
 import { hold } from '../helpers/resources.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -34,7 +35,9 @@ describe('incidents: rules → incident → MQTT, webhook, live, REST', () => {
   let retained: Map<string, string>;
   let live: LiveMessage[];
   let dataDir: string;
-  const api = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${platform.httpPort}${path}`, init);
+  /** the operator on duty, logged in: the name the incidents' history records */
+  let operator: Login;
+  const api = (path: string, init?: RequestInit) => client(platform, operator)(path, init);
   const post = (path: string, body: unknown) => api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   /** Device time: a water-pressure point at `pressure` bar for three minutes (the rule wants two). */
   const lowPressure = async (asset: string, pressure: number) => {
@@ -72,11 +75,12 @@ describe('incidents: rules → incident → MQTT, webhook, live, REST', () => {
     const routesFile = join(dataDir, 'routes.yaml');
     await writeFile(routesFile, `routes:\n  - utility: water\n    match: { utilities: [water] }\n    webhook: { url: "${hookUrl}", secret: "${SECRET}" }\n  - utility: city-control\n    match: { severities: [critical] }\n`);
     platform = await startPlatform(testConfig(dataDir, { routesFile, rulesSweepMs: 50 }));
+    operator = await loginAs(platform, 'operator', { name: 'aigerim' });
     device = await connectDevice(platform);
     const watcher = await connectWatcher(platform);
     watcher.on('message', (t, p) => retained.set(t, p.toString()));
     await watcher.subscribeAsync('city/temirtau/incidents/#', { qos: 1 });
-    const ws = new WebSocket(`ws://127.0.0.1:${platform.httpPort}/live`);
+    const ws = new WebSocket(`ws://127.0.0.1:${platform.httpPort}/live`, { headers: operator.headers });
     hold('/live websocket', () => ws.close());
     ws.on('message', (d) => live.push(JSON.parse(d.toString()) as LiveMessage));
     await new Promise((r) => ws.once('open', r));
@@ -120,22 +124,23 @@ describe('incidents: rules → incident → MQTT, webhook, live, REST', () => {
     await waitFor(() => platform.outbox.stats().pending === 0, 'an empty outbox');
   });
 
-  it('acknowledges and resolves over REST with operator and comment, then clears the retained topic', async () => {
+  it('acknowledges and resolves over REST as the logged-in operator with a comment, then clears the retained topic', async () => {
     hookUp = true;
     await lowPressure('wp-inc-1', 1.2);
     await openIncident('wp-inc-1');
     const [inc] = ((await (await api('/api/incidents?state=open')).json()) as { incidents: Incident[] }).incidents;
-    const bad = await post(`/api/incidents/${inc!.id}/acknowledge`, { comment: 'no name' });
+    // the operator is who is logged in: a name in the body is refused
+    const bad = await post(`/api/incidents/${inc!.id}/acknowledge`, { operator: 'Mallory', comment: 'not me' });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toContain('operator');
-    const ack = await post(`/api/incidents/${inc!.id}/acknowledge`, { operator: 'Aigerim', comment: 'crew dispatched' });
+    const ack = await post(`/api/incidents/${inc!.id}/acknowledge`, { comment: 'crew dispatched' });
     expect(ack.status).toBe(200);
     expect(((await ack.json()) as Incident).state).toBe('acknowledged');
-    expect((await post(`/api/incidents/${inc!.id}/acknowledge`, { operator: 'Aigerim' })).status).toBe(409);
-    const res = await post(`/api/incidents/${inc!.id}/resolve`, { operator: 'Aigerim', comment: 'valve replaced' });
+    expect((await post(`/api/incidents/${inc!.id}/acknowledge`, {})).status).toBe(409);
+    const res = await post(`/api/incidents/${inc!.id}/resolve`, { comment: 'valve replaced' });
     expect(((await res.json()) as Incident).state).toBe('resolved');
     const one = (await (await api(`/api/incidents/${inc!.id}`)).json()) as Incident;
-    expect(one.history.map((h) => `${h.action}/${h.by}`)).toEqual(['opened/rules', 'acknowledged/Aigerim', 'resolved/Aigerim']);
+    expect(one.history.map((h) => `${h.action}/${h.by}`)).toEqual(['opened/rules', 'acknowledged/aigerim', 'resolved/aigerim']);
     expect((await api('/api/incidents/INC-424242')).status).toBe(404);
     await waitFor(() => retained.get(`city/temirtau/incidents/water/${inc!.id}`) === '', 'the retained message cleared');
     await waitFor(() => hooks.some((h) => JSON.parse(h.body).event === 'incident.resolved'), 'the resolved webhook');
@@ -146,7 +151,7 @@ describe('incidents: rules → incident → MQTT, webhook, live, REST', () => {
     hookUp = true;
     await lowPressure('wp-inc-1', 1.2);
     const first = await openIncident('wp-inc-1');
-    expect((await post(`/api/incidents/${first.id}/resolve`, { operator: 'Aigerim' })).status).toBe(200);
+    expect((await post(`/api/incidents/${first.id}/resolve`, {})).status).toBe(200);
     await waitFor(() => hooks.some((h) => JSON.parse(h.body).event === 'incident.resolved') && platform.outbox.stats().pending === 0, 'the first incident\'s webhooks delivered');
     // a second one whose webhook the endpoint refuses
     hookUp = false;

@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { LiveMessage } from '../../services/contracts/index.ts';
 import type { Platform } from '../../services/platform.ts';
 import { DuckDbStore } from '../../services/store/duckdb-store.ts';
+import { client, loginAs, type Login } from '../helpers/auth.ts';
 import { connectDevice, connectMqtt, connectWatcher, gatewayLogin } from '../helpers/mqtt.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
 import { hold } from '../helpers/resources.ts';
@@ -22,7 +23,9 @@ describe('pipeline: device → broker → ingest → store, API, live hub, dead 
   let device: MqttClient;
   let liveMessages: LiveMessage[];
   let deadLetters: { reason: string; detail: string; topic: string; payload: string }[];
-  const api = (path: string) => fetch(`http://127.0.0.1:${platform.httpPort}${path}`);
+  /** the control room reads, as a viewer */
+  let viewer: Login;
+  const api = (path: string) => client(platform, viewer)(path);
   /** The water-pressure point's first two readings: 3.8 bar then 3.6 bar. */
   const publishTwoReadings = async () => {
     await device.publishAsync(TOPIC, JSON.stringify({ ts: T0, metrics: { pressure: 3.8, flow: 140 } }), { qos: 1 });
@@ -34,11 +37,12 @@ describe('pipeline: device → broker → ingest → store, API, live hub, dead 
     deadLetters = [];
     dataDir = await tempDir();
     platform = await startPlatform(testConfig(dataDir));
+    viewer = await loginAs(platform, 'viewer');
     device = await connectDevice(platform, { clientId: 'it-device' });
     const watcher = await connectWatcher(platform);
     watcher.on('message', (_t, p) => deadLetters.push(JSON.parse(p.toString())));
     await watcher.subscribeAsync('city/temirtau/deadletter', { qos: 1 });
-    const live = new WebSocket(`ws://127.0.0.1:${platform.httpPort}/live`);
+    const live = new WebSocket(`ws://127.0.0.1:${platform.httpPort}/live`, { headers: viewer.headers });
     hold('/live websocket', () => live.close());
     live.on('message', (d) => liveMessages.push(JSON.parse(d.toString()) as LiveMessage));
     await new Promise((r) => live.once('open', r));
@@ -133,7 +137,8 @@ describe('pipeline: device → broker → ingest → store, API, live hub, dead 
   });
 
   it('accepts MQTT over websocket at /mqtt', async () => {
-    const wsDevice = await connectMqtt(`ws://127.0.0.1:${platform.httpPort}/mqtt`, { clientId: 'it-ws-device', ...gatewayLogin(platform, 'ws') });
+    // the websocket upgrade needs a login (here the viewer's session); the CONNECT inside it, the gateway's credentials
+    const wsDevice = await connectMqtt(`ws://127.0.0.1:${platform.httpPort}/mqtt`, { clientId: 'it-ws-device', ...gatewayLogin(platform, 'ws'), wsOptions: { headers: viewer.headers } });
     await wsDevice.publishAsync('city/temirtau/environment/aktau/air-station/aq-ws-1/telemetry', JSON.stringify({ ts: T0, metrics: { pm25: 12, pm10: 20, so2: 30, no2: 40 } }), { qos: 1 });
     await wsDevice.endAsync();
     const points = await waitFor(async () => {
