@@ -18,6 +18,8 @@ export interface FaultKind {
   readonly neighbours?: number;
   /** device kinds in the target's district that go silent (lose mains power) */
   readonly silences?: readonly string[];
+  /** `heating`: random faults of this kind strike only in the heating season (a substation out of season carries hot water only) */
+  readonly season?: 'heating';
   /** transforms a device's metrics while the fault is active; `sinceMs` since the fault began, `severity` 0.5..1 */
   readonly effect: (m: Record<string, number>, role: FaultRole, sinceMs: number, severity: number) => void;
 }
@@ -45,6 +47,7 @@ export const FAULT_KINDS: Readonly<Record<string, FaultKind>> = {
     utility: 'heat',
     ratePerYear: 0.3,
     durationMinutes: [60, 360],
+    season: 'heating',
     effect: (m, _role, since, sev) => {
       // circulation stops: the water in the substation cools towards the building's
       // temperature over tens of minutes (faster the more complete the failure)

@@ -4,6 +4,7 @@
 // Births, readings, faults' effects, silenced devices and the ground truth of every
 // fault are all in the sequence, so the same inputs give the same bytes.
 import { parseDuration, simFaultsTopic, statusTopic, telemetryTopic, type DeviceAddress } from '../devices/index.ts';
+import { KARAGANDA, conditionsAt } from './environment.ts';
 import { FAULT_KINDS, wearFactor, type FaultKind, type FaultRole } from './fault-kinds.ts';
 import { step, type ModelState } from './models.ts';
 import { deviceRandom, hashString, mulberry32, type Random } from './rng.ts';
@@ -227,6 +228,8 @@ export class Feed {
 
   #injectRandom(kind: string, at: number): void {
     const spec = FAULT_KINDS[kind]!;
+    const { scenario } = this.#o;
+    if (spec.season === 'heating' && !conditionsAt(at, scenario.utcOffsetMinutes, scenario.climate ?? KARAGANDA).heatingSeason) return;
     const candidates = (this.#byKind.get(spec.targetKind) ?? []).filter((r) => !(this.#active.get(r.device.deviceId) ?? []).some((a) => a.fault.kind === kind));
     if (candidates.length === 0) return;
     const target = candidates[Math.floor(this.#faultRng.next() * candidates.length)]!;

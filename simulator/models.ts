@@ -2,7 +2,8 @@
 // driven only by the simulated time, the town's conditions and a seeded random
 // stream, so the same seed gives the same feed.
 import type { Scenario, SimDevice } from './scenario.ts';
-import { conditionsAt, heatingSchedule, peak, type TownConditions } from './environment.ts';
+import { DEFAULT_HEATING_CHART } from '../devices/index.ts';
+import { KARAGANDA, conditionsAt, heatingSchedule, peak, type TownConditions } from './environment.ts';
 import { gaussian, poisson, type Random } from './rng.ts';
 
 export interface ModelState {
@@ -38,14 +39,27 @@ const models: Record<string, Model> = {
     const pressure = state.headBar - 1.1 * demand * demand + 0.05 * gaussian(rng);
     return { pressure: r2(clamp(pressure, 0, 25)), flow: r2(clamp(flow, 0, 5000)) };
   },
-  'heat-substation': ({ town, rng, state }) => {
+  'heat-substation': ({ scenario, simMs, town, rng, state }) => {
+    // The source regulates supply to the standard chart (devices/heating-schedule.ts)
+    // for the outdoor temperature it forecast one to two hours ago: the water takes
+    // that long to reach the substation (transport lag), so the supply follows the
+    // weather late. Each substation sits a little off the chart (bias, σ 1.5 °C),
+    // wanders slowly (regulation, AR(1) σ ≈ 1 °C) and reads with sensor noise.
+    const climate = scenario.climate ?? KARAGANDA;
+    const chart = { ...DEFAULT_HEATING_CHART, designOutdoor: climate.designOutdoorC };
     state.bias ??= gaussian(rng) * 1.5;
+    state.lagMs ??= (1 + rng.next()) * 3_600_000;
+    state.sensorBias ??= gaussian(rng) * 0.4;
     state.nominalFlow ??= 30 + rng.next() * 80;
-    const sched = heatingSchedule(town.outdoorTemp);
-    const supply = town.heatingSeason ? sched.supply + state.bias + 0.6 * gaussian(rng) : 70 + 0.5 * gaussian(rng);
-    const ret = town.heatingSeason ? sched.return + state.bias * 0.5 + 0.5 * gaussian(rng) : 45 + 0.5 * gaussian(rng);
-    const flow = state.nominalFlow * (town.heatingSeason ? 1 : 0.3) * (1 + 0.03 * gaussian(rng));
-    return { supplyTemp: r2(supply), returnTemp: r2(ret), flow: r2(clamp(flow, 0, 5000)), outdoorTemp: r2(town.outdoorTemp + 0.3 * gaussian(rng)) };
+    state.wander = 0.97 * (state.wander ?? 0) + 0.25 * gaussian(rng);
+    const lagged = conditionsAt(simMs - state.lagMs, scenario.utcOffsetMinutes, climate).outdoorTemp;
+    const sched = heatingSchedule(lagged, chart);
+    const on = town.heatingSeason;
+    // out of season the network carries hot water only, at the chart's 70 °C floor less losses
+    const supply = on ? sched.supply + state.bias + state.wander + 0.5 * gaussian(rng) : 66 + state.bias + 0.5 * gaussian(rng);
+    const ret = on ? sched.return + state.bias * 0.5 + 0.4 * state.wander + 0.4 * gaussian(rng) : 42 + 0.5 * gaussian(rng);
+    const flow = state.nominalFlow * (on ? 1 : 0.3) * (1 + 0.03 * gaussian(rng));
+    return { supplyTemp: r2(supply), returnTemp: r2(ret), flow: r2(clamp(flow, 0, 5000)), outdoorTemp: r2(town.outdoorTemp + state.sensorBias + 0.3 * gaussian(rng)) };
   },
   'power-feeder': ({ town, rng, state }) => {
     state.base ??= 35 + rng.next() * 20;
@@ -129,5 +143,5 @@ export function modelFor(kindId: string): Model {
 
 /** One reading of a device at a simulated instant. */
 export function step(device: SimDevice, scenario: Scenario, simMs: number, dtMs: number, rng: Random, state: ModelState): Record<string, number> {
-  return modelFor(device.kind.id)({ device, scenario, simMs, dtMs, town: conditionsAt(simMs, scenario.utcOffsetMinutes), rng, state });
+  return modelFor(device.kind.id)({ device, scenario, simMs, dtMs, town: conditionsAt(simMs, scenario.utcOffsetMinutes, scenario.climate ?? KARAGANDA), rng, state });
 }

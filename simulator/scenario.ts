@@ -46,6 +46,15 @@ export const scenarioSchema = z
     deviceDensity: kindCounts,
     /** wear of each network, 0..1; failures grow with wear */
     networkWear: z.object({ water: fraction, heat: fraction, power: fraction, gas: fraction }).strict(),
+    /** the town's climate (SP 131.13330 / SNiP RK 2.04-01); Karaganda's when absent */
+    climate: z
+      .object({
+        designOutdoorC: z.number().min(-60).max(10).describe('mean of the coldest five days at 0.92 probability, °C'),
+        januaryMeanC: z.number().min(-40).max(20),
+        julyMeanC: z.number().min(0).max(40),
+      })
+      .strict()
+      .optional(),
     faults: z.array(scheduledFault).default([]),
     districts: z
       .array(

@@ -28,6 +28,8 @@ export interface RuleSignal {
   devices: string[];
   evidence: Evidence[];
   at: number;
+  /** platform time at which the rules engine emitted the signal (`at` is device time, possibly earlier) */
+  raisedAt?: number;
   flaps: number;
 }
 

@@ -1,7 +1,8 @@
 // Evaluates a condition tree against one device's recent readings. Tri-state, so
 // hysteresis composes: 'raise' (the condition holds), 'clear' (it clearly does
-// not), 'hold' (in between: keep the current state).
-import { heatingSchedule } from '../../devices/index.ts';
+// not), 'hold' (in between: keep the current state). `now` is device time: the
+// reading's own timestamp, or the device's clock at a sweep.
+import { DEFAULT_HEATING_CHART, heatingSchedule } from '../../devices/index.ts';
 import type { Condition } from './schema.ts';
 
 export type Verdict = 'raise' | 'clear' | 'hold';
@@ -9,8 +10,12 @@ export type Verdict = 'raise' | 'clear' | 'hold';
 export interface DeviceHistory {
   /** latest value of every metric */
   latest: Record<string, number>;
+  /** device time of the latest value of every metric */
+  latestTs: Record<string, number>;
   /** recent (ts, value) per metric, oldest first, kept for rate-of-change windows */
   recent: Map<string, { ts: number; v: number }[]>;
+  /** per metric, a monotonic deque (values decreasing) for the running maximum over a window */
+  maxima: Map<string, { ts: number; v: number }[]>;
 }
 
 export function evaluate(c: Condition, h: DeviceHistory, now: number): Verdict {
@@ -18,32 +23,36 @@ export function evaluate(c: Condition, h: DeviceHistory, now: number): Verdict {
     const t = c.threshold;
     const v = h.latest[t.metric];
     if (v === undefined) return 'hold';
+    // an event-like metric (a detection, a signal state) means nothing once it is older than its hold time
+    if (t.hold !== undefined && now - (h.latestTs[t.metric] ?? now) > t.hold) return 'clear';
     if (t.above !== undefined) return v > t.above ? 'raise' : v <= (t.clear ?? t.above) ? 'clear' : 'hold';
     return v < t.below! ? 'raise' : v >= (t.clear ?? t.below!) ? 'clear' : 'hold';
   }
   if ('rateOfChange' in c) {
     const r = c.rateOfChange;
     const points = h.recent.get(r.metric);
-    const last = points?.[points.length - 1];
-    if (!points || !last) return 'hold';
-    let hit = false;
-    for (const p of points) {
+    if (!points || points.length === 0) return 'hold';
+    // the latest point at or before `now`: a late reading placed in the window is compared with what came before it
+    let li = points.length - 1;
+    while (li > 0 && points[li]!.ts > now) li--;
+    const last = points[li]!;
+    for (let i = 0; i < li; i++) {
+      const p = points[i]!;
       if (p.ts < now - r.within) continue;
       const delta = last.v - p.v;
       const pct = p.v !== 0 ? (delta / Math.abs(p.v)) * 100 : 0;
-      if ((r.drop !== undefined && -delta >= r.drop) || (r.rise !== undefined && delta >= r.rise) || (r.dropPct !== undefined && -pct >= r.dropPct) || (r.risePct !== undefined && pct >= r.risePct)) {
-        hit = true;
-        break;
-      }
+      if ((r.drop !== undefined && -delta >= r.drop) || (r.rise !== undefined && delta >= r.rise) || (r.dropPct !== undefined && -pct >= r.dropPct) || (r.risePct !== undefined && pct >= r.risePct)) return 'raise';
     }
-    return hit ? 'raise' : 'clear';
+    return 'clear';
   }
   if ('belowSchedule' in c) {
     const s = c.belowSchedule;
     const v = h.latest[s.metric];
-    const outdoor = h.latest[s.outdoorMetric];
+    // the source regulates on the weather it saw up to `lag` ago: the chart is owed
+    // no more than its value for the warmest outdoor temperature within the lag
+    const outdoor = h.maxima.get(s.outdoorMetric)?.[0]?.v ?? h.latest[s.outdoorMetric];
     if (v === undefined || outdoor === undefined) return 'hold';
-    const expected = heatingSchedule(outdoor).supply;
+    const expected = heatingSchedule(outdoor, { ...DEFAULT_HEATING_CHART, designOutdoor: s.designOutdoor }).supply;
     if (v < expected - s.below) return 'raise';
     return v >= expected - (s.clear ?? s.below) ? 'clear' : 'hold';
   }
@@ -55,15 +64,36 @@ export function evaluate(c: Condition, h: DeviceHistory, now: number): Verdict {
   return vs.some((v) => v === 'raise') ? 'raise' : vs.every((v) => v === 'clear') ? 'clear' : 'hold';
 }
 
+function walk(c: Condition | undefined, visit: (x: Condition) => void): void {
+  if (!c) return;
+  visit(c);
+  if ('all' in c) c.all.forEach((x) => walk(x, visit));
+  else if ('any' in c) c.any.forEach((x) => walk(x, visit));
+}
+
 /** The longest rate-of-change window in a tree: how much history a device must keep. */
 export function historyNeeded(c: Condition | undefined): Map<string, number> {
   const out = new Map<string, number>();
-  const walk = (x: Condition | undefined) => {
-    if (!x) return;
+  walk(c, (x) => {
     if ('rateOfChange' in x) out.set(x.rateOfChange.metric, Math.max(out.get(x.rateOfChange.metric) ?? 0, x.rateOfChange.within));
-    else if ('all' in x) x.all.forEach(walk);
-    else if ('any' in x) x.any.forEach(walk);
-  };
-  walk(c);
+  });
   return out;
+}
+
+/** The running maxima a tree needs (the schedule's lag on the outdoor temperature). */
+export function maximaNeeded(c: Condition | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  walk(c, (x) => {
+    if ('belowSchedule' in x) out.set(x.belowSchedule.outdoorMetric, Math.max(out.get(x.belowSchedule.outdoorMetric) ?? 0, x.belowSchedule.lag));
+  });
+  return out;
+}
+
+/** Whether any threshold in a tree expires (an event-like metric with a hold time). */
+export function expires(c: Condition | undefined): boolean {
+  let found = false;
+  walk(c, (x) => {
+    if ('threshold' in x && x.threshold.hold !== undefined) found = true;
+  });
+  return found;
 }

@@ -1,13 +1,22 @@
 // The rules engine: rules are indexed by device kind, so a reading costs only the
 // rules that watch its kind. Each (rule, device) or (group rule, district) is a
 // Subject; raised, repeated and cleared subjects become signals for incidents.
-// Time comes from readings (device time) and from sweeps on an injected clock, so a
-// simulated hour runs in milliseconds.
+//
+// Event time: conditions, durations and windows run on the devices' own
+// timestamps. A reading older than its device's latest (late, back-filled,
+// duplicated) is placed in its rate-of-change window but evaluates nothing, so it
+// can neither raise a backdated incident nor make one flap. Absence and clear
+// timers run on the town's watermark: the median of the devices' latest
+// timestamps, taken at each sweep (robust to a few skewed or silent devices), and
+// carried forward on the platform clock when the whole feed is silent. So a
+// replay at any speed, and `qala rules test --feed`, see absence exactly as live
+// traffic would, and a device whose clock is minutes off keeps its durations.
 import { DEVICE_KINDS, type DeviceKind } from '../../devices/index.ts';
 import type { Evidence, Reading, RuleSignal } from '../contracts/index.ts';
-import { evaluate, historyNeeded, type DeviceHistory } from './conditions.ts';
+import { evaluate, expires, historyNeeded, maximaNeeded, type DeviceHistory } from './conditions.ts';
 import type { Rule } from './schema.ts';
-import { Subject, type SubjectSignal } from './subject.ts';
+import { HeatingSeasonTracker } from './season.ts';
+import { Subject, type SubjectSignal, type Timing } from './subject.ts';
 
 export type { Evidence, RuleSignal };
 
@@ -16,18 +25,19 @@ interface DeviceState extends DeviceHistory {
   kind: string;
   district: string;
   subsystem: string;
-  /** platform time of the last reading */
-  lastReceived: number;
-  /** device time of the last reading */
+  /** device time of the latest in-order reading */
   lastTs: number;
-  /** device clock minus platform clock, so sweeps run on each device's own time */
-  offset: number;
+  /** the town watermark when that reading arrived: silence is measured against it, so clock skew cancels */
+  wmAtLast: number;
 }
 
 interface Compiled {
   rule: Rule;
   fingerprint: string;
   kinds: Set<string>;
+  timing: Timing;
+  /** some threshold holds an event-like metric that expires: sweeps re-evaluate it */
+  expiring: boolean;
   /** deviceId → subject (member subjects for group rules) */
   subjects: Map<string, Subject>;
   /** district → group subject */
@@ -38,6 +48,8 @@ interface Compiled {
   hits: Map<string, Map<string, number>>;
   /** devices whose subject is hit or raised: the only ones a sweep must look at */
   armed: Set<string>;
+  /** district → how many of this rule's incidents are open there (for inhibition) */
+  openIn: Map<string, number>;
 }
 
 export interface RulesEngineDeps {
@@ -49,12 +61,17 @@ export class RulesEngine {
   readonly #deps: RulesEngineDeps;
   readonly #kinds: Map<string, DeviceKind>;
   #rules: Compiled[] = [];
+  #byId = new Map<string, Compiled>();
   #byKind = new Map<string, Compiled[]>();
   /** per kind and metric, how long a history to keep */
   #windows = new Map<string, Map<string, number>>();
+  #maxWindows = new Map<string, Map<string, number>>();
   readonly #devices = new Map<string, DeviceState>();
-  readonly #districtOffset = new Map<string, number>();
-  readonly #stats = { readings: 0, evaluations: 0, signals: 0 };
+  readonly #season = new HeatingSeasonTracker();
+  #watermark = Number.NEGATIVE_INFINITY;
+  /** platform time at which the watermark was last set: between sweeps it runs on with the platform clock */
+  #anchor = 0;
+  readonly #stats = { readings: 0, evaluations: 0, signals: 0, late: 0, duplicates: 0, inhibited: 0 };
 
   constructor(deps: RulesEngineDeps) {
     this.#deps = deps;
@@ -62,11 +79,16 @@ export class RulesEngine {
   }
 
   stats() {
-    return { rules: this.#rules.length, devices: this.#devices.size, ...this.#stats };
+    return { rules: this.#rules.length, devices: this.#devices.size, watermark: this.#watermark, heatingSeason: this.#season.on ?? null, ...this.#stats };
   }
 
   rules(): Rule[] {
     return this.#rules.map((c) => c.rule);
+  }
+
+  /** The town's event time: what absence and clear timers run on. */
+  get watermark(): number {
+    return this.#watermark;
   }
 
   /** Swaps the rule set; a rule whose definition did not change keeps its state. */
@@ -78,18 +100,23 @@ export class RulesEngine {
         const fingerprint = JSON.stringify(rule);
         const prev = old.get(rule.id);
         if (prev && prev.fingerprint === fingerprint) return prev;
-        return { rule, fingerprint, kinds: new Set(rule.match.kinds), subjects: new Map(), groups: new Map(), members: new Map(), hits: new Map(), armed: new Set() };
+        const timing: Timing = { forMs: rule.for, clearForMs: rule.clearFor, minSamples: rule.minSamples };
+        const expiring = expires(rule.when) || expires(rule.clearWhen);
+        return { rule, fingerprint, kinds: new Set(rule.match.kinds), timing, expiring, subjects: new Map(), groups: new Map(), members: new Map(), hits: new Map(), armed: new Set(), openIn: new Map() };
       });
+    this.#byId = new Map(this.#rules.map((c) => [c.rule.id, c]));
     this.#byKind = new Map();
     this.#windows = new Map();
+    this.#maxWindows = new Map();
     for (const c of this.#rules) {
       for (const k of c.kinds) {
         this.#byKind.set(k, [...(this.#byKind.get(k) ?? []), c]);
-        const w = this.#windows.get(k) ?? new Map<string, number>();
+        const w = getOrCreate(this.#windows, k, () => new Map<string, number>());
+        const mw = getOrCreate(this.#maxWindows, k, () => new Map<string, number>());
         for (const cond of [c.rule.when, c.rule.clearWhen]) {
           for (const [metric, ms] of historyNeeded(cond)) w.set(metric, Math.max(w.get(metric) ?? 0, ms));
+          for (const [metric, ms] of maximaNeeded(cond)) mw.set(metric, Math.max(mw.get(metric) ?? 0, ms));
         }
-        this.#windows.set(k, w);
       }
     }
   }
@@ -99,6 +126,7 @@ export class RulesEngine {
     const rules = this.#byKind.get(r.kind);
     if (!rules) return;
     const d = this.#device(r);
+    if (!d) return; // late or duplicate: placed in its window, evaluates nothing
     for (const c of rules) {
       const { rule } = c;
       if (!matches(rule, d)) continue;
@@ -109,23 +137,27 @@ export class RulesEngine {
       if (rule.absentFor !== undefined) {
         raise = false; // a reading is the opposite of absence
         clear = true;
+      } else if (rule.season === 'heating' && this.#season.on === false) {
+        raise = false; // out of the heating season a heating rule holds nothing
+        clear = true;
       } else {
         const verdict = evaluate(rule.when!, d, r.ts);
         raise = verdict === 'raise';
         clear = rule.clearWhen ? evaluate(rule.clearWhen, d, r.ts) === 'raise' : verdict === 'clear';
       }
       if (rule.group) {
-        const wasHit = subject.hit;
-        subject.observe(raise, clear, r.ts, 0, Infinity);
-        // the group changes only when a member's hit does: O(1) per reading otherwise
-        if (subject.hit !== wasHit) {
+        const wasActive = subject.active;
+        // a member counts once its own hit has lasted minSamples readings
+        subject.observe(raise, clear, r.ts, { forMs: 0, clearForMs: 0, minSamples: rule.minSamples });
+        // the group changes only when a member's state does: O(1) per reading otherwise
+        if (subject.active !== wasActive) {
           const hits = getOrCreate(c.hits, d.district, () => new Map<string, number>());
-          if (subject.hit) hits.set(d.deviceId, subject.hitSince);
+          if (subject.active) hits.set(d.deviceId, subject.hitSince);
           else hits.delete(d.deviceId);
-          this.#updateGroup(c, d.district, r.ts);
+          this.#updateGroup(c, d.district, r.ts, r.receivedAt);
         }
       } else {
-        this.#emit(subject.observe(raise, clear, r.ts, rule.for, rule.clearFor), c, subject, d);
+        this.#emit(subject.observe(raise, clear, r.ts, c.timing), c, subject, d, r.receivedAt);
         if (subject.hit || subject.active) c.armed.add(d.deviceId);
         else c.armed.delete(d.deviceId);
       }
@@ -133,36 +165,61 @@ export class RulesEngine {
   }
 
   /**
-   * Lets platform time pass: absence, `for` and `clearFor` timers fire here. Each
-   * device's timers run on its own clock (platform time plus its last offset), so a
-   * replayed or skewed feed keeps its durations.
+   * Lets time pass: absence and `clearFor` timers fire here, and event-like
+   * metrics expire. `now` is platform time; the timers run on the watermark.
    */
   sweep(now: number): void {
+    this.#advanceWatermark(now);
+    const wm = this.#watermark;
     for (const c of this.#rules) {
       const { rule } = c;
       if (rule.absentFor !== undefined) {
         for (const d of this.#devices.values()) {
-          if (!c.kinds.has(d.kind) || !matches(rule, d) || now - d.lastReceived < rule.absentFor) continue;
+          if (!c.kinds.has(d.kind) || !matches(rule, d) || wm - d.wmAtLast < rule.absentFor) continue;
           const subject = getOrCreate(c.subjects, d.deviceId, () => new Subject());
-          this.#emit(subject.observe(true, false, d.lastTs + rule.absentFor, rule.for, rule.clearFor), c, subject, d);
+          this.#emit(subject.observe(true, false, d.lastTs + rule.absentFor, c.timing), c, subject, d, now);
           c.armed.add(d.deviceId);
         }
       }
       if (rule.group) {
-        for (const district of c.groups.keys()) this.#updateGroup(c, district, now + (this.#districtOffset.get(district) ?? 0));
+        for (const district of c.groups.keys()) this.#updateGroup(c, district, wm, now);
         continue;
       }
       for (const deviceId of c.armed) {
         const subject = c.subjects.get(deviceId);
         const d = this.#devices.get(deviceId);
         if (!subject || !d) continue;
-        this.#emit(subject.elapse(now + d.offset, rule.for, rule.clearFor), c, subject, d);
+        const deviceNow = d.lastTs + (wm - d.wmAtLast);
+        if (c.expiring && subject.hit && rule.when) {
+          const verdict = evaluate(rule.when, d, deviceNow);
+          if (verdict === 'clear') subject.observe(false, true, deviceNow, c.timing);
+        }
+        this.#emit(subject.elapse(deviceNow, c.timing), c, subject, d, now);
         if (!subject.hit && !subject.active) c.armed.delete(deviceId);
       }
     }
   }
 
-  #updateGroup(c: Compiled, district: string, at: number): void {
+  /** The watermark at platform time `p`: the last one carried forward on the platform clock. */
+  #watermarkAt(p: number): number {
+    return this.#watermark + Math.max(0, p - this.#anchor);
+  }
+
+  #advanceWatermark(now: number): void {
+    const carried = this.#watermarkAt(now);
+    this.#anchor = now;
+    const n = this.#devices.size;
+    let fromData = Number.NEGATIVE_INFINITY;
+    if (n > 0) {
+      const ts = new Float64Array(n);
+      let i = 0;
+      for (const d of this.#devices.values()) ts[i++] = d.lastTs;
+      fromData = quickselect(ts, Math.floor(n / 2));
+    }
+    this.#watermark = Math.max(this.#watermark, fromData, carried);
+  }
+
+  #updateGroup(c: Compiled, district: string, at: number, receivedAt: number): void {
     const g = c.rule.group!;
     const hits = [...(c.hits.get(district) ?? [])].map(([id, since]) => ({ id, since }));
     hits.sort((a, b) => a.since - b.since);
@@ -171,7 +228,7 @@ export class RulesEngine {
       if (hits[i + g.k - 1]!.since - hits[i]!.since <= g.window) raise = true;
     }
     const group = getOrCreate(c.groups, district, () => new Subject());
-    let signal = group.observe(raise, hits.length === 0, at, c.rule.for, c.rule.clearFor);
+    let signal = group.observe(raise, hits.length === 0, at, { forMs: c.rule.for, clearForMs: c.rule.clearFor, minSamples: 1 });
     const known = getOrCreate(c.members, district, () => new Set<string>());
     if (signal === 'raised' || signal === 'cleared') known.clear();
     // a device that trips while the group is raised is folded into the same incident
@@ -181,11 +238,29 @@ export class RulesEngine {
     if (!signal) return;
     const members = hits.map((h) => h.id);
     const first = this.#devices.get(members[0] ?? '') ?? [...this.#devices.values()].find((d) => d.district === district && c.kinds.has(d.kind));
-    if (first) this.#emit(signal, c, group, first, district, members, signal === 'repeated' ? at : undefined);
+    if (first) this.#emit(signal, c, group, first, receivedAt, district, members, signal === 'repeated' ? at : undefined);
   }
 
-  #emit(type: SubjectSignal | undefined, c: Compiled, subject: Subject, d: DeviceState, groupDistrict?: string, members?: string[], atOverride?: number): void {
+  #inhibited(c: Compiled, district: string): boolean {
+    for (const id of c.rule.inhibitedBy) {
+      if ((this.#byId.get(id)?.openIn.get(district) ?? 0) > 0) return true;
+    }
+    return false;
+  }
+
+  #emit(type: SubjectSignal | undefined, c: Compiled, subject: Subject, d: DeviceState, raisedAt: number, groupDistrict?: string, members?: string[], atOverride?: number): void {
     if (!type) return;
+    if (type === 'raised') {
+      subject.muted = this.#inhibited(c, d.district);
+      if (!subject.muted) c.openIn.set(d.district, (c.openIn.get(d.district) ?? 0) + 1);
+    }
+    if (subject.muted) {
+      // a consequence of an open root-cause incident: withheld, never announced
+      if (type === 'raised') this.#stats.inhibited++;
+      if (type === 'cleared') subject.muted = false;
+      return;
+    }
+    if (type === 'cleared') c.openIn.set(d.district, Math.max(0, (c.openIn.get(d.district) ?? 1) - 1));
     this.#stats.signals++;
     const { rule } = c;
     const kind = this.#kinds.get(d.kind);
@@ -207,22 +282,39 @@ export class RulesEngine {
         return x ? [{ deviceId: id, ts: x.lastTs, metrics: { ...x.latest } }] : [];
       }),
       at: atOverride ?? (type === 'raised' ? subject.hitSince : type === 'cleared' ? subject.clearSince : d.lastTs),
+      raisedAt,
       flaps: subject.flaps,
     });
   }
 
-  #device(r: Reading): DeviceState {
+  /** The device's state with the reading applied, or undefined for a late or duplicate reading. */
+  #device(r: Reading): DeviceState | undefined {
     let d = this.#devices.get(r.deviceId);
+    if (this.#watermark === Number.NEGATIVE_INFINITY) {
+      this.#watermark = r.ts;
+      this.#anchor = r.receivedAt;
+    }
     if (!d) {
-      d = { deviceId: r.deviceId, kind: r.kind, district: r.district, subsystem: r.subsystem, latest: {}, recent: new Map(), lastReceived: r.receivedAt, lastTs: r.ts, offset: 0 };
+      d = { deviceId: r.deviceId, kind: r.kind, district: r.district, subsystem: r.subsystem, latest: {}, latestTs: {}, recent: new Map(), maxima: new Map(), lastTs: Number.NEGATIVE_INFINITY, wmAtLast: this.#watermarkAt(r.receivedAt) };
       this.#devices.set(r.deviceId, d);
     }
-    d.lastReceived = r.receivedAt;
-    d.lastTs = r.ts;
-    d.offset = r.ts - r.receivedAt;
-    this.#districtOffset.set(r.district, d.offset);
-    Object.assign(d.latest, r.metrics);
     const windows = this.#windows.get(r.kind);
+    if (r.ts <= d.lastTs) {
+      if (r.ts === d.lastTs) this.#stats.duplicates++;
+      else {
+        this.#stats.late++;
+        // within the window: placed in order, so later readings compare against it
+        if (windows) for (const [metric, ms] of windows) placeLate(d.recent.get(metric), r.ts, r.metrics[metric], d.lastTs - ms);
+      }
+      return undefined;
+    }
+    d.lastTs = r.ts;
+    d.wmAtLast = this.#watermarkAt(r.receivedAt);
+    for (const [metric, v] of Object.entries(r.metrics)) {
+      d.latest[metric] = v;
+      d.latestTs[metric] = r.ts;
+    }
+    if (r.metrics.outdoorTemp !== undefined) this.#season.observe(r.ts, r.metrics.outdoorTemp);
     if (windows) {
       for (const [metric, ms] of windows) {
         const v = r.metrics[metric];
@@ -232,8 +324,53 @@ export class RulesEngine {
         while (list.length > 0 && list[0]!.ts < r.ts - ms) list.shift();
       }
     }
+    const maxWindows = this.#maxWindows.get(r.kind);
+    if (maxWindows) {
+      for (const [metric, ms] of maxWindows) {
+        const v = r.metrics[metric];
+        if (v === undefined) continue;
+        const dq = getOrCreate(d.maxima, metric, () => []);
+        while (dq.length > 0 && dq[dq.length - 1]!.v <= v) dq.pop();
+        dq.push({ ts: r.ts, v });
+        while (dq.length > 0 && dq[0]!.ts < r.ts - ms) dq.shift();
+      }
+    }
     return d;
   }
+}
+
+function placeLate(list: { ts: number; v: number }[] | undefined, ts: number, v: number | undefined, oldest: number): void {
+  if (!list || v === undefined || ts < oldest) return;
+  let i = list.length;
+  while (i > 0 && list[i - 1]!.ts > ts) i--;
+  if (list[i - 1]?.ts === ts) return;
+  list.splice(i, 0, { ts, v });
+}
+
+/** The k-th smallest value (Hoare's selection), in place. */
+function quickselect(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
 }
 
 function matches(rule: Rule, d: { deviceId: string; district: string }): boolean {

@@ -22,6 +22,8 @@ export const thresholdSchema = z
     below: z.number().optional(),
     /** hysteresis: the level the value must come back past before the condition clears */
     clear: z.number().optional(),
+    /** an event-like metric (a detection, a signal state): its value counts as clear once older than this */
+    hold: duration.optional(),
   })
   .strict()
   .refine((t) => (t.above === undefined) !== (t.below === undefined), 'give exactly one of above or below')
@@ -45,8 +47,13 @@ export const scheduleSchema = z
     metric,
     /** the metric carrying the outdoor temperature */
     outdoorMetric: metric.default('outdoorTemp'),
+    /** the standard quality-regulation chart 130/70 (devices/heating-schedule.ts, Sokolov) */
     schedule: z.enum(['130/70']).default('130/70'),
-    /** raise when the value is this many units below the schedule's supply temperature */
+    /** the town's design outdoor temperature, °C (coldest five days at 0.92, SP 131.13330); Karaganda's by default */
+    designOutdoor: z.number().min(-60).max(0).default(-32),
+    /** regulation and transport lag: the chart owed is the one for the warmest outdoor temperature within it */
+    lag: duration.default(7_200_000),
+    /** the tolerance band: raise when the value is this many degrees below the chart's supply temperature */
     below: z.number().positive(),
     clear: z.number().nonnegative().optional(),
   })
@@ -93,7 +100,14 @@ export const ruleSchema = z
     clearWhen: conditionSchema.optional(),
     /** no reading for this long: the device is offline */
     absentFor: duration.optional(),
-    for: duration.default(0),
+    /** the condition must hold this long (device time) to raise; by default 30s for critical rules, else 0 */
+    for: duration.optional(),
+    /** and for this many consecutive readings; by default 3 for critical rules, 2 for major, else 1 */
+    minSamples: z.number().int().min(1).optional(),
+    /** `heating`: the rule applies only in the heating season (mean daily outdoor ≤ +8 °C for five days) */
+    season: z.enum(['always', 'heating']).default('always'),
+    /** while an incident of one of these rules is open in the same district, this rule raises nothing (its symptoms are that incident's consequences) */
+    inhibitedBy: z.array(z.string()).default([]),
     /** clear must hold this long before the incident resolves itself */
     clearFor: duration.default(300_000),
     autoResolve: z.boolean().default(true),
@@ -112,9 +126,15 @@ export const ruleSchema = z
   })
   .strict()
   .refine((r) => (r.when === undefined) !== (r.absentFor === undefined), 'give exactly one of when (a condition) or absentFor (an absence rule)')
-  .refine((r) => !(r.group && r.absentFor), 'a group rule needs a condition, not absentFor');
+  .refine((r) => !(r.group && r.absentFor), 'a group rule needs a condition, not absentFor')
+  // safe defaults: one read error must not raise a critical incident
+  .transform((r) => ({
+    ...r,
+    for: r.for ?? (r.severity === 'critical' && r.absentFor === undefined ? 30_000 : 0),
+    minSamples: r.minSamples ?? (r.absentFor !== undefined ? 1 : r.severity === 'critical' ? 3 : r.severity === 'major' ? 2 : 1),
+  }));
 
-export type Rule = z.infer<typeof ruleSchema>;
+export type Rule = z.output<typeof ruleSchema>;
 
 export const ruleFileSchema = z
   .object({
@@ -126,5 +146,10 @@ export const ruleFileSchema = z
     f.rules.forEach((r, i) => {
       if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule id "${r.id}" appears twice` });
       seen.add(r.id);
+    });
+    f.rules.forEach((r, i) => {
+      r.inhibitedBy.forEach((id, j) => {
+        if (!seen.has(id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'inhibitedBy', j], message: `no rule "${id}" in this file` });
+      });
     });
   });

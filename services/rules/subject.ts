@@ -1,8 +1,20 @@
 // The state machine every rule subject (a device, or a district for a group rule)
-// goes through: hit when its condition holds, raised once the hit has lasted `for`,
-// cleared once the clear has lasted `clearFor`. A hit that ends and comes back
-// while raised is a repeat (flapping): counted, never raised twice.
+// goes through: hit when its condition holds, raised once the hit has lasted `for`
+// and been seen in `minSamples` consecutive readings, cleared once the clear has
+// lasted `clearFor`. A hit that ends and comes back while raised is a repeat
+// (flapping): counted, never raised twice.
+//
+// Raising is driven by readings only: a sweep can clear a subject or fire an
+// absence, but never raise a condition on the strength of one old reading (a
+// one-minute `for` must not be met by a single reading from a device that reports
+// every 60 s).
 export type SubjectSignal = 'raised' | 'repeated' | 'cleared';
+
+export interface Timing {
+  forMs: number;
+  clearForMs: number;
+  minSamples: number;
+}
 
 export class Subject {
   hit = false;
@@ -10,10 +22,16 @@ export class Subject {
   clearSince = 0;
   active = false;
   flaps = 0;
+  /** consecutive readings whose condition held */
+  samples = 0;
+  /** raised while an inhibiting incident was open: its signals are withheld */
+  muted = false;
 
-  /** Feeds one observation; returns a signal when the subject changes. */
-  observe(raise: boolean, clear: boolean, at: number, forMs: number, clearForMs: number): SubjectSignal | undefined {
+  /** Feeds one observation at device time `at`; returns a signal when the subject changes. */
+  observe(raise: boolean, clear: boolean, at: number, t: Timing): SubjectSignal | undefined {
     let signal: SubjectSignal | undefined;
+    if (raise) this.samples++;
+    else if (clear) this.samples = 0;
     if (!this.hit && raise) {
       this.hit = true;
       this.hitSince = at;
@@ -25,16 +43,16 @@ export class Subject {
       this.hit = false;
       this.clearSince = at;
     }
-    return this.elapse(at, forMs, clearForMs) ?? signal;
-  }
-
-  /** Lets time pass with no new observation (a sweep). */
-  elapse(now: number, forMs: number, clearForMs: number): SubjectSignal | undefined {
-    if (this.hit && !this.active && now - this.hitSince >= forMs) {
+    if (this.hit && !this.active && this.samples >= t.minSamples && at - this.hitSince >= t.forMs) {
       this.active = true;
       return 'raised';
     }
-    if (!this.hit && this.active && now - this.clearSince >= clearForMs) {
+    return this.elapse(at, t) ?? signal;
+  }
+
+  /** Lets time pass with no new observation (a sweep): only a clear can complete. */
+  elapse(now: number, t: Timing): SubjectSignal | undefined {
+    if (!this.hit && this.active && now - this.clearSince >= t.clearForMs) {
       this.active = false;
       return 'cleared';
     }

@@ -83,6 +83,8 @@ rules:
     severity: critical
     match: { kinds: [water-pressure] }
     when: { rateOfChange: { metric: pressure, drop: 1.0, within: 5m } }
+    minSamples: 1
+    for: 0
     clearFor: 0`);
     // slow slide: 0.5 bar per 5 minutes
     for (let i = 0; i <= 20; i++) read('wp-slow', 'water-pressure', T0 + i * M, { pressure: 4.5 - 0.1 * i });
@@ -125,6 +127,8 @@ rules:
     match: { kinds: [water-pressure] }
     when: { threshold: { metric: pressure, below: 2.0, clear: 2.8 } }
     group: { by: district, k: 3, window: 10m }
+    minSamples: 1
+    for: 0
     clearFor: 5m`;
 
   it('raises one incident per district when k devices trip within the window, members folded in', () => {
@@ -171,6 +175,7 @@ rules:
     severity: major
     match: { kinds: [heat-substation] }
     when: { belowSchedule: { metric: supplyTemp, below: 10 } }
+    minSamples: 1
     clearFor: 0`);
     // at −32 °C the schedule wants 130 °C; at +8 °C it wants 70 °C
     read('hs-cold', 'heat-substation', T0, { supplyTemp: 100, outdoorTemp: -32 });

@@ -1,0 +1,211 @@
+// What makes an incident trustworthy: debounce, expiring detections, event time
+// (late and back-filled readings, skewed clocks, replay speed), the heating season
+// and inhibition of consequences. Engine on a fake clock: readings carry their own
+// timestamps, sweeps are called by hand.
+import { describe, expect, it } from 'vitest';
+import type { Reading } from '../../../services/contracts/index.ts';
+import { RulesEngine, type RuleSignal } from '../../../services/rules/engine.ts';
+import { BUILTIN_RULES, loadRules, parseRules } from '../../../services/rules/loader.ts';
+
+const T0 = Date.UTC(2026, 0, 15, 6, 0);
+const S = 1000;
+const M = 60_000;
+
+function setup(yaml: string | Awaited<ReturnType<typeof loadRules>>) {
+  const signals: RuleSignal[] = [];
+  const engine = new RulesEngine({ onSignal: (s) => signals.push(s) });
+  engine.setRules(typeof yaml === 'string' ? parseRules(yaml, 'test.yaml') : yaml);
+  /** a reading at device time `ts`, received at platform time `receivedAt` */
+  const read = (deviceId: string, kind: string, ts: number, metrics: Record<string, number>, receivedAt = ts, district = 'old-town') =>
+    engine.handle({ town: 'temirtau', subsystem: 'utilities', district, kind, deviceId, ts, receivedAt, metrics } satisfies Reading);
+  const types = () => signals.map((s) => `${s.type}:${s.ruleId}:${s.asset}@${(s.at - T0) / S}s`);
+  return { engine, signals, read, types };
+}
+
+describe('debounce (built-in pack)', () => {
+  it('raises no power outage for one 0 V read error, and one within 20 s for a real outage', async () => {
+    const { read, types } = setup(await loadRules(BUILTIN_RULES));
+    for (let i = 0; i < 30; i++) read('pf-1', 'power-feeder', T0 + i * 10 * S, { voltage: i === 5 ? 0 : 229, load: 50 });
+    expect(types()).toEqual([]);
+    for (let i = 30; i < 40; i++) read('pf-1', 'power-feeder', T0 + i * 10 * S, { voltage: i >= 32 ? 0 : 229, load: 50 });
+    expect(types()).toEqual(['raised:power-outage:pf-1@320s']);
+    expect(types()[0]).toBeDefined();
+  });
+
+  it('raises nothing for one signal=0 or one smoke frame', async () => {
+    const { read, engine, types } = setup(await loadRules(BUILTIN_RULES));
+    for (let i = 0; i < 30; i++) {
+      read('tc-1', 'traffic-counter', T0 + i * 10 * S, { vehiclesPerMin: 10, meanSpeed: 40, signal: i === 3 ? 0 : 1 });
+      read('cam-1', 'emergency-camera', T0 + i * 10 * S, { online: 1, smoke: i === 7 ? 0.9 : 0, fire: 0, crowd: 0, personDown: 0 });
+      engine.sweep(T0 + i * 10 * S);
+    }
+    expect(types()).toEqual([]);
+  });
+
+  it('does not meet a one-minute duration with a single reading from a device that reports every minute', () => {
+    const { read, engine, types } = setup(`
+rules:
+  - id: low
+    title: Low
+    severity: major
+    match: { kinds: [water-pressure] }
+    when: { threshold: { metric: pressure, below: 2 } }
+    for: 1m`);
+    read('wp-2', 'water-pressure', T0, { pressure: 4 });
+    read('wp-1', 'water-pressure', T0, { pressure: 1 });
+    engine.sweep(T0 + 2 * M);
+    expect(types()).toEqual([]);
+    read('wp-1', 'water-pressure', T0 + M, { pressure: 1 });
+    expect(types()).toEqual(['raised:low:wp-1@0s']);
+  });
+});
+
+describe('event-like metrics expire', () => {
+  it('clears a smoke detection that a report-on-change camera never reported again', async () => {
+    const { read, engine, types } = setup(await loadRules(BUILTIN_RULES));
+    read('cam-1', 'emergency-camera', T0, { online: 1, smoke: 0.8, fire: 0 });
+    read('cam-1', 'emergency-camera', T0 + 10 * S, { online: 1, smoke: 0.85, fire: 0 });
+    expect(types()).toEqual(['raised:camera-smoke-fire:cam-1@0s']);
+    // the camera reports only on change, then falls quiet; another device keeps the watermark moving
+    for (let t = 20 * S; t <= 15 * M; t += 10 * S) {
+      read('wp-1', 'water-pressure', T0 + t, { pressure: 4, flow: 100 });
+      engine.sweep(T0 + t);
+    }
+    // the detection expired after its hold (1 min past the last report, seen at the next sweep), then clearFor (10 min) ran out
+    expect(types().filter((t) => t.includes('smoke'))).toEqual(['raised:camera-smoke-fire:cam-1@0s', 'cleared:camera-smoke-fire:cam-1@80s']);
+  });
+});
+
+describe('event time', () => {
+  const yaml = `
+rules:
+  - id: drop
+    title: Pressure drop
+    severity: critical
+    match: { kinds: [water-pressure] }
+    when: { rateOfChange: { metric: pressure, drop: 1.0, within: 5m } }
+    minSamples: 2
+    for: 0
+    clearFor: 2m`;
+
+  it('raises no backdated incident and no flapping from five hours of back-filled readings sent after live ones', () => {
+    const { read, engine, types, signals } = setup(yaml);
+    const now = T0 + 5 * 60 * M;
+    // live readings first, at a healthy 4 bar
+    for (let i = 0; i < 6; i++) read('wp-1', 'water-pressure', now + i * 10 * S, { pressure: 4 }, now + i * 10 * S);
+    // then the gateway uploads five hours of history: a morning sag to 2.5 bar and back
+    for (let t = 0; t < 5 * 60 * M; t += 10 * S) {
+      const p = t > 60 * M && t < 90 * M ? 2.5 : 4;
+      read('wp-1', 'water-pressure', T0 + t, { pressure: p }, now + 60 * S + t / 1000);
+    }
+    engine.sweep(now + 10 * M);
+    expect(types()).toEqual([]);
+    expect(engine.stats().late).toBeGreaterThan(1000);
+    expect(signals).toHaveLength(0);
+  });
+
+  it('ignores a duplicated reading and places a late one in its window', () => {
+    const { read, engine, types } = setup(yaml);
+    read('wp-1', 'water-pressure', T0, { pressure: 4 });
+    read('wp-1', 'water-pressure', T0 + 20 * S, { pressure: 4 });
+    read('wp-1', 'water-pressure', T0 + 20 * S, { pressure: 4 }); // duplicate
+    read('wp-1', 'water-pressure', T0 + 10 * S, { pressure: 4 }, T0 + 25 * S); // out of order
+    read('wp-1', 'water-pressure', T0 + 30 * S, { pressure: 2.5 });
+    read('wp-1', 'water-pressure', T0 + 40 * S, { pressure: 2.4 });
+    expect(engine.stats().duplicates).toBe(1);
+    expect(engine.stats().late).toBe(1);
+    expect(types()).toEqual(['raised:drop:wp-1@30s']);
+  });
+
+  it('scores absence on the watermark, so a replay at 60× speed raises offline after 5 minutes of feed time', () => {
+    const { read, engine, types, signals } = setup(`
+rules:
+  - id: offline
+    title: Offline
+    severity: warning
+    match: { kinds: [water-pressure] }
+    absentFor: 5m
+    clearFor: 0`);
+    // platform time runs 60 times slower than the feed: one feed minute per platform second
+    const platform = (feedMs: number) => T0 + feedMs / 60;
+    for (let t = 0; t <= 8 * M; t += 10 * S) {
+      for (const id of ['wp-1', 'wp-2', 'wp-3']) if (id !== 'wp-1' || t < M) read(id, 'water-pressure', T0 + t, { pressure: 4 }, platform(t));
+      engine.sweep(platform(t));
+    }
+    expect(types()).toEqual(['raised:offline:wp-1@350s']);
+    expect(signals[0]!.raisedAt! - T0).toBeLessThan(10 * S); // within 10 s of platform time
+  });
+
+  it('keeps durations for a device whose clock runs 4 minutes ahead, without raising it offline', () => {
+    const { read, engine, types } = setup(`
+rules:
+  - id: offline
+    title: Offline
+    severity: warning
+    match: { kinds: [water-pressure] }
+    absentFor: 5m
+    clearFor: 0
+  - id: low
+    title: Low
+    severity: major
+    match: { kinds: [water-pressure] }
+    when: { threshold: { metric: pressure, below: 2 } }
+    for: 1m
+    clearFor: 1m`);
+    const skew = 4 * M;
+    for (let t = 0; t <= 20 * M; t += 10 * S) {
+      read('wp-ok', 'water-pressure', T0 + t, { pressure: 4 });
+      read('wp-ok2', 'water-pressure', T0 + t, { pressure: 4 });
+      read('wp-skewed', 'water-pressure', T0 + t + skew, { pressure: t >= 5 * M && t < 10 * M ? 1.5 : 4 }, T0 + t);
+      engine.sweep(T0 + t);
+    }
+    expect(types()).toEqual(['raised:low:wp-skewed@540s', 'cleared:low:wp-skewed@840s']);
+  });
+});
+
+describe('heating season', () => {
+  it('raises no heating failure in July when the network carries hot water only or is off, and does in January', async () => {
+    const july = setup(await loadRules(BUILTIN_RULES));
+    const J = Date.UTC(2026, 6, 15);
+    for (let t = 0; t < 6 * 60 * M; t += 10 * S) {
+      july.read('hs-1', 'heat-substation', J + t, { supplyTemp: 25, returnTemp: 22, flow: 3, outdoorTemp: 24 });
+      july.engine.sweep(J + t);
+    }
+    expect(july.types()).toEqual([]);
+    const jan = setup(await loadRules(BUILTIN_RULES));
+    for (let t = 0; t < 60 * M; t += 10 * S) {
+      jan.read('hs-1', 'heat-substation', T0 + t, { supplyTemp: t < 10 * M ? 95 : 38, returnTemp: 40, flow: 20, outdoorTemp: -15 });
+      jan.engine.sweep(T0 + t);
+    }
+    expect(jan.signals.filter((s) => s.type === 'raised').map((s) => s.ruleId).sort()).toEqual(['heating-failure', 'heating-underheating']);
+  });
+
+  it('raises no underheating for a substation that follows the chart late, a degree or two under it', async () => {
+    const { read, engine, types } = setup(await loadRules(BUILTIN_RULES));
+    // a thaw: outdoor rises from −20 to −8 °C over two hours; the supply follows the chart 90 minutes late
+    const { heatingSchedule } = await import('../../../devices/index.ts');
+    const outdoor = (t: number) => Math.min(-8, -20 + (12 * t) / (120 * M));
+    for (let t = 0; t < 5 * 60 * M; t += 10 * S) {
+      const supply = heatingSchedule(outdoor(Math.max(0, t - 90 * M))).supply - 2;
+      read('hs-1', 'heat-substation', T0 + t, { supplyTemp: supply, returnTemp: 50, flow: 40, outdoorTemp: outdoor(t) });
+      engine.sweep(T0 + t);
+    }
+    expect(types()).toEqual([]);
+  });
+});
+
+describe('inhibition', () => {
+  it('folds the low-pressure points of a district with an open main break into that incident', async () => {
+    const { read, engine, signals } = setup(await loadRules(BUILTIN_RULES));
+    for (let t = 0; t < 20 * M; t += 10 * S) {
+      for (const id of ['wp-1', 'wp-2', 'wp-3']) {
+        const broken = t >= 5 * M;
+        read(id, 'water-pressure', T0 + t, { pressure: broken ? 1.2 : 4.2, flow: broken ? 260 : 100 });
+      }
+      engine.sweep(T0 + t);
+    }
+    const raised = signals.filter((s) => s.type === 'raised');
+    expect(raised.map((s) => s.ruleId)).toEqual(['water-main-break']);
+    expect(engine.stats().inhibited).toBe(3);
+  });
+});
