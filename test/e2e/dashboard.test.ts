@@ -3,6 +3,7 @@
 import type { Browser } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../services/platform.ts';
+import { addUser, signIn } from '../helpers/auth.ts';
 import { browserAvailable, launchBrowser } from '../helpers/browser.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
 import { startSimulation } from '../helpers/simulation.ts';
@@ -25,7 +26,7 @@ describe.runIf(browserAvailable())('dashboard in chromium', () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`http://127.0.0.1:${platform.httpPort}/`);
+    await signIn(page, platform, await addUser(platform, 'viewer'));
     await page.waitForSelector('#conn[data-state="open"]');
     for (const s of ['utilities', 'mobility', 'safety', 'health', 'environment']) {
       await page.waitForFunction((sub) => Number(document.querySelector(`[data-subsystem="${sub}"] .devices`)?.textContent) > 0, s);

@@ -2,6 +2,7 @@
 // an API token made by the admin. A platform started with `adminPassword:
 // TEST_ADMIN_PASSWORD` (see authConfig) has a known admin; `loginAs(platform, role)`
 // adds a user with that role through the admin API and logs them in.
+import type { Page } from 'playwright-core';
 import WebSocket from 'ws';
 import type { Role } from '../../services/contracts/index.ts';
 import type { Platform } from '../../services/platform.ts';
@@ -53,16 +54,31 @@ export function asAdmin(platform: Platform): Promise<Login> {
 
 let users = 0;
 
-/** A new user with this role (a utility user of `utility`, water by default), logged in. */
-export async function loginAs(platform: Platform, role: Role, options: { utility?: string; name?: string } = {}): Promise<Login> {
-  // a session of its own, so a test that signs it out leaves the helper's admin session alone
-  if (role === 'admin' && !options.name) return login(baseUrl(platform), 'admin', TEST_ADMIN_PASSWORD);
+/** Adds a user with this role (a utility user of `utility`, water by default) through the admin API; its password is TEST_PASSWORD. */
+export async function addUser(platform: Platform, role: Role, options: { utility?: string; name?: string } = {}): Promise<string> {
   const admin = await asAdmin(platform);
   const name = options.name ?? `${role}-${process.pid}-${++users}`;
   const body = { name, role, password: TEST_PASSWORD, ...(role === 'utility' ? { utility: options.utility ?? 'water' } : {}) };
   const res = await fetch(`${baseUrl(platform)}/api/users`, { method: 'POST', headers: { ...admin.headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (res.status !== 201) throw new Error(`adding user ${name} refused: ${res.status} ${await res.text()}`);
-  return login(baseUrl(platform), name, TEST_PASSWORD);
+  return name;
+}
+
+/** A new user with this role (a utility user of `utility`, water by default), logged in. */
+export async function loginAs(platform: Platform, role: Role, options: { utility?: string; name?: string } = {}): Promise<Login> {
+  // a session of its own, so a test that signs it out leaves the helper's admin session alone
+  if (role === 'admin' && !options.name) return login(baseUrl(platform), 'admin', TEST_ADMIN_PASSWORD);
+  return login(baseUrl(platform), await addUser(platform, role, options), TEST_PASSWORD);
+}
+
+/** Signs a browser page in through the dashboard's login form and waits for the control room. */
+export async function signIn(page: Page, platform: Platform, name: string, password = TEST_PASSWORD): Promise<void> {
+  await page.goto(`${baseUrl(platform)}/`);
+  await page.locator('#login-form').waitFor();
+  await page.fill('#login-name', name);
+  await page.fill('#login-password', password);
+  await page.click('#login-form button[type="submit"]');
+  await page.locator('#app:not([hidden])').waitFor();
 }
 
 /** A new API token for a user (the admin by default), as Authorization headers. */
