@@ -18,7 +18,7 @@ const newUser = z
   .object({
     name,
     role: oneOf(ROLES).describe(`the role, one of ${ROLES.join(', ')}`),
-    utility: oneOf(UTILITIES).optional().describe('the utility of a utility user'),
+    utility: oneOf(UTILITIES).optional().describe(`the utility of a utility user, one of ${UTILITIES.join(', ')}`),
     password: z.string('a password as text').min(12, 'a password of at least 12 characters').max(256, 'a password of at most 256 characters').optional().describe('a password (default: one is made and shown once)'),
   })
   .strict()
