@@ -60,7 +60,7 @@ export const BODY_LIMIT = 64 * 1024;
 
 /** /health is a liveness probe anyone may call: its numbers (counts, flags), never a name, path or address. */
 export function countsOnly(value: unknown): unknown {
-  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return value;
   if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
