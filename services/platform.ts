@@ -110,6 +110,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     beforeAck: (msg) => intake.receive(msg),
   });
   access.onRevoked((deviceId) => broker.disconnectDevice(deviceId));
+  users.onChange((change) => broker.disconnectUser(change.user));
   const bus: Bus = external ?? broker.bus;
   const ingest = new Ingest({
     town, bus, events, registry: new DeviceRegistry(DEVICE_KINDS), maxPayloadBytes: config.maxPayloadBytes, now: () => clock.now(), log: child('ingest'),

@@ -9,6 +9,7 @@ import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { AedesBus } from '../bus/aedes-bus.ts';
 import type { BusMessage } from '../bus/bus.ts';
+import type { Principal } from '../contracts/index.ts';
 import type { Guard } from './guard.ts';
 
 export interface BrokerDeps {
@@ -63,6 +64,15 @@ export class Broker {
 
   /** Closes every connection of a device at once (it was revoked). */
   disconnectDevice(deviceId: string): number {
+    return this.#disconnect((p) => p.type === 'device' && p.deviceId === deviceId);
+  }
+
+  /** Closes every connection of a user at once (removed, password changed, a token revoked): it must log in again. */
+  disconnectUser(name: string): number {
+    return this.#disconnect((p) => p.type === 'user' && p.name === name);
+  }
+
+  #disconnect(match: (p: Principal) => boolean): number {
     const aedes = this.#aedes;
     const guard = this.#deps.guard;
     if (!aedes || !guard) return 0;
@@ -70,7 +80,7 @@ export class Broker {
     // aedes keeps its connected clients by id (not in its type declarations)
     for (const client of Object.values((aedes as unknown as { clients: Record<string, Client> }).clients)) {
       const p = guard.principalOf(client);
-      if (p?.type === 'device' && p.deviceId === deviceId) {
+      if (p && match(p)) {
         client.close();
         n++;
       }

@@ -2,7 +2,7 @@
 // clients over real sockets against the embedded broker.
 import mqtt, { type MqttClient, type Packet } from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { TEST_PASSWORD, loginAs } from '../helpers/auth.ts';
+import { TEST_PASSWORD, asAdmin, client, loginAs } from '../helpers/auth.ts';
 import { adminLogin, connectMqtt, gatewayLogin } from '../helpers/mqtt.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -154,5 +154,16 @@ describe('MQTT trust boundary', () => {
     const gw = await connectMqtt(url, { ...creds.gateway('g'), clientId: 'g' });
     await gw.publishAsync(`${WP1}/telemetry`, reading(), { qos: 1 });
     expect(refusedPublishes()).toBe(2);
+  });
+
+  it('disconnects a user\'s MQTT connections when the user is removed, and lets them in no more', async () => {
+    const { platform, url } = await setup();
+    const water = await loginAs(platform, 'utility', { utility: 'water', name: 'water-gone' });
+    const mq = await connectMqtt(url, { username: water.name, password: TEST_PASSWORD, clientId: 'water-gone', reconnectPeriod: 0 });
+    const closed = new Promise<void>((r) => mq.once('close', () => r()));
+    const res = await client(platform, await asAdmin(platform))('/api/users/water-gone', { method: 'DELETE' });
+    expect(res.status).toBeLessThan(300);
+    await closed;
+    expect(await connackCode(url, { username: 'water-gone', password: TEST_PASSWORD })).toBe(5);
   });
 });
