@@ -264,7 +264,8 @@ export class UserStore {
     } else {
       // printed this once; only its hash is kept
       const line = `First start: user "admin" created with the one-time password ${password} (shown only now; change it at /api/me/password or in the dashboard)`;
-      this.#deps.log.warn({ user: FIRST_ADMIN }, line);
+      // the password goes to whoever started the platform, never into log files that get shipped and kept
+      this.#deps.log.warn({ user: FIRST_ADMIN }, 'first start: user "admin" created with a one-time password, printed once on the terminal of `qala start`');
       this.#deps.announce(line);
     }
   }
