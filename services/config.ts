@@ -23,6 +23,16 @@ export const configSchema = z.object({
   storeBufferMax: z.coerce.number().int().min(1_000).default(2_000_000).describe('readings held in memory while the store is down; past it acknowledgements wait (devices slow down, nothing is dropped)'),
   spoolCommitMs: z.coerce.number().int().min(1).max(1000).default(5).describe('group-commit interval of the ingest spool: readings are fsynced before they are acknowledged'),
   maxPayloadBytes: z.coerce.number().int().min(64).max(16 * 1024 * 1024).default(64 * 1024).describe('largest accepted message payload'),
+  maxPacketBytes: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(128 * 1024).describe('largest MQTT packet: a client whose packet announces more is disconnected as soon as its fixed header arrives, before the body is buffered; must exceed QALA_MAX_PAYLOAD_BYTES (payloads between the two are dead-lettered as payload-too-large)'),
+  maxConnections: z.coerce.number().int().min(1).max(1_000_000).default(10_000).describe('MQTT connections (TCP, TLS and websocket) at most; past it a new connection is closed at accept'),
+  maxConnectionsPerAddress: z.coerce.number().int().min(1).max(1_000_000).default(2_500).describe('MQTT connections from one remote address at most (the built-in simulator opens up to 2,000 from 127.0.0.1); past it a new connection from there is closed at accept'),
+  maxSubscriptionsPerClient: z.coerce.number().int().min(1).max(100_000).default(100).describe('topic filters one MQTT client may hold; past it a subscription gets SUBACK 0x80'),
+  maxRetainedBytes: z.coerce.number().int().min(0).max(16 * 1024 * 1024).default(1024).describe('largest retained message kept (a device status is under 100 bytes); a bigger one is delivered but not retained'),
+  maxRetainedMessages: z.coerce.number().int().min(0).max(10_000_000).default(200_000).describe('retained topics kept at most; past it a message on a new topic is delivered but not retained (a kept topic may still be replaced or cleared)'),
+  maxQueuedMessages: z.coerce.number().int().min(1).max(1_000_000).default(1_000).describe('QoS 1/2 messages queued for one offline persistent session (clean=false); past it new ones are dropped for that session'),
+  sessionExpiryMs: z.coerce.number().int().min(60_000).max(365 * 86_400_000).default(86_400_000).describe('how long an offline persistent session (its subscriptions and queue) is kept'),
+  maxClockSkewPastMs: z.coerce.number().int().min(60_000).max(366 * 86_400_000).default(7 * 86_400_000).describe('how far in the past a device timestamp may lie (back-fill after an outage); older readings are dead-lettered as timestamp-out-of-range'),
+  maxClockSkewFutureMs: z.coerce.number().int().min(0).max(86_400_000).default(5 * 60_000).describe('how far in the future a device timestamp may lie (clock drift); later readings are dead-lettered as timestamp-out-of-range'),
   liveIntervalMs: z.coerce.number().int().min(50).max(10_000).default(250).describe('live hub coalescing interval per websocket client'),
   simulate: bool.default(true).describe('run the town simulator next to the platform in `qala start`'),
   scenario: z.string().min(1).default('temirtau').describe('simulator scenario name or JSON file'),
@@ -91,6 +101,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (Boolean(parsed.data!.tlsCert) !== Boolean(parsed.data!.tlsKey)) {
     throw new QalaError('ERR_CONFIG_INVALID', `invalid configuration:\n  ${parsed.data!.tlsCert ? 'QALA_TLS_KEY' : 'QALA_TLS_CERT'}: required with ${parsed.data!.tlsCert ? 'QALA_TLS_CERT' : 'QALA_TLS_KEY'} (both, or neither)`);
+  }
+  if (parsed.data!.maxPacketBytes <= parsed.data!.maxPayloadBytes) {
+    throw new QalaError('ERR_CONFIG_INVALID', `invalid configuration:\n  QALA_MAX_PACKET_BYTES=${parsed.data!.maxPacketBytes}: must exceed QALA_MAX_PAYLOAD_BYTES=${parsed.data!.maxPayloadBytes} (a packet carries the topic and headers besides the payload)`);
   }
   if (!parsed.data!.plainListeners && !parsed.data!.tlsCert) {
     throw new QalaError('ERR_CONFIG_INVALID', 'invalid configuration:\n  QALA_PLAIN_LISTENERS=false: needs QALA_TLS_CERT and QALA_TLS_KEY (otherwise nothing would listen)');

@@ -113,7 +113,8 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
   users.onChange((change) => broker.disconnectUser(change.user));
   const bus: Bus = external ?? broker.bus;
   const ingest = new Ingest({
-    town, bus, events, registry: new DeviceRegistry(DEVICE_KINDS), maxPayloadBytes: config.maxPayloadBytes, now: () => clock.now(), log: child('ingest'),
+    town, bus, events, registry: new DeviceRegistry(DEVICE_KINDS), maxPayloadBytes: config.maxPayloadBytes,
+    maxPastMs: config.maxClockSkewPastMs, maxFutureMs: config.maxClockSkewFutureMs, now: () => clock.now(), log: child('ingest'),
   });
   const directory = new DeviceDirectory({ events, store });
   const routes = loadRoutes(config.routesFile);

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   ERR_PAYLOAD_SCHEMA: { status: 400, meaning: "a payload does not match its device kind's schema; dead-lettered as `schema-mismatch`" },
   ERR_TOPIC_SCHEME: { status: 400, meaning: 'a topic does not follow `city/<town>/<subsystem>/<district>/<kind>/<deviceId>/<channel>`; dead-lettered as `topic-off-scheme`' },
   ERR_UNKNOWN_KIND: { status: 400, meaning: 'a topic names a device kind the registry does not know; dead-lettered as `unknown-kind`' },
+  ERR_TIMESTAMP_RANGE: { status: 400, meaning: 'a reading or status is dated too far from the platform\'s clock (`QALA_MAX_CLOCK_SKEW_PAST_MS` behind, `QALA_MAX_CLOCK_SKEW_FUTURE_MS` ahead); dead-lettered as `timestamp-out-of-range`' },
   ERR_STORE_WRITE: { status: 503, meaning: 'the store refused a batch; the batch is kept and retried with backoff' },
   ERR_STORE_QUERY: { status: 500, meaning: 'a store query failed' },
   ERR_QUERY_INVALID: { status: 400, meaning: 'an API query string has an unknown parameter or a malformed value; the message says what is accepted' },

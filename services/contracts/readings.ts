@@ -15,7 +15,7 @@ export interface Reading {
   metrics: Record<string, number>;
 }
 
-export type RejectReason = 'payload-too-large' | 'bad-json' | 'schema-mismatch' | 'unknown-kind' | 'topic-off-scheme';
+export type RejectReason = 'payload-too-large' | 'bad-json' | 'schema-mismatch' | 'unknown-kind' | 'topic-off-scheme' | 'timestamp-out-of-range';
 
 /** The error code each rejection reason carries on the dead-letter topic (docs/errors.md). */
 export const REJECT_CODES = {
@@ -24,6 +24,7 @@ export const REJECT_CODES = {
   'schema-mismatch': 'ERR_PAYLOAD_SCHEMA',
   'unknown-kind': 'ERR_UNKNOWN_KIND',
   'topic-off-scheme': 'ERR_TOPIC_SCHEME',
+  'timestamp-out-of-range': 'ERR_TIMESTAMP_RANGE',
 } as const satisfies Record<RejectReason, ErrorCode>;
 
 /** What is published on city/<town>/deadletter. */

@@ -20,7 +20,21 @@ export interface ClassifyContext {
   registry: DeviceRegistry;
   maxPayloadBytes: number;
   receivedAt: number;
+  /** how far before receivedAt a device's timestamp may lie (default DEFAULT_MAX_PAST_MS) */
+  maxPastMs?: number;
+  /** how far after receivedAt a device's timestamp may lie (default DEFAULT_MAX_FUTURE_MS) */
+  maxFutureMs?: number;
 }
+
+/**
+ * Accepted device clock skew. The past is generous: a device or gateway that was cut
+ * off back-fills what it buffered (a week covers an outage over a long weekend); the
+ * future is not, since no reading can come from it: five minutes allow for a device
+ * clock that drifts between NTP syncs, while a reading dated 2099 would pin its
+ * subsystem's last-reading time there.
+ */
+export const DEFAULT_MAX_PAST_MS = 7 * 86_400_000;
+export const DEFAULT_MAX_FUTURE_MS = 5 * 60_000;
 
 const reject = (reason: RejectReason, detail: string): Classified => ({ type: 'rejected', reason, detail });
 
@@ -57,6 +71,10 @@ export function classify(topic: string, payload: Buffer, ctx: ClassifyContext): 
     const s = statusPayload.safeParse(json);
     if (!s.success) return reject('schema-mismatch', `status: ${formatIssues(s.error.issues)}`);
     const location = s.data.location;
+    if (s.data.ts !== undefined) {
+      const off = outOfRange(s.data.ts, ctx);
+      if (off) return reject('timestamp-out-of-range', `status: ${off}`);
+    }
     return { type: 'status', status: { ...address(t), state: s.data.state, at: s.data.ts ?? ctx.receivedAt, ...(location ? { location } : {}) } };
   }
 
@@ -68,9 +86,32 @@ export function classify(topic: string, payload: Buffer, ctx: ClassifyContext): 
     if (!r.success) return reject('schema-mismatch', `${t.kind}: ${formatIssues(r.error.issues)}`);
     const metrics: Record<string, number> = {};
     for (const [k, v] of Object.entries(r.data.metrics)) if (v !== undefined) metrics[k] = v;
+    const off = outOfRange(r.data.ts, ctx);
+    if (off) return reject('timestamp-out-of-range', `${t.kind}: ${off}`);
     readings.push({ ...address(t), ts: r.data.ts, receivedAt: ctx.receivedAt, metrics });
   }
   return { type: 'readings', readings };
+}
+
+/** Why a device timestamp lies outside the accepted skew around receivedAt, or undefined when it does not. */
+function outOfRange(ts: number, ctx: ClassifyContext): string | undefined {
+  const past = ctx.maxPastMs ?? DEFAULT_MAX_PAST_MS;
+  const future = ctx.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
+  if (ts > ctx.receivedAt + future) return `ts ${iso(ts)} is ${human(ts - ctx.receivedAt)} ahead of the platform's clock (${iso(ctx.receivedAt)}); at most ${human(future)} is accepted`;
+  if (ts < ctx.receivedAt - past) return `ts ${iso(ts)} is ${human(ctx.receivedAt - ts)} behind the platform's clock (${iso(ctx.receivedAt)}); at most ${human(past)} is accepted`;
+  return undefined;
+}
+
+const iso = (ms: number): string => {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
+};
+
+function human(ms: number): string {
+  if (ms >= 2 * 86_400_000) return `${Math.round(ms / 86_400_000)} d`;
+  if (ms >= 2 * 3_600_000) return `${Math.round(ms / 3_600_000)} h`;
+  if (ms >= 2 * 60_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 1000)} s`;
 }
 
 function address(t: DeviceTopic) {

@@ -15,6 +15,9 @@ export interface IngestDeps {
   events: EventBus;
   registry: DeviceRegistry;
   maxPayloadBytes: number;
+  /** accepted device clock skew (classify.ts; its defaults when absent) */
+  maxPastMs?: number;
+  maxFutureMs?: number;
   now: () => number;
   log: Logger;
 }
@@ -34,7 +37,7 @@ export class Ingest {
   readonly #stats: IngestStats = {
     accepted: 0,
     statusChanges: 0,
-    rejected: { 'payload-too-large': 0, 'bad-json': 0, 'schema-mismatch': 0, 'unknown-kind': 0, 'topic-off-scheme': 0 },
+    rejected: { 'payload-too-large': 0, 'bad-json': 0, 'schema-mismatch': 0, 'unknown-kind': 0, 'topic-off-scheme': 0, 'timestamp-out-of-range': 0 },
   };
 
   constructor(deps: IngestDeps) {
@@ -61,10 +64,10 @@ export class Ingest {
   }
 
   handle(msg: Pick<BusMessage, 'topic' | 'payload'>, receivedAt = this.#deps.now()): void {
-    const { events, registry, town, maxPayloadBytes } = this.#deps;
+    const { events, registry, town, maxPayloadBytes, maxPastMs, maxFutureMs } = this.#deps;
     let result;
     try {
-      result = classify(msg.topic, msg.payload, { town, registry, maxPayloadBytes, receivedAt });
+      result = classify(msg.topic, msg.payload, { town, registry, maxPayloadBytes, receivedAt, maxPastMs, maxFutureMs });
     } catch (err) {
       // classify is meant to be total; if it is not, the message is still dead-lettered.
       this.#deps.log.error({ err, topic: msg.topic }, 'classify threw');

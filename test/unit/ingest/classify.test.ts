@@ -93,3 +93,43 @@ describe('ingest classification', () => {
     );
   });
 });
+
+describe('accepted device clock skew', () => {
+  const at = (ms: number) => buf({ ts: ms, metrics: { pressure: 3.9 } });
+  const reasonOf = (r: ReturnType<typeof classify>) => (r.type === 'rejected' ? r.reason : r.type);
+
+  it('dead-letters a reading dated 2099 as timestamp-out-of-range, naming how far ahead it is', () => {
+    const r = classify(TOPIC, at(Date.UTC(2099, 0, 1)), ctx);
+    expect(r).toMatchObject({ type: 'rejected', reason: 'timestamp-out-of-range' });
+    if (r.type === 'rejected') expect(r.detail).toMatch(/2099-01-01T00:00:00.000Z is \d+ d ahead .* at most 5 min is accepted/);
+  });
+
+  it('accepts a week of back-fill and five minutes of drift by default, and nothing beyond', () => {
+    const now = ctx.receivedAt;
+    expect(reasonOf(classify(TOPIC, at(now - 7 * 86_400_000), ctx))).toBe('readings');
+    expect(reasonOf(classify(TOPIC, at(now - 7 * 86_400_000 - 1), ctx))).toBe('timestamp-out-of-range');
+    expect(reasonOf(classify(TOPIC, at(now + 5 * 60_000), ctx))).toBe('readings');
+    expect(reasonOf(classify(TOPIC, at(now + 5 * 60_000 + 1), ctx))).toBe('timestamp-out-of-range');
+  });
+
+  it('dead-letters a status dated too far ahead, and SenML whose base time is', () => {
+    const statusTopic = TOPIC.replace(/telemetry$/, 'status');
+    expect(reasonOf(classify(statusTopic, buf({ state: 'online', ts: Date.UTC(2099, 0, 1) }), ctx))).toBe('timestamp-out-of-range');
+    expect(reasonOf(classify(TOPIC, buf([{ bn: 'wp-1:', bt: Date.UTC(2099, 0, 1) / 1000, n: 'pressure', v: 3.9 }]), ctx))).toBe('timestamp-out-of-range');
+  });
+
+  it('accepts exactly the readings within the configured window, for any timestamp and window', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 30 * 86_400_000 }),
+        fc.integer({ min: 0, max: 86_400_000 }),
+        fc.integer({ min: -60 * 86_400_000, max: 60 * 86_400_000 }),
+        (maxPastMs, maxFutureMs, offset) => {
+          const r = classify(TOPIC, at(ctx.receivedAt + offset), { ...ctx, maxPastMs, maxFutureMs });
+          const inside = offset <= maxFutureMs && -offset <= maxPastMs;
+          expect(reasonOf(r)).toBe(inside ? 'readings' : 'timestamp-out-of-range');
+        },
+      ),
+    );
+  });
+});
