@@ -57,6 +57,10 @@ export interface Incident {
   evidence: Evidence[];
   occurrences: number;
   flaps: number;
+  /** when the condition last came back after clearing (a flap) */
+  lastFlapAt?: number;
+  /** rule-driven history entries (repeats, clears) folded out of `history` to bound it */
+  foldedRepeats?: number;
   openedAt: number;
   updatedAt: number;
   acknowledgedAt?: number;

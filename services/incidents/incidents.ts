@@ -1,12 +1,18 @@
 // Incidents: a rule signal becomes one incident per rule and asset (dedup), with a
 // lifecycle open → acknowledged → resolved. Repeats and flapping while unresolved
-// are counted on the incident, never raised again. Every change is journalled
-// (fsync) before it is announced, so incidents survive a restart or a kill -9.
+// are counted on the incident, never raised again; a condition that comes back
+// soon after its incident resolved itself reopens that incident (a flap) rather
+// than opening another. Every change is journalled (fsync) before it is
+// announced, so incidents survive a restart or a kill -9; the journal holds a
+// snapshot per incident and then only the changes (see incident-log.ts), and is
+// compacted at start and whenever it grows well past the live state.
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { QalaError } from '../contracts/errors.ts';
-import type { Clock, Incident, IncidentChange, IncidentState, RuleSignal, Severity } from '../contracts/index.ts';
+import type { Clock, Incident, IncidentChange, IncidentState, RuleSignal, Severity, Timer } from '../contracts/index.ts';
 import type { EventBus } from '../events.ts';
-import { Journal } from '../durable/journal.ts';
+import { compactionDue, DEFAULT_COMPACTION, Journal, type CompactionPolicy } from '../durable/journal.ts';
+import { applyPatch, pushChange, replayLine, type IncidentLine, type IncidentPatch } from './incident-log.ts';
 
 export interface IncidentFilter {
   state?: IncidentState | 'unresolved';
@@ -20,37 +26,64 @@ export interface IncidentFilter {
 
 export interface IncidentManagerDeps {
   dataDir: string;
-  clock: Pick<Clock, 'now'>;
+  /** `setTimeout`, when given, announces the last state of a flapping incident once it goes quiet */
+  clock: Pick<Clock, 'now'> & Partial<Pick<Clock, 'setTimeout'>>;
   /** listens for ruleSignalled, emits incidentChanged */
   events: EventBus;
+  log?: Pick<Logger, 'warn' | 'error'>;
+  /** a raise this soon (device time) after an incident resolved itself reopens it as a flap; default 15 min */
+  flapWindowMs?: number;
+  /** while an incident flaps past its kept history, announce it at most this often; default 60 s */
+  flapNotifyMs?: number;
+  /** when to compact the journal while running; default 4× the live state and over 4 MiB */
+  compaction?: CompactionPolicy;
 }
 
 const OWNER = 'incidents';
+const FLAP_WINDOW_MS = 15 * 60_000;
+const FLAP_NOTIFY_MS = 60_000;
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, major: 1, minor: 2, warning: 3 };
 
 export class IncidentManager {
   readonly #deps: IncidentManagerDeps;
-  readonly #journal: Journal<Incident>;
+  readonly #journal: Journal<IncidentLine>;
   readonly #byId = new Map<string, Incident>();
   /** rule|asset → the unresolved incident */
   readonly #open = new Map<string, Incident>();
+  /** rule|asset → its last incident that resolved itself (the one a flap reopens) */
+  readonly #autoResolved = new Map<string, Incident>();
+  /** flapping incidents: when each was last announced, and the change held back since */
+  readonly #announced = new Map<string, number>();
+  readonly #held = new Map<string, { change: IncidentChange; timer?: Timer }>();
+  /** the journal's live size estimate: snapshot bytes at the last compaction plus snapshots since */
+  #liveBytes = 0;
   #seq = 0;
+  readonly #stats = { changes: 0, foldedChanges: 0, heldNotifications: 0, compactions: 0, compactionErrors: 0 };
 
   constructor(deps: IncidentManagerDeps) {
     this.#deps = deps;
-    this.#journal = new Journal<Incident>(join(deps.dataDir, 'incidents.jsonl'));
+    this.#journal = new Journal<IncidentLine>(join(deps.dataDir, 'incidents.jsonl'));
   }
 
   async start(): Promise<void> {
-    for (const inc of this.#journal.replay()) this.#index(inc);
-    // one line per incident from now on: the last snapshot of each
-    this.#journal.compact([...this.#byId.values()]);
+    let unapplied = 0;
+    for (const line of this.#journal.records()) if (!replayLine(this.#byId, line)) unapplied++;
+    for (const inc of this.#byId.values()) this.#index(inc);
+    if (this.tornLines > 0 || unapplied > 0 || this.#journal.oversizeLines > 0) {
+      this.#deps.log?.warn({ file: this.#journal.path, torn: this.tornLines, oversize: this.#journal.oversizeLines, unapplied }, 'incidents journal: skipped lines');
+    }
+    // one snapshot line per incident from now on
+    this.#journal.compact(this.#snapshots());
+    this.#liveBytes = this.#journal.bytes;
     this.#deps.events.on('ruleSignalled', OWNER, (s) => this.#signalled(s));
   }
 
   async stop(): Promise<void> {
     this.#deps.events.removeListeners(OWNER);
+    for (const h of this.#held.values()) h.timer?.cancel();
+    this.#held.clear();
+    await this.#journal.idle();
     this.#journal.close();
   }
 
@@ -58,23 +91,114 @@ export class IncidentManager {
     return this.#journal.tornLines;
   }
 
+  stats() {
+    return { ...this.#stats, journalBytes: this.#journal.bytes, liveBytes: this.#liveBytes };
+  }
+
+  *#snapshots(): Generator<IncidentLine> {
+    for (const inc of this.#byId.values()) yield { snap: inc };
+  }
+
   #index(inc: Incident): void {
     this.#byId.set(inc.id, inc);
     const key = `${inc.ruleId}|${inc.asset}`;
     if (inc.state === 'resolved') {
       if (this.#open.get(key)?.id === inc.id) this.#open.delete(key);
-    } else this.#open.set(key, inc);
+      const last = inc.history[inc.history.length - 1];
+      if (last?.action === 'auto-resolved' && (this.#autoResolved.get(key)?.resolvedAt ?? -Infinity) <= (inc.resolvedAt ?? 0)) this.#autoResolved.set(key, inc);
+      else if (this.#autoResolved.get(key)?.id === inc.id) this.#autoResolved.delete(key);
+    } else {
+      this.#open.set(key, inc);
+      if (this.#autoResolved.get(key)?.id === inc.id) this.#autoResolved.delete(key);
+    }
     const n = Number(inc.id.slice(4));
     if (Number.isFinite(n)) this.#seq = Math.max(this.#seq, n);
   }
 
-  #commit(inc: Incident, change: IncidentChange): Incident {
+  /** A new incident: journalled whole, as its snapshot. */
+  #opened(inc: Incident, change: IncidentChange): Incident {
     inc.history.push(change);
-    inc.updatedAt = change.at;
-    this.#journal.append(inc);
+    const line: IncidentLine = { snap: inc };
+    this.#journal.append(line);
+    this.#liveBytes += JSON.stringify(line).length + 1;
     this.#index(inc);
-    this.#deps.events.emit('incidentChanged', { incident: inc, change });
+    this.#afterAppend();
+    this.#announce(inc, change);
     return inc;
+  }
+
+  /** A change to an incident: only the change is journalled. */
+  #commit(inc: Incident, change: IncidentChange, patch: IncidentPatch, flap = false): Incident {
+    patch.updatedAt = change.at;
+    this.#journal.append({ id: inc.id, change, patch });
+    applyPatch(inc, patch);
+    const folded = pushChange(inc, change);
+    this.#stats.changes++;
+    if (folded) this.#stats.foldedChanges++;
+    this.#index(inc);
+    this.#afterAppend();
+    if (flap && (inc.foldedRepeats ?? 0) > 0) this.#announceFlap(inc, change);
+    else this.#announce(inc, change);
+    return inc;
+  }
+
+  #announce(inc: Incident, change: IncidentChange): void {
+    const held = this.#held.get(inc.id);
+    if (held) {
+      held.timer?.cancel();
+      this.#held.delete(inc.id);
+    }
+    if (this.#announced.has(inc.id)) this.#announced.set(inc.id, this.#deps.clock.now());
+    this.#deps.events.emit('incidentChanged', { incident: inc, change });
+  }
+
+  /**
+   * A flapping incident (its history already folding) is announced at most once
+   * per flapNotifyMs, as Alertmanager's group_interval batches an alert group's
+   * changes: webhooks, MQTT and the live view get its state, not every flap. The
+   * change held back is announced when the interval ends (with a timer clock) or
+   * with the next change after it; the journal has every change either way.
+   */
+  #announceFlap(inc: Incident, change: IncidentChange): void {
+    const every = this.#deps.flapNotifyMs ?? FLAP_NOTIFY_MS;
+    const now = this.#deps.clock.now();
+    const last = this.#announced.get(inc.id);
+    if (last === undefined || now - last >= every) {
+      this.#announced.set(inc.id, now);
+      this.#announce(inc, change);
+      return;
+    }
+    this.#stats.heldNotifications++;
+    const held = this.#held.get(inc.id);
+    if (held) {
+      held.change = change;
+      return;
+    }
+    const entry: { change: IncidentChange; timer?: Timer } = { change };
+    this.#held.set(inc.id, entry);
+    entry.timer = this.#deps.clock.setTimeout?.(() => {
+      if (this.#held.get(inc.id) !== entry) return;
+      this.#announced.set(inc.id, this.#deps.clock.now());
+      this.#announce(inc, entry.change);
+    }, last + every - now);
+  }
+
+  #afterAppend(): void {
+    const policy = this.#deps.compaction ?? DEFAULT_COMPACTION;
+    if (this.#journal.compacting || !compactionDue(this.#journal.bytes, this.#liveBytes, policy)) return;
+    const startedAt = this.#journal.bytes;
+    this.#journal
+      .compactInBackground(this.#snapshots())
+      .then(() => {
+        this.#stats.compactions++;
+        this.#liveBytes = Math.min(this.#liveBytes, this.#journal.bytes);
+      })
+      .catch((err: unknown) => {
+        this.#stats.compactionErrors++;
+        // try again only once the journal has grown by as much again
+        this.#liveBytes = Math.max(this.#liveBytes, startedAt);
+        this.#deps.log?.error({ err, file: this.#journal.path }, 'incidents journal: compaction failed; appending to the old journal');
+      });
   }
 
   /** A rule signal from the engine (it arrives on the event bus). */
@@ -83,15 +207,47 @@ export class IncidentManager {
     const existing = this.#open.get(key);
     if (s.type === 'raised' || s.type === 'repeated') {
       if (existing) {
-        existing.occurrences++;
-        existing.flaps = Math.max(existing.flaps, s.flaps);
-        existing.conditionCleared = false;
-        existing.devices = [...new Set([...existing.devices, ...s.devices])];
-        existing.evidence = s.evidence;
-        this.#commit(existing, { at: s.at, action: 'repeated', by: 'rules' });
+        // a raise after the condition cleared, or a repeat, is the condition coming back
+        const flapped = s.type === 'repeated' || existing.conditionCleared;
+        const flaps = Math.max(existing.flaps + Number(flapped && existing.conditionCleared), s.flaps);
+        const devices = [...new Set([...existing.devices, ...s.devices])];
+        this.#commit(
+          existing,
+          { at: s.at, action: 'repeated', by: 'rules' },
+          {
+            occurrences: existing.occurrences + 1,
+            flaps,
+            ...(flaps > existing.flaps ? { lastFlapAt: s.at } : {}),
+            conditionCleared: false,
+            ...(devices.length !== existing.devices.length ? { devices } : {}),
+            evidence: s.evidence,
+          },
+          true,
+        );
         return;
       }
       if (s.type === 'repeated') return; // resolved by an operator meanwhile: the next raise opens anew
+      const recent = this.#autoResolved.get(key);
+      if (recent && recent.resolvedAt !== undefined && s.at - recent.resolvedAt <= (this.#deps.flapWindowMs ?? FLAP_WINDOW_MS)) {
+        const devices = [...new Set([...recent.devices, ...s.devices])];
+        this.#commit(
+          recent,
+          { at: s.at, action: 'repeated', by: 'rules', comment: 'reopened: the condition came back soon after clearing (flapping)' },
+          {
+            state: 'open',
+            resolvedAt: null,
+            acknowledgedAt: null,
+            occurrences: recent.occurrences + 1,
+            flaps: recent.flaps + 1,
+            lastFlapAt: s.at,
+            conditionCleared: false,
+            ...(devices.length !== recent.devices.length ? { devices } : {}),
+            evidence: s.evidence,
+          },
+          true,
+        );
+        return;
+      }
       const inc: Incident = {
         id: `INC-${String(++this.#seq).padStart(6, '0')}`,
         ruleId: s.ruleId,
@@ -112,34 +268,29 @@ export class IncidentManager {
         conditionCleared: false,
         history: [],
       };
-      this.#commit(inc, { at: s.at, action: 'opened', by: 'rules' });
+      this.#opened(inc, { at: s.at, action: 'opened', by: 'rules' });
       return;
     }
     if (!existing) return;
-    existing.conditionCleared = true;
     if (s.autoResolve) {
-      existing.state = 'resolved';
-      existing.resolvedAt = s.at;
-      this.#commit(existing, { at: s.at, action: 'auto-resolved', by: 'rules', comment: 'condition clear' });
+      this.#commit(existing, { at: s.at, action: 'auto-resolved', by: 'rules', comment: 'condition clear' }, { state: 'resolved', resolvedAt: s.at, conditionCleared: true }, true);
     } else {
-      this.#commit(existing, { at: s.at, action: 'condition-cleared', by: 'rules' });
+      this.#commit(existing, { at: s.at, action: 'condition-cleared', by: 'rules' }, { conditionCleared: true }, true);
     }
   }
 
   acknowledge(id: string, by: string, comment?: string): Incident {
     const inc = this.get(id);
     if (inc.state !== 'open') throw new QalaError('ERR_INCIDENT_STATE', `incident ${id} is ${inc.state}; only an open incident can be acknowledged`);
-    inc.state = 'acknowledged';
-    inc.acknowledgedAt = this.#deps.clock.now();
-    return this.#commit(inc, { at: inc.acknowledgedAt, action: 'acknowledged', by, ...(comment ? { comment } : {}) });
+    const at = this.#deps.clock.now();
+    return this.#commit(inc, { at, action: 'acknowledged', by, ...(comment ? { comment } : {}) }, { state: 'acknowledged', acknowledgedAt: at });
   }
 
   resolve(id: string, by: string, comment?: string): Incident {
     const inc = this.get(id);
     if (inc.state === 'resolved') throw new QalaError('ERR_INCIDENT_STATE', `incident ${id} is already resolved`);
-    inc.state = 'resolved';
-    inc.resolvedAt = this.#deps.clock.now();
-    return this.#commit(inc, { at: inc.resolvedAt, action: 'resolved', by, ...(comment ? { comment } : {}) });
+    const at = this.#deps.clock.now();
+    return this.#commit(inc, { at, action: 'resolved', by, ...(comment ? { comment } : {}) }, { state: 'resolved', resolvedAt: at });
   }
 
   get(id: string): Incident {

@@ -1,11 +1,16 @@
 // The webhook outbox: a delivery is journalled (fsync) before it is attempted, and
 // retried with exponential backoff until the endpoint answers 2xx, across restarts.
 // Each POST is signed: X-Qala-Signature = sha256=HMAC(secret, "<timestamp>.<body>").
+// The journal holds a delivery's body once (at enqueue); a failed attempt appends
+// only `{id, attempts, nextAt, lastError}` and a delivered one `{id}`. It is
+// compacted to the pending deliveries at start and whenever it grows well past
+// them, so delivered deliveries are dropped and an endpoint that is down for days
+// costs a line per attempt, not a body.
 import { createHmac, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock, Timer } from '../contracts/index.ts';
-import { Journal } from '../durable/journal.ts';
+import { compactionDue, DEFAULT_COMPACTION, Journal, type CompactionPolicy } from '../durable/journal.ts';
 
 export interface Delivery {
   id: string;
@@ -20,7 +25,13 @@ export interface Delivery {
   delivered: boolean;
 }
 
-type Record_ = { op: 'put'; d: Delivery } | { op: 'done'; id: string };
+type Record_ =
+  | { op: 'put'; d: Delivery }
+  | { op: 'try'; id: string; attempts: number; nextAt: number; lastError: string | null }
+  | { op: 'done'; id: string };
+
+/** A pending delivery's share of the live journal: its put line. */
+const putBytes = (d: Delivery): number => Buffer.byteLength(d.body) + d.url.length + d.route.length + 200;
 
 export interface OutboxDeps {
   dataDir: string;
@@ -33,6 +44,8 @@ export interface OutboxDeps {
   baseBackoffMs?: number;
   maxBackoffMs?: number;
   timeoutMs?: number;
+  /** when to compact the journal while running; default 4× the pending deliveries and over 4 MiB */
+  compaction?: CompactionPolicy;
 }
 
 export function sign(secret: string, timestamp: string, body: string): string {
@@ -46,7 +59,9 @@ export class Outbox {
   #timer: Timer | undefined;
   #running = false;
   #flushing: Promise<void> | undefined;
-  readonly #stats = { delivered: 0, failedAttempts: 0 };
+  readonly #stats = { delivered: 0, failedAttempts: 0, compactions: 0, compactionErrors: 0 };
+  /** the pending deliveries' size in the journal (an estimate) */
+  #liveBytes = 0;
 
   constructor(deps: OutboxDeps) {
     this.#deps = deps;
@@ -54,7 +69,7 @@ export class Outbox {
   }
 
   stats() {
-    return { pending: this.#pending.size, ...this.#stats };
+    return { pending: this.#pending.size, ...this.#stats, journalBytes: this.#journal.bytes };
   }
 
   pending(): Delivery[] {
@@ -62,11 +77,20 @@ export class Outbox {
   }
 
   async start(): Promise<void> {
-    for (const r of this.#journal.replay()) {
+    for (const r of this.#journal.records()) {
       if (r.op === 'put') this.#pending.set(r.d.id, r.d);
-      else this.#pending.delete(r.id);
+      else if (r.op === 'done') this.#pending.delete(r.id);
+      else {
+        const d = this.#pending.get(r.id);
+        if (d) Object.assign(d, { attempts: r.attempts, nextAt: r.nextAt, lastError: r.lastError });
+      }
     }
-    this.#journal.compact([...this.#pending.values()].map((d) => ({ op: 'put' as const, d })));
+    if (this.#journal.tornLines > 0 || this.#journal.oversizeLines > 0) {
+      this.#deps.log.warn({ file: this.#journal.path, torn: this.#journal.tornLines, oversize: this.#journal.oversizeLines }, 'outbox journal: skipped lines');
+    }
+    this.#journal.compact(this.#puts());
+    this.#liveBytes = 0;
+    for (const d of this.#pending.values()) this.#liveBytes += putBytes(d);
     this.#running = true;
     this.#schedule();
   }
@@ -75,7 +99,28 @@ export class Outbox {
     const d: Delivery = { id: randomUUID(), url, route, body, createdAt: this.#deps.clock.now(), attempts: 0, nextAt: this.#deps.clock.now(), lastError: null, delivered: false };
     this.#journal.append({ op: 'put', d });
     this.#pending.set(d.id, d);
+    this.#liveBytes += putBytes(d);
+    this.#afterAppend();
     return d;
+  }
+
+  *#puts(): Generator<Record_> {
+    for (const d of this.#pending.values()) yield { op: 'put', d };
+  }
+
+  #afterAppend(): void {
+    if (this.#journal.compacting || !compactionDue(this.#journal.bytes, this.#liveBytes, this.#deps.compaction ?? DEFAULT_COMPACTION)) return;
+    const startedAt = this.#journal.bytes;
+    this.#journal
+      .compactInBackground(this.#puts())
+      .then(() => {
+        this.#stats.compactions++;
+      })
+      .catch((err: unknown) => {
+        this.#stats.compactionErrors++;
+        this.#liveBytes = Math.max(this.#liveBytes, startedAt); // try again once it has grown as much again
+        this.#deps.log.error({ err, file: this.#journal.path }, 'outbox journal: compaction failed; appending to the old journal');
+      });
   }
 
   #schedule(): void {
@@ -136,6 +181,8 @@ export class Outbox {
       if (res.ok) {
         this.#journal.append({ op: 'done', id: d.id });
         this.#pending.delete(d.id);
+        this.#liveBytes -= putBytes(d);
+        this.#afterAppend();
         this.#stats.delivered++;
         return true;
       }
@@ -148,7 +195,8 @@ export class Outbox {
     const base = this.#deps.baseBackoffMs ?? 1000;
     d.nextAt = this.#deps.clock.now() + Math.min(this.#deps.maxBackoffMs ?? 300_000, base * 2 ** (d.attempts - 1));
     d.lastError = error;
-    this.#journal.append({ op: 'put', d });
+    this.#journal.append({ op: 'try', id: d.id, attempts: d.attempts, nextAt: d.nextAt, lastError: error });
+    this.#afterAppend();
     this.#deps.log.warn({ url: d.url, attempts: d.attempts, error, retryAt: new Date(d.nextAt).toISOString() }, 'webhook delivery failed; will retry');
     return false;
   }
@@ -157,6 +205,7 @@ export class Outbox {
     this.#running = false;
     this.#timer?.cancel();
     await this.#flushing;
+    await this.#journal.idle();
     this.#journal.close();
   }
 }
