@@ -5,6 +5,7 @@
 // fault are all in the sequence, so the same inputs give the same bytes.
 import { parseDuration, simFaultsTopic, statusTopic, telemetryTopic, type DeviceAddress } from '../devices/index.ts';
 import { KARAGANDA, conditionsAt } from './environment.ts';
+import { FieldEffects, type HardCase } from './field.ts';
 import { FAULT_KINDS, wearFactor, type FaultKind, type FaultRole } from './fault-kinds.ts';
 import { step, type ModelState } from './models.ts';
 import { deviceRandom, hashString, mulberry32, type Random } from './rng.ts';
@@ -23,6 +24,8 @@ export interface FeedOptions {
   scale: number;
   /** multiplies every random fault rate (0 turns random faults off) */
   faultRate: number;
+  /** multiplies the field's hard cases (spikes, gaps, duplicates, back-fill, skew...; simulator/field.ts); 0 or absent: a clean feed */
+  hardCases?: number;
 }
 
 export interface SimMessage {
@@ -90,6 +93,8 @@ export class Feed {
   readonly #injected: FaultRecord[] = [];
   readonly #stats: FeedStats = { messages: 0, readings: 0, faults: 0, simTime: 0 };
   #faultSeq = 0;
+  readonly #field: FieldEffects | undefined;
+  #plannedCase = 0;
 
   constructor(options: FeedOptions) {
     this.#o = options;
@@ -107,6 +112,10 @@ export class Feed {
       list.push(r);
       this.#byKind.set(r.device.kind.id, list);
     }
+    if ((options.hardCases ?? 0) > 0) {
+      const end = options.durationMs === undefined ? options.start + 7 * 86_400_000 : options.start + options.durationMs;
+      this.#field = new FieldEffects({ seed: options.seed, start: options.start, end, intervalMs: options.intervalMs, devices: this.devices, rate: options.hardCases! });
+    }
     this.#faultRng = mulberry32((options.seed ^ hashString('faults')) >>> 0);
     for (const f of options.scenario.faults) this.#scheduleFromScenario(f);
     for (const kind of Object.keys(FAULT_KINDS)) this.#planNextRandom(kind, options.start);
@@ -119,6 +128,11 @@ export class Feed {
   /** Every fault injected so far, in start order. */
   get faults(): readonly FaultRecord[] {
     return this.#injected;
+  }
+
+  /** Ground truth of the hard cases so far (nothing in them is a fault). */
+  get hardCases(): readonly HardCase[] {
+    return this.#field?.cases ?? [];
   }
 
   get end(): number {
@@ -138,17 +152,57 @@ export class Feed {
         const t = tickStart + r.phase;
         if (t >= end) {
           yield* this.#faultEventsUntil(end, true);
+          yield* this.#due(end - 1);
           return;
         }
         yield* this.#faultEventsUntil(t, false);
+        if (this.#isDue(t)) yield* this.#due(t);
         this.#stats.simTime = t;
         if (this.#silenced.has(r.device.deviceId)) continue;
         const metrics = step(r.device, scenario, t, intervalMs, r.rng, r.state);
         for (const a of this.#active.get(r.device.deviceId) ?? []) a.spec.effect(metrics, a.role, t - a.fault.start, a.fault.severity);
-        this.#stats.readings++;
-        yield this.#count({ at: t, topic: r.topic, payload: JSON.stringify({ ts: t, metrics, seq: r.seq++ }), retain: false, deviceId: r.device.deviceId, type: 'telemetry' });
+        const field = this.#field;
+        if (!field) {
+          this.#stats.readings++;
+          yield this.#count({ at: t, topic: r.topic, payload: JSON.stringify({ ts: t, metrics, seq: r.seq++ }), retain: false, deviceId: r.device.deviceId, type: 'telemetry' });
+          continue;
+        }
+        const sent = field.shape(r.device, t, metrics);
+        if (sent) {
+          this.#stats.readings++;
+          field.send({ at: t, deviceId: r.device.deviceId, topic: r.topic, payload: JSON.stringify({ ts: field.deviceTime(r.device.deviceId, t), metrics: sent, seq: r.seq++ }) }, t);
+        }
+        for (const c of field.takeFresh()) yield this.#hardCase(c, t);
+        if (this.#isDue(t)) yield* this.#due(t);
       }
     }
+  }
+
+  /** Field messages due by `t` and hard cases that began by then, in time order. */
+  #isDue(t: number): boolean {
+    const field = this.#field;
+    return field !== undefined && (field.nextDue <= t || (field.planned[this.#plannedCase]?.start ?? Infinity) <= t);
+  }
+
+  *#due(t: number): Generator<SimMessage> {
+    const field = this.#field;
+    if (!field) return;
+    for (;;) {
+      const c = field.planned[this.#plannedCase];
+      if (!c || c.start > t) break;
+      this.#plannedCase++;
+      yield* this.#flush(field, c.start);
+      yield this.#hardCase(c, Math.max(c.start, this.#o.start));
+    }
+    yield* this.#flush(field, t);
+  }
+
+  *#flush(field: FieldEffects, t: number): Generator<SimMessage> {
+    for (const m of field.due(t)) yield this.#count({ at: m.at, topic: m.topic, payload: m.payload, retain: false, deviceId: m.deviceId, type: 'telemetry' });
+  }
+
+  #hardCase(c: HardCase, at: number): SimMessage {
+    return this.#count({ at, topic: simFaultsTopic(this.#o.town), payload: JSON.stringify({ event: 'hard-case', ...c }), retain: false, type: 'fault' });
   }
 
   #count(m: SimMessage): SimMessage {
@@ -168,6 +222,7 @@ export class Feed {
       const next = this.#events[0];
       if (!next || next.at > t || (final && next.type === 'start' && next.at >= this.end)) return;
       this.#events.shift();
+      if (this.#isDue(next.at)) yield* this.#due(next.at);
       yield* this.#apply(next);
     }
   }
@@ -230,7 +285,10 @@ export class Feed {
     const spec = FAULT_KINDS[kind]!;
     const { scenario } = this.#o;
     if (spec.season === 'heating' && !conditionsAt(at, scenario.utcOffsetMinutes, scenario.climate ?? KARAGANDA).heatingSeason) return;
-    const candidates = (this.#byKind.get(spec.targetKind) ?? []).filter((r) => !(this.#active.get(r.device.deviceId) ?? []).some((a) => a.fault.kind === kind));
+    const until = at + spec.durationMinutes[1] * 60_000;
+    const candidates = (this.#byKind.get(spec.targetKind) ?? []).filter(
+      (r) => !(this.#active.get(r.device.deviceId) ?? []).some((a) => a.fault.kind === kind) && !this.#field?.busy(r.device.deviceId, at, until),
+    );
     if (candidates.length === 0) return;
     const target = candidates[Math.floor(this.#faultRng.next() * candidates.length)]!;
     const [lo, hi] = spec.durationMinutes;

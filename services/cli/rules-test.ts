@@ -3,12 +3,13 @@
 // scores every rule against the simulator's ground-truth faults.
 import { DeviceRegistry } from '../../devices/index.ts';
 import { readFeedFile } from '../../simulator/feed-file.ts';
+import type { HardCase } from '../../simulator/field.ts';
 import { Feed, type FaultRecord, type SimMessage } from '../../simulator/feed.ts';
 import { loadScenario } from '../../simulator/scenario.ts';
 import { classify } from '../ingest/classify.ts';
 import { RulesEngine, type RuleSignal } from '../rules/engine.ts';
 import { loadRules } from '../rules/loader.ts';
-import { scoreRules, type RuleScore } from '../rules/score.ts';
+import { scoreFaultKinds, scoreHardNegatives, scoreRules, type FaultKindScore, type HardNegativeScore, type RuleScore } from '../rules/score.ts';
 import type { Rule } from '../rules/schema.ts';
 import type { Progress } from './progress.ts';
 
@@ -23,13 +24,20 @@ export interface RulesTestOptions {
   intervalMs: number;
   scale: number;
   faultRate: number;
+  /** multiplies the field's hard cases (simulator/field.ts); 0 for a clean feed */
+  hardCases: number;
   progress?: Progress;
 }
 
 export interface RulesTestResult {
   rules: Rule[];
   scores: RuleScore[];
+  byFault: FaultKindScore[];
+  hardNegatives: HardNegativeScore[];
+  /** raised incidents that no injected fault explains */
+  unexplained: RuleSignal[];
   faults: FaultRecord[];
+  hardCases: HardCase[];
   raised: RuleSignal[];
   readings: number;
   rejected: number;
@@ -39,18 +47,23 @@ export interface RulesTestResult {
 const SWEEP_MS = 10_000;
 
 /** A recorded feed, with the simulator's ground truth where the recording has it. */
-function recordedFeed(path: string): { messages(): Generator<SimMessage>; faults: FaultRecord[]; stats: { faults: number } } {
+function recordedFeed(path: string): { messages(): Generator<SimMessage>; faults: FaultRecord[]; hardCases: HardCase[]; stats: { faults: number } } {
   const faults: FaultRecord[] = [];
+  const hardCases: HardCase[] = [];
   return {
     faults,
+    hardCases,
     stats: { faults: 0 },
     *messages() {
       for (const m of readFeedFile(path)) {
         if (m.type === 'fault' && m.topic.endsWith('/sim/faults')) {
-          const f = JSON.parse(m.payload) as FaultRecord & { event?: string };
+          const f = JSON.parse(m.payload) as FaultRecord & HardCase & { event?: string };
           if (f.event === 'started') {
             faults.push(f);
             this.stats.faults++;
+          } else if (f.event === 'hard-case') {
+            const { event: _, ...c } = f;
+            hardCases.push(c);
           }
         }
         yield m;
@@ -65,7 +78,7 @@ export async function runRulesTest(o: RulesTestOptions): Promise<RulesTestResult
   const scenario = loadScenario(o.scenario);
   const feed = o.feedFile
     ? recordedFeed(o.feedFile)
-    : new Feed({ scenario, town: scenario.id, seed: o.seed, start: o.start, intervalMs: o.intervalMs, durationMs: o.durationMs, scale: o.scale, faultRate: o.faultRate });
+    : new Feed({ scenario, town: scenario.id, seed: o.seed, start: o.start, intervalMs: o.intervalMs, durationMs: o.durationMs, scale: o.scale, faultRate: o.faultRate, hardCases: o.hardCases });
   const raised: RuleSignal[] = [];
   // raised signals are incidents; repeated ones fold a new fault into an open incident
   const engine = new RulesEngine({ onSignal: (s) => s.type !== 'cleared' && raised.push(s) });
@@ -107,5 +120,18 @@ export async function runRulesTest(o: RulesTestOptions): Promise<RulesTestResult
   engine.sweep(o.feedFile ? last + SWEEP_MS : o.start + o.durationMs);
   o.progress?.done();
   raised.sort((a, b) => a.at - b.at);
-  return { rules, scores: scoreRules(rules, raised, feed.faults), faults: [...feed.faults], raised, readings, rejected, wallMs: Date.now() - t0 };
+  const hard = scoreHardNegatives(rules, raised, feed.faults, feed.hardCases);
+  return {
+    rules,
+    scores: scoreRules(rules, raised, feed.faults),
+    byFault: scoreFaultKinds(rules, raised, feed.faults, feed.hardCases),
+    hardNegatives: hard.classes,
+    unexplained: hard.unexplained,
+    faults: [...feed.faults],
+    hardCases: [...feed.hardCases],
+    raised,
+    readings,
+    rejected,
+    wallMs: Date.now() - t0,
+  };
 }

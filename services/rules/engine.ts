@@ -48,7 +48,7 @@ interface Compiled {
   hits: Map<string, Map<string, number>>;
   /** devices whose subject is hit or raised: the only ones a sweep must look at */
   armed: Set<string>;
-  /** district → how many of this rule's incidents are open there (for inhibition) */
+  /** `d:<district>` and `a:<device>` → how many of this rule's incidents are open there (for inhibition) */
   openIn: Map<string, number>;
 }
 
@@ -241,18 +241,31 @@ export class RulesEngine {
     if (first) this.#emit(signal, c, group, first, receivedAt, district, members, signal === 'repeated' ? at : undefined);
   }
 
-  #inhibited(c: Compiled, district: string): boolean {
+  /**
+   * An inhibitor that watches the same kind device by device (heating failure over
+   * underheating) inhibits on the same device; a group rule or another kind's rule
+   * (a main break, a feeder outage) inhibits its whole district.
+   */
+  #inhibited(c: Compiled, d: DeviceState): boolean {
     for (const id of c.rule.inhibitedBy) {
-      if ((this.#byId.get(id)?.openIn.get(district) ?? 0) > 0) return true;
+      const by = this.#byId.get(id);
+      if (!by) continue;
+      const sameDevice = !by.rule.group && by.kinds.has(d.kind);
+      if ((by.openIn.get(sameDevice ? `a:${d.deviceId}` : `d:${d.district}`) ?? 0) > 0) return true;
     }
     return false;
+  }
+
+  #count(c: Compiled, d: DeviceState, groupDistrict: string | undefined, delta: 1 | -1): void {
+    const keys = groupDistrict ? [`d:${groupDistrict}`] : [`d:${d.district}`, `a:${d.deviceId}`];
+    for (const k of keys) c.openIn.set(k, Math.max(0, (c.openIn.get(k) ?? 0) + delta));
   }
 
   #emit(type: SubjectSignal | undefined, c: Compiled, subject: Subject, d: DeviceState, raisedAt: number, groupDistrict?: string, members?: string[], atOverride?: number): void {
     if (!type) return;
     if (type === 'raised') {
-      subject.muted = this.#inhibited(c, d.district);
-      if (!subject.muted) c.openIn.set(d.district, (c.openIn.get(d.district) ?? 0) + 1);
+      subject.muted = this.#inhibited(c, d);
+      if (!subject.muted) this.#count(c, d, groupDistrict, 1);
     }
     if (subject.muted) {
       // a consequence of an open root-cause incident: withheld, never announced
@@ -260,7 +273,7 @@ export class RulesEngine {
       if (type === 'cleared') subject.muted = false;
       return;
     }
-    if (type === 'cleared') c.openIn.set(d.district, Math.max(0, (c.openIn.get(d.district) ?? 1) - 1));
+    if (type === 'cleared') this.#count(c, d, groupDistrict, -1);
     this.#stats.signals++;
     const { rule } = c;
     const kind = this.#kinds.get(d.kind);

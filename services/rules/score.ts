@@ -1,6 +1,10 @@
-// Scores rules against the simulator's ground truth: which incidents match an
-// injected fault (same devices or district, raised while it lasted), per rule
-// precision, recall and time to detect.
+// Scores rules against the simulator's ground truth. Per rule and per fault kind:
+// which incidents match an injected fault (same devices or district, raised while
+// it lasted), precision, recall, time to detect — from the fault's start to the
+// moment the incident was raised (`raisedAt`, platform time), not to its
+// back-dated `at` — and incidents per fault. Per hard-negative class (the field's
+// spikes, gaps, duplicates, back-fill, skew...): the incidents it caused.
+import type { HardCase } from '../../simulator/field.ts';
 import type { FaultRecord } from '../../simulator/feed.ts';
 import type { RuleSignal } from './engine.ts';
 import type { Rule } from './schema.ts';
@@ -19,14 +23,47 @@ export interface RuleScore {
   ttdMaxS: number | null;
 }
 
+export interface FaultKindScore {
+  kind: string;
+  injected: number;
+  detected: number;
+  /** incidents raised by the rules that target this kind */
+  incidents: number;
+  truePositives: number;
+  precision: number | null;
+  recall: number | null;
+  ttdMedianS: number | null;
+  ttdMaxS: number | null;
+  /** incidents (of any rule) that a detected fault caused, on average */
+  incidentsPerFault: number | null;
+}
+
+export interface HardNegativeScore {
+  class: string;
+  cases: number;
+  falseIncidents: number;
+}
+
 /** An incident may lag its fault by this much past the fault's end (clear timers, sweeps). */
 const GRACE_MS = 10 * 60_000;
 
-export function matchesFault(s: RuleSignal, f: FaultRecord, rule: Rule): boolean {
-  if (!rule.detects.includes(f.kind)) return false;
-  if (s.at < f.start || s.at > f.end + GRACE_MS + rule.for) return false;
+const when = (s: RuleSignal) => s.raisedAt ?? s.at;
+
+/** Whether an incident of any rule touches a fault: its devices, or its district for a group rule, while it lasted. */
+function touches(s: RuleSignal, f: FaultRecord, rule: Rule | undefined): boolean {
+  const t = when(s);
+  if (t < f.start || t > f.end + GRACE_MS + (rule?.for ?? 0)) return false;
   const touched = new Set([...f.devices, ...f.silenced]);
-  return s.devices.some((d) => touched.has(d)) || (rule.group !== undefined && s.asset === f.district);
+  return s.devices.some((d) => touched.has(d)) || (rule?.group !== undefined && s.asset === f.district && rule.detects.includes(f.kind));
+}
+
+export function matchesFault(s: RuleSignal, f: FaultRecord, rule: Rule): boolean {
+  return rule.detects.includes(f.kind) && touches(s, f, rule);
+}
+
+function ttdStats(ttd: number[]): { ttdMedianS: number | null; ttdMaxS: number | null } {
+  ttd.sort((a, b) => a - b);
+  return { ttdMedianS: ttd.length ? ttd[Math.floor((ttd.length - 1) / 2)]! : null, ttdMaxS: ttd.length ? ttd[ttd.length - 1]! : null };
 }
 
 /**
@@ -41,10 +78,9 @@ export function scoreRules(rules: readonly Rule[], signals: readonly RuleSignal[
     const tp = incidents.filter((s) => relevant.some((f) => matchesFault(s, f, rule))).length;
     const ttd: number[] = [];
     for (const f of relevant) {
-      const first = mine.filter((s) => matchesFault(s, f, rule)).sort((a, b) => a.at - b.at)[0];
-      if (first) ttd.push((first.at - f.start) / 1000);
+      const first = mine.filter((s) => matchesFault(s, f, rule)).sort((a, b) => when(a) - when(b))[0];
+      if (first) ttd.push((when(first) - f.start) / 1000);
     }
-    ttd.sort((a, b) => a - b);
     const judged = rule.detects.length > 0;
     return {
       ruleId: rule.id,
@@ -55,18 +91,100 @@ export function scoreRules(rules: readonly Rule[], signals: readonly RuleSignal[
       detected: ttd.length,
       precision: judged && incidents.length > 0 ? tp / incidents.length : null,
       recall: judged && relevant.length > 0 ? ttd.length / relevant.length : null,
-      ttdMedianS: ttd.length ? ttd[Math.floor((ttd.length - 1) / 2)]! : null,
-      ttdMaxS: ttd.length ? ttd[ttd.length - 1]! : null,
+      ...ttdStats(ttd),
     };
   });
 }
 
-export function formatScores(scores: readonly RuleScore[]): string {
-  const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(0)}%`);
-  const sec = (x: number | null) => (x === null ? '–' : x < 120 ? `${x.toFixed(0)} s` : `${(x / 60).toFixed(1)} min`);
-  const rows = scores.map((s) => [s.ruleId, String(s.incidents), `${s.detected}/${s.faults}`, pct(s.precision), pct(s.recall), sec(s.ttdMedianS), sec(s.ttdMaxS)]);
-  const head = ['rule', 'incidents', 'faults found', 'precision', 'recall', 'detect p50', 'detect max'];
+/** Whether a hard case there makes the incident right (a gateway that is really offline). */
+function excused(s: RuleSignal, cases: readonly HardCase[]): boolean {
+  const t = when(s);
+  return cases.some((c) => c.allows.includes(s.ruleId) && t >= c.start && t <= c.end + GRACE_MS && s.devices.some((d) => c.devices.includes(d)));
+}
+
+/**
+ * Per fault kind, over every rule that targets it: what an operator of that
+ * network sees. Incidents that a hard case makes right (see `allows`) are left out.
+ */
+export function scoreFaultKinds(rules: readonly Rule[], signals: readonly RuleSignal[], faults: readonly FaultRecord[], cases: readonly HardCase[] = []): FaultKindScore[] {
+  const allowing = cases.filter((c) => c.allows.length > 0);
+  const byId = new Map(rules.map((r) => [r.id, r]));
+  const kinds = [...new Set([...faults.map((f) => f.kind), ...rules.flatMap((r) => r.detects)])].sort();
+  return kinds.map((kind) => {
+    const targeting = rules.filter((r) => r.detects.includes(kind));
+    const ids = new Set(targeting.map((r) => r.id));
+    const injected = faults.filter((f) => f.kind === kind);
+    const mine = signals.filter((s) => ids.has(s.ruleId));
+    const incidents = mine.filter((s) => s.type === 'raised' && !(allowing.length && excused(s, allowing)));
+    const tp = incidents.filter((s) => injected.some((f) => matchesFault(s, f, byId.get(s.ruleId)!))).length;
+    const ttd: number[] = [];
+    const perFault: number[] = [];
+    for (const f of injected) {
+      const hits = mine.filter((s) => matchesFault(s, f, byId.get(s.ruleId)!)).sort((a, b) => when(a) - when(b));
+      if (!hits[0]) continue;
+      ttd.push((when(hits[0]) - f.start) / 1000);
+      perFault.push(signals.filter((s) => s.type === 'raised' && touches(s, f, byId.get(s.ruleId))).length);
+    }
+    return {
+      kind,
+      injected: injected.length,
+      detected: ttd.length,
+      incidents: incidents.length,
+      truePositives: tp,
+      precision: targeting.length && incidents.length ? tp / incidents.length : null,
+      recall: targeting.length && injected.length ? ttd.length / injected.length : null,
+      ...ttdStats(ttd),
+      incidentsPerFault: perFault.length ? perFault.reduce((a, b) => a + b, 0) / perFault.length : null,
+    };
+  });
+}
+
+/**
+ * False incidents per hard-negative class: raised incidents of rules with ground
+ * truth (`detects`) that no fault explains and that touch a device of a hard case
+ * while it lasted (plus the grace), unless a case there allows the rule (a gateway
+ * that is really offline for hours). Rules without ground truth (congestion, air
+ * quality, queues) report real conditions of the model and are not judged.
+ */
+export function scoreHardNegatives(rules: readonly Rule[], signals: readonly RuleSignal[], faults: readonly FaultRecord[], cases: readonly HardCase[]): { classes: HardNegativeScore[]; unexplained: RuleSignal[] } {
+  const byId = new Map(rules.map((r) => [r.id, r]));
+  const unexplained = signals.filter((s) => s.type === 'raised' && (byId.get(s.ruleId)?.detects.length ?? 0) > 0 && !faults.some((f) => touches(s, f, byId.get(s.ruleId))));
+  const counts = new Map<string, { cases: number; falseIncidents: number }>();
+  for (const c of cases) {
+    const e = counts.get(c.class) ?? { cases: 0, falseIncidents: 0 };
+    e.cases++;
+    counts.set(c.class, e);
+  }
+  const byDevice = new Map<string, HardCase[]>();
+  for (const c of cases) for (const d of c.devices) byDevice.set(d, [...(byDevice.get(d) ?? []), c]);
+  for (const s of unexplained) {
+    const t = when(s);
+    const covering = s.devices.flatMap((d) => (byDevice.get(d) ?? []).filter((c) => t >= c.start && t <= c.end + GRACE_MS));
+    if (covering.some((c) => c.allows.includes(s.ruleId))) continue;
+    for (const cls of new Set(covering.map((c) => c.class))) counts.get(cls)!.falseIncidents++;
+  }
+  return { classes: [...counts].map(([cls, v]) => ({ class: cls, ...v })).sort((a, b) => a.class.localeCompare(b.class)), unexplained };
+}
+
+const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(0)}%`);
+const sec = (x: number | null) => (x === null ? '–' : x < 120 ? `${x.toFixed(0)} s` : `${(x / 60).toFixed(1)} min`);
+
+function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function formatScores(scores: readonly RuleScore[]): string {
+  const rows = scores.map((s) => [s.ruleId, String(s.incidents), `${s.detected}/${s.faults}`, pct(s.precision), pct(s.recall), sec(s.ttdMedianS), sec(s.ttdMaxS)]);
+  return table(['rule', 'incidents', 'faults found', 'precision', 'recall', 'detect p50', 'detect max'], rows);
+}
+
+export function formatFaultKinds(scores: readonly FaultKindScore[]): string {
+  const rows = scores.map((s) => [s.kind, String(s.injected), String(s.detected), pct(s.precision), pct(s.recall), sec(s.ttdMedianS), sec(s.ttdMaxS), s.incidentsPerFault === null ? '–' : s.incidentsPerFault.toFixed(2)]);
+  return table(['fault kind', 'injected', 'detected', 'precision', 'recall', 'detect p50', 'detect max', 'incidents/fault'], rows);
+}
+
+export function formatHardNegatives(scores: readonly HardNegativeScore[]): string {
+  return table(['hard-negative class', 'cases', 'false incidents'], scores.map((s) => [s.class, String(s.cases), String(s.falseIncidents)]));
 }
