@@ -118,6 +118,7 @@ export class Journal<T> {
   /** lines appended while a background compaction writes its snapshot */
   #tail: string[] | undefined;
   #compacting: Promise<void> | undefined;
+  #unsynced = false;
 
   constructor(path: string) {
     this.path = path;
@@ -227,6 +228,7 @@ export class Journal<T> {
       fsyncDir(dirname(this.path));
       if (this.#fd !== undefined) closeSync(this.#fd);
       this.#fd = undefined; // the next append opens the new file
+      this.#unsynced = false; // the tail went into the new file, fsynced
       this.#bytes = bytes;
     };
     this.#compacting = run()
@@ -246,18 +248,33 @@ export class Journal<T> {
     await this.#compacting?.catch(() => undefined);
   }
 
-  append(record: T): void {
+  /**
+   * Writes a record and, unless `sync` is false, fsyncs it. An unsynced record
+   * already survives a kill -9 (it is in the kernel); `sync()` (or the next synced
+   * append) makes it survive a power cut too, so an owner can write a burst of
+   * changes it does not announce and fsync once before it announces one.
+   */
+  append(record: T, sync = true): void {
     if (this.#fd === undefined) {
       mkdirSync(dirname(this.path), { recursive: true });
       this.#fd = openSync(this.path, 'a');
     }
     const line = `${JSON.stringify(record)}\n`;
     this.#bytes += writeAll(this.#fd, line);
-    fsyncSync(this.#fd);
     this.#tail?.push(line);
+    this.#unsynced = true;
+    if (sync) this.sync();
+  }
+
+  /** Fsyncs what was appended without it. */
+  sync(): void {
+    if (!this.#unsynced || this.#fd === undefined) return;
+    fsyncSync(this.#fd);
+    this.#unsynced = false;
   }
 
   close(): void {
+    this.sync();
     this.#generation++;
     this.#tail = undefined;
     if (this.#fd !== undefined) closeSync(this.#fd);

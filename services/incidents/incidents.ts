@@ -130,7 +130,8 @@ export class IncidentManager {
   /** A change to an incident: only the change is journalled. */
   #commit(inc: Incident, change: IncidentChange, patch: IncidentPatch, flap = false): Incident {
     patch.updatedAt = change.at;
-    this.#journal.append({ id: inc.id, change, patch });
+    // fsynced only when announced (#announce): a flap held back costs a write, not an fsync
+    this.#journal.append({ id: inc.id, change, patch }, false);
     applyPatch(inc, patch);
     const folded = pushChange(inc, change);
     this.#stats.changes++;
@@ -149,6 +150,7 @@ export class IncidentManager {
       this.#held.delete(inc.id);
     }
     if (this.#announced.has(inc.id)) this.#announced.set(inc.id, this.#deps.clock.now());
+    this.#journal.sync(); // journalled before announced
     this.#deps.events.emit('incidentChanged', { incident: inc, change });
   }
 
