@@ -148,6 +148,7 @@ export class Spool {
 
   #write(): void {
     const seg = this.#current();
+    const firstInCommit = this.#pending[0]!.seq;
     const bytes = Buffer.from(`${this.#pending.map((p) => p.line).join('\n')}\n`);
     // writeSync may write less than asked (a full disk): write the rest, or throw
     for (let off = 0; off < bytes.length; ) off += writeSync(seg.fd!, bytes, off);
@@ -158,7 +159,8 @@ export class Spool {
     this.#committedSeq = Math.max(this.#committedSeq, seg.maxSeq);
     this.#pending = [];
     this.#stats.commits++;
-    if (this.#releasedBelow > seg.firstSeq) this.#note(true); // stored before it was on disk
+    // some of these messages were stored before they reached the disk: note it now
+    if (this.#releasedBelow > firstInCommit) this.#note(true);
   }
 
   /**
