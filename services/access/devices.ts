@@ -6,22 +6,11 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DEVICE_ID, DEVICE_KINDS, KIND_IDS, SEGMENT } from '../../devices/index.ts';
 import { QalaError } from '../contracts/errors.ts';
-import type { Clock } from '../contracts/index.ts';
+import type { Clock, DeviceRecord } from '../contracts/index.ts';
 import { Journal } from '../durable/journal.ts';
 import { hashSecret, newSecret, verifySecret } from './credentials.ts';
 
-export interface DeviceRecord {
-  deviceId: string;
-  kind: string;
-  subsystem: string;
-  district: string;
-  location?: [number, number];
-  owner?: string;
-  createdAt: number;
-  createdBy: string;
-  revokedAt?: number;
-  revokedBy?: string;
-}
+export type { DeviceRecord };
 
 interface Stored extends DeviceRecord {
   secretHash: string;

@@ -11,40 +11,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { UTILITIES } from '../../devices/index.ts';
-import { QalaError, ROLES, type AuditSink, type Clock, type Principal, type Role } from '../contracts/index.ts';
+import { QalaError, ROLES, type AccessChange, type Actor, type AuditSink, type Clock, type Principal, type Role, type TokenInfo, type UserInfo } from '../contracts/index.ts';
 import { Journal } from '../durable/journal.ts';
 import { hashSecret, newSecret, verifySecret } from './credentials.ts';
 
 export type UserPrincipal = Extract<Principal, { type: 'user' }>;
 
-export interface UserInfo {
-  name: string;
-  role: Role;
-  utility?: string;
-  createdAt: number;
-  createdBy: string;
-}
-
-export interface TokenInfo {
-  id: string;
-  user: string;
-  label: string;
-  createdAt: number;
-  createdBy: string;
-}
-
-/** Who asks for a change, for the audit log. */
-export interface Actor {
-  /** principalName() of the actor */
-  who: string;
-  from?: string;
-}
-
-/** What changed for a user: sessions, websockets and MQTT connections resting on it must go. */
-export type AccessChange =
-  | { type: 'user-removed'; user: string }
-  | { type: 'password-changed'; user: string }
-  | { type: 'token-revoked'; user: string; tokenId: string };
+export type { AccessChange, Actor, TokenInfo, UserInfo };
 
 type Entry =
   | { t: 'user'; name: string; role: Role; utility?: string; hash: string; at: number; by: string }

@@ -3,7 +3,9 @@
 // passes its real components, which fit these shapes; the API imports none of them.
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import type { AuditEntry, DeviceState, Incident, IncidentState, Principal, Role, Severity } from '../contracts/index.ts';
+import type { AccessChange, Actor, AuditEntry, DeviceRecord, DeviceState, Incident, IncidentState, Principal, Role, Severity, TokenInfo, UserInfo } from '../contracts/index.ts';
+
+export type { AccessChange, Actor, DeviceRecord, TokenInfo, UserInfo };
 import type { TimeSeriesStore } from '../store/port.ts';
 
 export interface IncidentQuery {
@@ -59,33 +61,6 @@ export type MqttStreamHandler = (stream: Duplex, req: IncomingMessage, principal
 
 export type UserPrincipal = Extract<Principal, { type: 'user' }>;
 
-/** Who asks, for the audit log: principalName() and the remote address. */
-export interface Actor {
-  who: string;
-  from?: string;
-}
-
-export interface UserInfo {
-  name: string;
-  role: Role;
-  utility?: string;
-  createdAt: number;
-  createdBy: string;
-}
-
-export interface TokenInfo {
-  id: string;
-  user: string;
-  label: string;
-  createdAt: number;
-  createdBy: string;
-}
-
-export type AccessChange =
-  | { type: 'user-removed'; user: string }
-  | { type: 'password-changed'; user: string }
-  | { type: 'token-revoked'; user: string; tokenId: string };
-
 /** People and their API tokens (services/access/users.ts); changes are audited there. Errors: ERR_USER_NOT_FOUND, ERR_USER_EXISTS, ERR_LAST_ADMIN, ERR_TOKEN_NOT_FOUND, ERR_LIMIT_REACHED. */
 export interface UsersPort {
   get(name: string): UserPrincipal | undefined;
@@ -117,17 +92,6 @@ export interface SessionsPort {
   closeUser(user: string, keep?: string): Session[];
 }
 
-/** A registered device, as the registry keeps it. */
-export interface DeviceRecord {
-  deviceId: string;
-  kind: string;
-  subsystem: string;
-  district: string;
-  location?: [number, number];
-  owner?: string;
-  createdAt: number;
-  revokedAt?: number;
-}
 
 /** The device registry's admin side (services/access); secrets are returned once. */
 export interface DevicesAdminPort {

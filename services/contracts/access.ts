@@ -34,3 +34,48 @@ export interface AuditEntry {
 export interface AuditSink {
   record(entry: Omit<AuditEntry, 'at'>): void;
 }
+
+/** A user as the admin API lists them (never with a password hash). */
+export interface UserInfo {
+  name: string;
+  role: Role;
+  utility?: string;
+  createdAt: number;
+  createdBy: string;
+}
+
+/** An API token as listed (its secret is shown once, when made). */
+export interface TokenInfo {
+  id: string;
+  user: string;
+  label: string;
+  createdAt: number;
+  createdBy: string;
+}
+
+/** Who asks for a change, for the audit log. */
+export interface Actor {
+  /** principalName() of the actor */
+  who: string;
+  from?: string;
+}
+
+/** What changed for a user: sessions, websockets and MQTT connections resting on it must go. */
+export type AccessChange =
+  | { type: 'user-removed'; user: string }
+  | { type: 'password-changed'; user: string }
+  | { type: 'token-revoked'; user: string; tokenId: string };
+
+/** A registered device, as the registry lists it (never with its secret's hash). */
+export interface DeviceRecord {
+  deviceId: string;
+  kind: string;
+  subsystem: string;
+  district: string;
+  location?: [number, number];
+  owner?: string;
+  createdAt: number;
+  createdBy: string;
+  revokedAt?: number;
+  revokedBy?: string;
+}
