@@ -104,10 +104,16 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     host: config.mqttHost,
     port: config.mqttPort,
     log: child('broker'),
-    guard: new Guard({ access, audit, log: child('guard'), acl: { town, isRegistered: (id) => access.devices.has(id) } }),
+    guard: new Guard({ access, audit, log: child('guard'), acl: { town, isRegistered: (id) => access.devices.has(id) }, maxSubscriptions: config.maxSubscriptionsPerClient }),
     ...(tls ? { tls: { port: config.mqttTlsPort, ...tls } } : {}),
     plain: config.plainListeners,
     beforeAck: (msg) => intake.receive(msg),
+    audit,
+    clock,
+    limits: {
+      maxPacketBytes: config.maxPacketBytes, maxConnections: config.maxConnections, maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+      maxRetainedBytes: config.maxRetainedBytes, maxRetainedMessages: config.maxRetainedMessages, maxQueuedMessages: config.maxQueuedMessages, sessionExpiryMs: config.sessionExpiryMs,
+    },
   });
   access.onRevoked((deviceId) => broker.disconnectDevice(deviceId));
   users.onChange((change) => broker.disconnectUser(change.user));

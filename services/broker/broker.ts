@@ -11,6 +11,9 @@ import { AedesBus } from '../bus/aedes-bus.ts';
 import type { BusMessage } from '../bus/bus.ts';
 import type { Principal } from '../contracts/index.ts';
 import type { Guard } from './guard.ts';
+import { Limits, type BrokerLimits, type PersistenceInternals } from './limits.ts';
+import type { AuditSink, Clock } from '../contracts/index.ts';
+import { systemClock } from '../clock.ts';
 
 export interface BrokerDeps {
   host: string;
@@ -27,7 +30,23 @@ export interface BrokerDeps {
   tls?: { port: number; cert: Buffer; key: Buffer };
   /** serve plain TCP on `port` (false: TLS only) */
   plain?: boolean;
+  /** packet size, connections, retained messages, offline queues (./limits.ts); without them, the config's defaults */
+  limits?: Partial<BrokerLimits>;
+  /** where refusals of a limit are recorded */
+  audit?: AuditSink;
+  clock?: Clock;
 }
+
+/** the config's defaults (services/config.ts), for a broker built without a config */
+export const DEFAULT_LIMITS: BrokerLimits = {
+  maxPacketBytes: 128 * 1024,
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 2_500,
+  maxRetainedBytes: 1024,
+  maxRetainedMessages: 200_000,
+  maxQueuedMessages: 1_000,
+  sessionExpiryMs: 86_400_000,
+};
 
 export class Broker {
   readonly #deps: BrokerDeps;
@@ -36,8 +55,13 @@ export class Broker {
   /** the broker as the bus, usable once started */
   readonly bus: AedesBus;
 
+  readonly #limits: Limits;
+
   constructor(deps: BrokerDeps) {
     this.#deps = deps;
+    this.#limits = new Limits({
+      limits: { ...DEFAULT_LIMITS, ...deps.limits }, log: deps.log, clock: deps.clock ?? systemClock, ...(deps.audit ? { audit: deps.audit } : {}),
+    });
     this.bus = new AedesBus(() => this.#aedes);
   }
 
@@ -59,7 +83,7 @@ export class Broker {
   }
 
   stats() {
-    return { clients: this.connectedClients, mqttPort: this.port, mqttTlsPort: this.tlsPort, ...this.#deps.guard?.stats };
+    return { clients: this.connectedClients, mqttPort: this.port, mqttTlsPort: this.tlsPort, ...this.#deps.guard?.stats, limits: { ...this.#limits.stats, openConnections: this.#limits.openConnections } };
   }
 
   /** Closes every connection of a device at once (it was revoked). */
@@ -107,6 +131,7 @@ export class Broker {
       authorizePublish: (client, packet, done) => {
         // a refused publish is acknowledged and discarded (guard.ts says why)
         if (client && guard && !guard.admitPublish(client, packet)) return done(null);
+        if (client && packet.retain && !this.#limits.keepRetained(client, packet.topic, packet.payload.length)) packet.retain = false;
         // only a client's publish: the platform's own go straight through
         const wait = client && Buffer.isBuffer(packet.payload) ? beforeAck?.({ topic: packet.topic, payload: packet.payload, retain: packet.retain, qos: packet.qos }) : undefined;
         if (!wait) return done(null);
@@ -119,6 +144,18 @@ export class Broker {
         );
       },
     });
+    // aedes keeps its persistence on the instance (not in its type declarations)
+    const persistence = (aedes as unknown as { persistence: PersistenceInternals }).persistence;
+    this.#limits.boundQueues(persistence);
+    aedes.on('client', (client) => {
+      if (!client.clean) this.#limits.sessionOnline(client.id);
+    });
+    aedes.on('clientDisconnect', (client) => {
+      if (client.clean) return;
+      const id = client.id;
+      this.#limits.sessionOffline(id, persistence, () => id in (aedes as unknown as { clients: Record<string, Client> }).clients);
+    });
+    aedes.on('unsubscribe', (unsubscriptions, client) => guard?.unsubscribed(client, unsubscriptions));
     aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
     aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'mqtt connection error'));
     this.#aedes = aedes;
@@ -135,7 +172,7 @@ export class Broker {
     const accept = (socket: Socket) => {
       // small packets, sent as they come: with Nagle on, p99 delivery was 32-41 ms instead of ~2 ms
       socket.setNoDelay(true);
-      aedes.handle(socket);
+      this.#handle(aedes, socket, socket.remoteAddress);
     };
     const { tls } = this.#deps;
     if (this.#deps.plain !== false) {
@@ -166,7 +203,18 @@ export class Broker {
       stream.destroy();
       return;
     }
-    this.#aedes.handle(stream, req);
+    this.#handle(this.#aedes, stream, req?.socket.remoteAddress, req);
+  }
+
+  /** Every connection, whatever its transport: counted against the connection limits, its packets against the size limit. */
+  #handle(aedes: Aedes, conn: Duplex, address: string | undefined, req?: IncomingMessage): void {
+    if (!this.#limits.admitConnection(address)) {
+      conn.destroy();
+      return;
+    }
+    conn.once('close', () => this.#limits.releaseConnection(address));
+    const client = aedes.handle(conn, req) as unknown as Client;
+    this.#limits.capPacketSize(client, conn, address);
   }
 
   async stop(): Promise<void> {
@@ -174,6 +222,7 @@ export class Broker {
     const aedes = this.#aedes;
     this.#plain = this.#tls = undefined;
     this.#aedes = undefined;
+    this.#limits.stop();
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
     await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }

@@ -19,6 +19,8 @@ export interface GuardDeps {
   acl: AclContext;
   audit: AuditSink;
   log: Logger;
+  /** QALA_MAX_SUBSCRIPTIONS_PER_CLIENT: topic filters one connection may hold (default 100) */
+  maxSubscriptions?: number;
 }
 
 /** Where a refused publish goes: a "$" topic no wildcard matches [MQTT-4.7.2-1] and nobody may subscribe to. */
@@ -31,12 +33,14 @@ interface Session {
   principal: Principal;
   allowed: Set<string>;
   refusals: number;
+  /** the filters granted on this connection, for the subscription limit */
+  filters: Set<string>;
 }
 
 export class Guard {
   readonly #deps: GuardDeps;
   readonly #sessions = new WeakMap<Client, Session>();
-  readonly stats = { refusedConnects: 0, refusedPublishes: 0, refusedSubscribes: 0 };
+  readonly stats = { refusedConnects: 0, refusedPublishes: 0, refusedSubscribes: 0, refusedSubscribesOverLimit: 0 };
 
   constructor(deps: GuardDeps) {
     this.#deps = deps;
@@ -55,7 +59,7 @@ export class Guard {
           this.stats.refusedConnects++;
           return done(notAuthorized(), false);
         }
-        this.#sessions.set(client, { principal, allowed: new Set(), refusals: 0 });
+        this.#sessions.set(client, { principal, allowed: new Set(), refusals: 0, filters: new Set() });
         done(null, true);
       },
       (err: unknown) => {
@@ -86,10 +90,26 @@ export class Guard {
   authorizeSubscribe(client: Client, sub: Subscription, done: (err: Error | null, sub?: Subscription | null) => void): void {
     const s = this.#sessions.get(client);
     const decision = s ? canSubscribe(s.principal, sub.topic, this.#deps.acl) : { ok: false as const, reason: 'not authenticated' };
-    if (decision.ok) return done(null, sub);
+    if (decision.ok) {
+      const max = this.#deps.maxSubscriptions ?? 100;
+      // a filter subscribed again replaces the old one [MQTT-3.8.4-3]: it takes no new place
+      if (s!.filters.has(sub.topic) || s!.filters.size < max) {
+        s!.filters.add(sub.topic);
+        return done(null, sub);
+      }
+      this.stats.refusedSubscribesOverLimit++;
+      this.#refused(client, s, 'mqtt.subscribe-refused', { filter: sub.topic.slice(0, 256), reason: `QALA_MAX_SUBSCRIPTIONS_PER_CLIENT=${max} filters are held by this client` });
+      return done(null, null);
+    }
     this.stats.refusedSubscribes++;
     this.#refused(client, s, 'mqtt.subscribe-refused', { filter: sub.topic.slice(0, 256), reason: decision.reason });
     done(null, null);
+  }
+
+  /** aedes' unsubscribe event: the filters no longer count against the limit. */
+  unsubscribed(client: Client, filters: string[]): void {
+    const s = this.#sessions.get(client);
+    if (s) for (const f of filters) s.filters.delete(f);
   }
 
   #refused(client: Client, s: Session | undefined, action: string, detail: Record<string, unknown>): void {
