@@ -127,7 +127,7 @@ export class FieldEffects {
         const start = o.start + Math.round(plan.next() * (o.end - o.start));
         const end = Math.min(o.end, start + Math.round((1 + plan.next() * 4) * 3_600_000));
         if (this.#outages.get(members[0]!)?.some((w) => w.start < end && w.end > start)) continue; // one gateway, one outage at a time
-        const c = this.#case('gateway-backfill', district, members, start, end, ['device-offline']);
+        const c = this.#case('gateway-backfill', district, members, start, end, ['device-offline', 'district-silent']);
         for (const id of members) {
           const list = this.#outages.get(id) ?? [];
           list.push({ start, end, case: c, released: 0 });

@@ -177,6 +177,14 @@ export class RulesEngine {
         for (const d of this.#devices.values()) {
           if (!c.kinds.has(d.kind) || !matches(rule, d) || wm - d.wmAtLast < rule.absentFor) continue;
           const subject = getOrCreate(c.subjects, d.deviceId, () => new Subject());
+          if (rule.group) {
+            // a silent member counts towards its district's group (a gateway or a feeder gone quiet)
+            if (subject.active) continue;
+            subject.observe(true, false, d.lastTs + rule.absentFor, { forMs: 0, clearForMs: 0, minSamples: 1 });
+            getOrCreate(c.hits, d.district, () => new Map<string, number>()).set(d.deviceId, subject.hitSince);
+            this.#updateGroup(c, d.district, wm, now);
+            continue;
+          }
           this.#emit(subject.observe(true, false, d.lastTs + rule.absentFor, c.timing), c, subject, d, now);
           c.armed.add(d.deviceId);
         }
@@ -323,8 +331,8 @@ export class RulesEngine {
     }
     d.lastTs = r.ts;
     d.wmAtLast = this.#watermarkAt(r.receivedAt);
-    for (const [metric, v] of Object.entries(r.metrics)) {
-      d.latest[metric] = v;
+    for (const metric in r.metrics) {
+      d.latest[metric] = r.metrics[metric]!;
       d.latestTs[metric] = r.ts;
     }
     if (r.metrics.outdoorTemp !== undefined) this.#season.observe(r.ts, r.metrics.outdoorTemp);

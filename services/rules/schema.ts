@@ -126,7 +126,6 @@ export const ruleSchema = z
   })
   .strict()
   .refine((r) => (r.when === undefined) !== (r.absentFor === undefined), 'give exactly one of when (a condition) or absentFor (an absence rule)')
-  .refine((r) => !(r.group && r.absentFor), 'a group rule needs a condition, not absentFor')
   // safe defaults: one read error must not raise a critical incident
   .transform((r) => ({
     ...r,

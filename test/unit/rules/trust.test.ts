@@ -211,3 +211,42 @@ describe('inhibition', () => {
     expect(engine.stats().inhibited).toBe(3);
   });
 });
+
+describe('one incident for a district gone silent', () => {
+  it('raises one district-silent incident listing the devices behind a gateway, not one offline incident each', async () => {
+    const { read, engine, signals } = setup(await loadRules(BUILTIN_RULES));
+    const gateway = ['wp-1', 'wp-2', 'sw-1', 'gp-1'];
+    for (let t = 0; t < 30 * M; t += 10 * S) {
+      for (const id of [...gateway, 'wp-9']) {
+        const district = id === 'wp-9' ? 'new-town' : 'old-town';
+        if (gateway.includes(id) && t >= 5 * M) continue; // the uplink is lost at 5 min
+        const kind = id.startsWith('wp') ? 'water-pressure' : id.startsWith('sw') ? 'sewage-level' : 'gas-pressure';
+        read(id, kind, T0 + t, kind === 'water-pressure' ? { pressure: 4, flow: 100 } : kind === 'sewage-level' ? { level: 40, flow: 50 } : { pressure: 2.5 }, T0 + t, district);
+      }
+      engine.sweep(T0 + t);
+    }
+    const raised = signals.filter((s) => s.type === 'raised');
+    expect(raised.map((s) => s.ruleId)).toEqual(['district-silent']);
+    // the fourth device, silent a few seconds later, is folded into the same incident
+    expect(signals.at(-1)!.devices.sort()).toEqual([...gateway].sort());
+    expect(raised[0]!.asset).toBe('old-town');
+  });
+
+  it('raises only the power outage when a feeder drops and the devices it powers fall silent', async () => {
+    const { read, engine, signals } = setup(await loadRules(BUILTIN_RULES));
+    const powered = ['tc-1', 'tc-2', 'cam-1', 'cam-2'];
+    for (let t = 0; t < 30 * M; t += 10 * S) {
+      const out = t >= 5 * M;
+      read('pf-1', 'power-feeder', T0 + t, { voltage: out ? 0 : 229, load: out ? 0 : 50 });
+      read('wp-9', 'water-pressure', T0 + t, { pressure: 4, flow: 100 }, T0 + t, 'new-town');
+      if (!out) {
+        for (const id of powered) {
+          if (id.startsWith('tc')) read(id, 'traffic-counter', T0 + t, { vehiclesPerMin: 10, meanSpeed: 40, signal: 1 });
+          else read(id, 'emergency-camera', T0 + t, { online: 1, smoke: 0, fire: 0, crowd: 0, personDown: 0 });
+        }
+      }
+      engine.sweep(T0 + t);
+    }
+    expect(signals.filter((s) => s.type === 'raised').map((s) => s.ruleId)).toEqual(['power-outage']);
+  });
+});
