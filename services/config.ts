@@ -9,6 +9,9 @@ import { QalaError } from './contracts/errors.ts';
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 
+/** A clock-skew window this wide is no check at all (a simulated town running ahead of the wall clock). */
+export const CLOCK_SKEW_OFF = 100 * 365 * 86_400_000;
+
 export const configSchema = z.object({
   town: z.string().regex(SEGMENT, 'a lowercase slug such as "temirtau"').default('temirtau').describe('town id, the second level of every topic'),
   httpHost: z.string().min(1).default('0.0.0.0').describe('address the dashboard/API listens on'),
@@ -31,8 +34,8 @@ export const configSchema = z.object({
   maxRetainedMessages: z.coerce.number().int().min(0).max(10_000_000).default(200_000).describe('retained topics kept at most; past it a message on a new topic is delivered but not retained (a kept topic may still be replaced or cleared)'),
   maxQueuedMessages: z.coerce.number().int().min(1).max(1_000_000).default(1_000).describe('QoS 1/2 messages queued for one offline persistent session (clean=false); past it new ones are dropped for that session'),
   sessionExpiryMs: z.coerce.number().int().min(60_000).max(365 * 86_400_000).default(86_400_000).describe('how long an offline persistent session (its subscriptions and queue) is kept'),
-  maxClockSkewPastMs: z.coerce.number().int().min(60_000).max(366 * 86_400_000).default(7 * 86_400_000).describe('how far in the past a device timestamp may lie (back-fill after an outage); older readings are dead-lettered as timestamp-out-of-range'),
-  maxClockSkewFutureMs: z.coerce.number().int().min(0).max(86_400_000).default(5 * 60_000).describe('how far in the future a device timestamp may lie (clock drift); later readings are dead-lettered as timestamp-out-of-range'),
+  maxClockSkewPastMs: z.coerce.number().int().min(60_000).max(CLOCK_SKEW_OFF).default(365 * 86_400_000).describe('how far in the past a device timestamp may lie (back-fill after an outage, a replayed recording); older readings are dead-lettered as timestamp-out-of-range'),
+  maxClockSkewFutureMs: z.coerce.number().int().min(0).max(CLOCK_SKEW_OFF).default(5 * 60_000).describe('how far in the future a device timestamp may lie (clock drift); later readings are dead-lettered as timestamp-out-of-range (`qala start` lifts it when its simulator runs faster than real time or from another start)'),
   liveIntervalMs: z.coerce.number().int().min(50).max(10_000).default(250).describe('live hub coalescing interval per websocket client'),
   simulate: bool.default(true).describe('run the town simulator next to the platform in `qala start`'),
   scenario: z.string().min(1).default('temirtau').describe('simulator scenario name or JSON file'),

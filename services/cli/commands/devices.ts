@@ -3,7 +3,7 @@
 // API token authorises it; a device's secret is printed once, when it is added.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { QalaError } from '../../contracts/errors.ts';
+import { ERROR_CODES, QalaError, type ErrorCode } from '../../contracts/errors.ts';
 import { requireFile } from '../files.ts';
 import { filePath } from '../option-types.ts';
 import { option, type Command } from '../options.ts';
@@ -18,7 +18,7 @@ async function call(o: { url: string; token: string }, method: string, path: str
   try {
     res = await fetch(new URL(path, o.url), { method, headers: { authorization: `Bearer ${o.token}`, ...(body !== undefined ? { 'content-type': type } : {}) }, ...(body !== undefined ? { body } : {}) });
   } catch (err) {
-    throw new QalaError('ERR_USAGE', `cannot reach the platform at ${o.url} (${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}); is it running, and is --url right?`);
+    throw new QalaError('ERR_BAD_REQUEST', `cannot reach the platform at ${o.url} (${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}); is it running, and is --url right?`);
   }
   const text = await res.text();
   let json: unknown;
@@ -29,7 +29,9 @@ async function call(o: { url: string; token: string }, method: string, path: str
   }
   if (!res.ok) {
     const e = (json as { error?: { code?: string; message?: string } }).error;
-    throw new QalaError('ERR_USAGE', `the platform answered ${res.status}: ${e?.code ?? ''} ${e?.message ?? text}`.trim());
+    // the platform's own code when it is one of ours (ERR_UNAUTHENTICATED for a bad token, say): exit 1, not a usage mistake
+    const code = e?.code && e.code in ERROR_CODES && e.code !== 'ERR_USAGE' ? (e.code as ErrorCode) : 'ERR_INTERNAL';
+    throw new QalaError(code, `the platform answered ${res.status}: ${e?.message ?? text}`.trim());
   }
   return json;
 }

@@ -2,7 +2,7 @@
 // when QALA_SIMULATE is on.
 import { z } from 'zod';
 import type { Fleet } from '../../../simulator/fleet.ts';
-import { loadConfig } from '../../config.ts';
+import { CLOCK_SKEW_OFF, loadConfig } from '../../config.ts';
 import type { Command } from '../options.ts';
 import { untilSignal } from '../signals.ts';
 import { explainStartupError } from '../startup-errors.ts';
@@ -13,7 +13,11 @@ export const startCommand: Command = {
   details: 'Settings come from QALA_* environment variables and QALA_CONFIG_FILE; `qala config` lists them.\nCtrl-C (SIGINT) or SIGTERM stops the simulator, then the platform.',
   options: z.object({}).strict(),
   async run() {
-    const config = loadConfig();
+    let config = loadConfig();
+    // a simulated town running faster than real time, or from another start, dates its
+    // readings away from the wall clock: the platform must not take them for skewed clocks
+    const simulatedTime = config.simulate && !config.brokerUrl && (config.simSpeed !== 1 || config.simStart !== undefined);
+    if (simulatedTime) config = loadConfig(process.env, { maxClockSkewFutureMs: CLOCK_SKEW_OFF, maxClockSkewPastMs: CLOCK_SKEW_OFF });
     // loaded here, not at the top: --help and usage mistakes answer without the platform's second of start-up
     const [{ createLogger }, { createPlatform }, { simulationFromConfig }] = await Promise.all([
       import('../../log.ts'),
@@ -21,6 +25,7 @@ export const startCommand: Command = {
       import('../../../simulator/simulation.ts'),
     ]);
     const log = createLogger(config.logLevel, config.logFormat);
+    if (simulatedTime) log.warn({ simSpeed: config.simSpeed, simStart: config.simStart }, "the simulated town runs on its own time: the device clock-skew check (QALA_MAX_CLOCK_SKEW_*) is off");
     // the first admin's one-time password goes to the terminal, once, not to the log files
     const platform = createPlatform({ config, log, announce: (line) => console.error(line) });
     try {
