@@ -133,7 +133,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
       return route ? webhookSecret(route) : undefined;
     },
   });
-  const incidents = new IncidentManager({ dataDir: config.dataDir, clock, events });
+  const incidents = new IncidentManager({ dataDir: config.dataDir, clock, events, log: child('incidents') });
   const notifier = new Notifier({
     town, bus, routes, outbox, events, log: child('notifier'),
     unresolved: () => incidents.list({ state: 'unresolved', limit: Number.MAX_SAFE_INTEGER }),
