@@ -16,6 +16,8 @@ export interface SimulationOptions {
   scale: number;
   intervalMs: number;
   faultRate: number;
+  /** multiplies the field's hard cases (simulator/field.ts); 0 or absent for a clean feed */
+  hardCases?: number;
   connections: 'auto' | 'per-device' | number;
   start: number;
   durationMs?: number;
@@ -38,7 +40,7 @@ const PER_DEVICE_LIMIT = 2000;
 export function createSimulation(o: SimulationOptions): Simulation {
   const scenario = loadScenario(o.scenario);
   const town = o.town ?? scenario.id;
-  const feed = new Feed({ scenario, town, seed: o.seed, start: o.start, intervalMs: o.intervalMs, durationMs: o.durationMs, scale: o.scale, faultRate: o.faultRate });
+  const feed = new Feed({ scenario, town, seed: o.seed, start: o.start, intervalMs: o.intervalMs, durationMs: o.durationMs, scale: o.scale, faultRate: o.faultRate, hardCases: o.hardCases ?? 0 });
   const connections: ConnectionMode =
     o.connections === 'auto' ? (feed.devices.length <= PER_DEVICE_LIMIT ? 'per-device' : 16) : o.connections;
   const clock = createSimClock({ start: o.start, speed: o.speed });
