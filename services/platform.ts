@@ -138,7 +138,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     town, bus, routes, outbox, events, log: child('notifier'),
     unresolved: () => incidents.list({ state: 'unresolved', limit: Number.MAX_SAFE_INTEGER }),
   });
-  const rules = new RulesService({ events, clock, rulesFile: config.rulesFile ?? BUILTIN_RULES, sweepMs: config.rulesSweepMs, log: child('rules') });
+  const rules = new RulesService({ events, clock, audit, rulesFile: config.rulesFile ?? BUILTIN_RULES, sweepMs: config.rulesSweepMs, log: child('rules') });
   const hub = new LiveHub({
     directory, events, clock, kinds: DEVICE_KINDS, intervalMs: config.liveIntervalMs, log: child('live'),
     incidents: () => incidents.list({ state: 'unresolved', limit: 200 }),

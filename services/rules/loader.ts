@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { QalaError } from '../contracts/errors.ts';
-import type { Clock, Timer } from '../contracts/index.ts';
+import type { AuditSink, Clock, Timer } from '../contracts/index.ts';
 import { ruleFileSchema, type Rule } from './schema.ts';
 
 export const BUILTIN_RULES = fileURLToPath(new URL('./builtin-rules.yaml', import.meta.url));
@@ -42,6 +42,8 @@ export interface RuleWatcherDeps {
   log: Logger;
   apply: (rules: Rule[]) => void;
   clock: Clock;
+  /** every rule set taken or refused is audited (the first load too) */
+  audit?: AuditSink;
   debounceMs?: number;
 }
 
@@ -82,8 +84,10 @@ export class RuleWatcher {
       this.#deps.apply(rules);
       Object.assign(this.#status, { loadedAt: this.#deps.clock.now(), rules: rules.length, lastError: null });
       this.#deps.log.info({ path: this.#deps.path, rules: rules.length }, 'rules loaded');
+      this.#deps.audit?.record({ who: 'platform', action: strict ? 'rules.load' : 'rules.reload', outcome: 'ok', detail: { path: this.#deps.path, rules: rules.length, ids: rules.map((r) => r.id).slice(0, 200) } });
       return true;
     } catch (err) {
+      this.#deps.audit?.record({ who: 'platform', action: strict ? 'rules.load' : 'rules.reload', outcome: 'refused', detail: { path: this.#deps.path, error: (err as Error).message.slice(0, 2000) } });
       if (strict) throw err;
       this.#status.lastError = (err as Error).message;
       this.#deps.log.error({ path: this.#deps.path, err: (err as Error).message }, 'rule file refused; the previous rules stay live');

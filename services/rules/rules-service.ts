@@ -2,7 +2,7 @@
 // the clock, reloads the rule file when it changes, and emits each signal on the
 // event bus (incidents listen; the two never import each other).
 import type { Logger } from 'pino';
-import type { Clock, Timer } from '../contracts/index.ts';
+import type { AuditSink, Clock, Timer } from '../contracts/index.ts';
 import type { EventBus } from '../events.ts';
 import { RulesEngine } from './engine.ts';
 import { RuleWatcher } from './loader.ts';
@@ -13,6 +13,7 @@ export interface RulesServiceDeps {
   sweepMs: number;
   clock: Clock;
   log: Logger;
+  audit?: AuditSink;
 }
 
 const OWNER = 'rules';
@@ -26,7 +27,7 @@ export class RulesService {
   constructor(deps: RulesServiceDeps) {
     this.#deps = deps;
     this.engine = new RulesEngine({ onSignal: (s) => deps.events.emit('ruleSignalled', s) });
-    this.watcher = new RuleWatcher({ path: deps.rulesFile, log: deps.log, clock: deps.clock, apply: (rules) => this.engine.setRules(rules) });
+    this.watcher = new RuleWatcher({ path: deps.rulesFile, log: deps.log, clock: deps.clock, apply: (rules) => this.engine.setRules(rules), ...(deps.audit ? { audit: deps.audit } : {}) });
   }
 
   async start(): Promise<void> {

@@ -94,6 +94,12 @@ describe('platform process', () => {
     expect(status.status.lastError).toContain('rules.0.severity');
     expect(status.rules.map((r) => r.id)).toEqual(['only-one']);
     expect(builtin).toBeGreaterThan(10);
+    // every rule change, taken or refused, is in the audit log
+    const audit = (await fetch(`http://127.0.0.1:${p.http}/api/audit?action=rules.reload`, { headers: admin.headers }).then((r) => r.json())) as { entries: { outcome: string; detail: { rules?: number; error?: string } }[] };
+    const outcomes = audit.entries.map((e) => e.outcome);
+    expect(outcomes).toContain('ok');
+    expect(outcomes[0]).toBe('refused'); // newest first: the broken edit
+    expect(audit.entries[0]!.detail.error).toContain('rules.0.severity');
     p.child.kill('SIGTERM');
     await new Promise((r) => p.child.once('exit', r));
   });
