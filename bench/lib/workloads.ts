@@ -19,7 +19,8 @@ import type { SimMessage } from '../../simulator/feed.ts';
 import { Fleet } from '../../simulator/fleet.ts';
 import { cpuMicros, runSimulator, sampleResources, type MqttLogin, type PlatformProc } from './processes.ts';
 
-const TS = 1_800_000_000_000;
+// a day ago: device timestamps the platform takes as live (readings dated ahead of its clock are dead-lettered)
+const TS = Date.now() - 86_400_000;
 
 /** A bench client, with Nagle off as the simulator's are: a held small write costs tens of ms. */
 async function connect(url: string, login: MqttLogin | undefined): Promise<MqttClient> {
