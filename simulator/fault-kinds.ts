@@ -41,6 +41,22 @@ export const FAULT_KINDS: Readonly<Record<string, FaultKind>> = {
       if (m.flow !== undefined) m.flow = r2(m.flow * (1 + 1.6 * k));
     },
   },
+  'water-slow-leak': {
+    // a leak that grows: pressure at the point falls 0.1–0.25 bar an hour for hours
+    // and the flow carries the leakage (background and unreported leaks, IWA water
+    // balance; minimum night flow analysis of district metered areas)
+    targetKind: 'water-pressure',
+    network: 'water',
+    utility: 'water',
+    ratePerYear: 0.3,
+    durationMinutes: [8 * 60, 24 * 60],
+    effect: (m, _role, since, sev) => {
+      const hours = since / 3_600_000;
+      const rate = 0.1 + 0.15 * sev; // bar per hour
+      if (m.pressure !== undefined) m.pressure = r2(Math.max(0.5, m.pressure - Math.min(2, rate * hours)));
+      if (m.flow !== undefined) m.flow = r2(m.flow + Math.min(40, 6 * rate * 10 * hours));
+    },
+  },
   'heating-substation-failure': {
     targetKind: 'heat-substation',
     network: 'heat',

@@ -26,6 +26,8 @@ export interface FeedOptions {
   faultRate: number;
   /** multiplies the field's hard cases (spikes, gaps, duplicates, back-fill, skew...; simulator/field.ts); 0 or absent: a clean feed */
   hardCases?: number;
+  /** faults (random, and scheduled "+offset" ones) begin here rather than at `start`: a warm-up that gives rules their history */
+  faultsFrom?: number;
 }
 
 export interface SimMessage {
@@ -118,7 +120,7 @@ export class Feed {
     }
     this.#faultRng = mulberry32((options.seed ^ hashString('faults')) >>> 0);
     for (const f of options.scenario.faults) this.#scheduleFromScenario(f);
-    for (const kind of Object.keys(FAULT_KINDS)) this.#planNextRandom(kind, options.start);
+    for (const kind of Object.keys(FAULT_KINDS)) this.#planNextRandom(kind, options.faultsFrom ?? options.start);
   }
 
   get stats(): FeedStats {
@@ -298,7 +300,7 @@ export class Feed {
 
   #scheduleFromScenario(f: Scenario['faults'][number]): void {
     const spec = FAULT_KINDS[f.kind]!;
-    const at = f.at.startsWith('+') ? this.#o.start + parseDuration(f.at.slice(1))! : Date.parse(f.at);
+    const at = f.at.startsWith('+') ? (this.#o.faultsFrom ?? this.#o.start) + parseDuration(f.at.slice(1))! : Date.parse(f.at);
     const pool = this.#byKind.get(spec.targetKind) ?? [];
     const target = pool.find((r) => r.device.deviceId === f.target) ?? pool.find((r) => r.device.district === f.target);
     if (!target) return; // the target does not exist at this scale: nothing to inject

@@ -56,6 +56,8 @@ export interface SimulationConfig {
   simScale: number;
   simIntervalMs: number;
   simFaultRate: number;
+  /** the field's hard cases (simulator/field.ts); absent or 0 for a clean feed */
+  simHardCases?: number;
   simConnections: 'auto' | 'per-device' | number;
   simStart?: string | undefined;
 }
@@ -72,6 +74,7 @@ export function simulationFromConfig(
     scale: c.simScale,
     intervalMs: c.simIntervalMs,
     faultRate: c.simFaultRate,
+    hardCases: c.simHardCases ?? 0,
     connections: c.simConnections,
     start: c.simStart ? Date.parse(c.simStart) : now(),
     ...others,

@@ -26,6 +26,8 @@ export interface RulesTestOptions {
   faultRate: number;
   /** multiplies the field's hard cases (simulator/field.ts); 0 for a clean feed */
   hardCases: number;
+  /** simulated time before `start` that runs without faults, so rules that compare with yesterday have a yesterday */
+  warmupMs?: number;
   progress?: Progress;
 }
 
@@ -78,7 +80,7 @@ export async function runRulesTest(o: RulesTestOptions): Promise<RulesTestResult
   const scenario = loadScenario(o.scenario);
   const feed = o.feedFile
     ? recordedFeed(o.feedFile)
-    : new Feed({ scenario, town: scenario.id, seed: o.seed, start: o.start, intervalMs: o.intervalMs, durationMs: o.durationMs, scale: o.scale, faultRate: o.faultRate, hardCases: o.hardCases });
+    : new Feed({ scenario, town: scenario.id, seed: o.seed, start: o.start - (o.warmupMs ?? 0), intervalMs: o.intervalMs, durationMs: o.durationMs + (o.warmupMs ?? 0), scale: o.scale, faultRate: o.faultRate, hardCases: o.hardCases, faultsFrom: o.start });
   const raised: RuleSignal[] = [];
   // raised signals are incidents; repeated ones fold a new fault into an open incident
   const engine = new RulesEngine({ onSignal: (s) => s.type !== 'cleared' && raised.push(s) });
@@ -110,7 +112,7 @@ export async function runRulesTest(o: RulesTestOptions): Promise<RulesTestResult
     } else if (c.type === 'rejected') rejected++;
     if (++n % 20_000 === 0) {
       o.progress?.update({
-        fraction: o.feedFile ? undefined : (m.at - first) / o.durationMs,
+        fraction: o.feedFile ? undefined : (m.at - first) / (o.durationMs + (o.warmupMs ?? 0)),
         text: `${new Date(m.at).toISOString().slice(0, 16)}Z sim · ${readings.toLocaleString('en')} readings · ${feed.stats.faults} faults · ${raised.filter((s) => s.type === 'raised').length} incidents`,
       });
       // let the event loop breathe (signals, progress output) during long runs
@@ -118,6 +120,9 @@ export async function runRulesTest(o: RulesTestOptions): Promise<RulesTestResult
     }
   }
   engine.sweep(o.feedFile ? last + SWEEP_MS : o.start + o.durationMs);
+  // incidents of the warm-up are not scored: nothing was injected then
+  const scored = o.feedFile ? raised : raised.filter((s) => (s.raisedAt ?? s.at) >= o.start);
+  raised.splice(0, raised.length, ...scored);
   o.progress?.done();
   raised.sort((a, b) => a.at - b.at);
   const hard = scoreHardNegatives(rules, raised, feed.faults, feed.hardCases);

@@ -16,6 +16,24 @@ export interface DeviceHistory {
   recent: Map<string, { ts: number; v: number }[]>;
   /** per metric, a monotonic deque (values decreasing) for the running maximum over a window */
   maxima: Map<string, { ts: number; v: number }[]>;
+  /** per metric, 5-minute sums over the last 25 hours (bucket index → sum and count), for daily comparisons */
+  daily: Map<string, Map<number, { s: number; n: number }>>;
+}
+
+export const DAILY_BUCKET_MS = 300_000;
+const DAY_MS = 86_400_000;
+
+function meanOver(buckets: Map<number, { s: number; n: number }>, from: number, to: number): number | undefined {
+  let s = 0;
+  let n = 0;
+  for (let b = Math.floor(from / DAILY_BUCKET_MS); b < Math.floor(to / DAILY_BUCKET_MS); b++) {
+    const x = buckets.get(b);
+    if (x) {
+      s += x.s;
+      n += x.n;
+    }
+  }
+  return n > 0 ? s / n : undefined;
 }
 
 export function evaluate(c: Condition, h: DeviceHistory, now: number): Verdict {
@@ -56,6 +74,17 @@ export function evaluate(c: Condition, h: DeviceHistory, now: number): Verdict {
     if (v < expected - s.below) return 'raise';
     return v >= expected - (s.clear ?? s.below) ? 'clear' : 'hold';
   }
+  if ('dailyDrop' in c) {
+    const d = c.dailyDrop;
+    const buckets = h.daily.get(d.metric);
+    if (!buckets) return 'hold';
+    // whole buckets only: the current one is still filling
+    const end = Math.floor(now / DAILY_BUCKET_MS) * DAILY_BUCKET_MS;
+    const cur = meanOver(buckets, end - d.over, end);
+    const prev = meanOver(buckets, end - d.over - DAY_MS, end - DAY_MS);
+    if (cur === undefined || prev === undefined) return 'hold';
+    return prev - cur >= d.by ? 'raise' : prev - cur < d.by / 2 ? 'clear' : 'hold';
+  }
   if ('all' in c) {
     const vs = c.all.map((x) => evaluate(x, h, now));
     return vs.every((v) => v === 'raise') ? 'raise' : vs.some((v) => v === 'clear') ? 'clear' : 'hold';
@@ -85,6 +114,15 @@ export function maximaNeeded(c: Condition | undefined): Map<string, number> {
   const out = new Map<string, number>();
   walk(c, (x) => {
     if ('belowSchedule' in x) out.set(x.belowSchedule.outdoorMetric, Math.max(out.get(x.belowSchedule.outdoorMetric) ?? 0, x.belowSchedule.lag));
+  });
+  return out;
+}
+
+/** The metrics a tree compares with a day earlier. */
+export function dailyNeeded(c: Condition | undefined): Set<string> {
+  const out = new Set<string>();
+  walk(c, (x) => {
+    if ('dailyDrop' in x) out.add(x.dailyDrop.metric);
   });
   return out;
 }

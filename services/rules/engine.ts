@@ -13,7 +13,7 @@
 // traffic would, and a device whose clock is minutes off keeps its durations.
 import { DEVICE_KINDS, type DeviceKind } from '../../devices/index.ts';
 import type { Evidence, Reading, RuleSignal } from '../contracts/index.ts';
-import { evaluate, expires, historyNeeded, maximaNeeded, type DeviceHistory } from './conditions.ts';
+import { DAILY_BUCKET_MS, dailyNeeded, evaluate, expires, historyNeeded, maximaNeeded, type DeviceHistory } from './conditions.ts';
 import type { Rule } from './schema.ts';
 import { HeatingSeasonTracker } from './season.ts';
 import { Subject, type SubjectSignal, type Timing } from './subject.ts';
@@ -66,6 +66,7 @@ export class RulesEngine {
   /** per kind and metric, how long a history to keep */
   #windows = new Map<string, Map<string, number>>();
   #maxWindows = new Map<string, Map<string, number>>();
+  #dailyMetrics = new Map<string, Set<string>>();
   readonly #devices = new Map<string, DeviceState>();
   readonly #season = new HeatingSeasonTracker();
   #watermark = Number.NEGATIVE_INFINITY;
@@ -108,14 +109,17 @@ export class RulesEngine {
     this.#byKind = new Map();
     this.#windows = new Map();
     this.#maxWindows = new Map();
+    this.#dailyMetrics = new Map();
     for (const c of this.#rules) {
       for (const k of c.kinds) {
         this.#byKind.set(k, [...(this.#byKind.get(k) ?? []), c]);
         const w = getOrCreate(this.#windows, k, () => new Map<string, number>());
         const mw = getOrCreate(this.#maxWindows, k, () => new Map<string, number>());
+        const dm = getOrCreate(this.#dailyMetrics, k, () => new Set<string>());
         for (const cond of [c.rule.when, c.rule.clearWhen]) {
           for (const [metric, ms] of historyNeeded(cond)) w.set(metric, Math.max(w.get(metric) ?? 0, ms));
           for (const [metric, ms] of maximaNeeded(cond)) mw.set(metric, Math.max(mw.get(metric) ?? 0, ms));
+          for (const metric of dailyNeeded(cond)) dm.add(metric);
         }
       }
     }
@@ -316,7 +320,7 @@ export class RulesEngine {
       this.#anchor = r.receivedAt;
     }
     if (!d) {
-      d = { deviceId: r.deviceId, kind: r.kind, district: r.district, subsystem: r.subsystem, latest: {}, latestTs: {}, recent: new Map(), maxima: new Map(), lastTs: Number.NEGATIVE_INFINITY, wmAtLast: this.#watermarkAt(r.receivedAt) };
+      d = { deviceId: r.deviceId, kind: r.kind, district: r.district, subsystem: r.subsystem, latest: {}, latestTs: {}, recent: new Map(), maxima: new Map(), daily: new Map(), lastTs: Number.NEGATIVE_INFINITY, wmAtLast: this.#watermarkAt(r.receivedAt) };
       this.#devices.set(r.deviceId, d);
     }
     const windows = this.#windows.get(r.kind);
@@ -343,6 +347,23 @@ export class RulesEngine {
         const list = getOrCreate(d.recent, metric, () => []);
         list.push({ ts: r.ts, v });
         while (list.length > 0 && list[0]!.ts < r.ts - ms) list.shift();
+      }
+    }
+    const dailyMetrics = this.#dailyMetrics.get(r.kind);
+    if (dailyMetrics && dailyMetrics.size > 0) {
+      const bucket = Math.floor(r.ts / DAILY_BUCKET_MS);
+      for (const metric of dailyMetrics) {
+        const v = r.metrics[metric];
+        if (v === undefined) continue;
+        const buckets = getOrCreate(d.daily, metric, () => new Map<number, { s: number; n: number }>());
+        const b = buckets.get(bucket);
+        if (b) {
+          b.s += v;
+          b.n++;
+        } else {
+          buckets.set(bucket, { s: v, n: 1 });
+          buckets.delete(bucket - 300); // 25 h of 5-minute buckets
+        }
       }
     }
     const maxWindows = this.#maxWindows.get(r.kind);

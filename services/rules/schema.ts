@@ -59,10 +59,24 @@ export const scheduleSchema = z
   })
   .strict();
 
+/**
+ * A slow leak: the metric's mean over the last `over` is lower than over the same
+ * span of time a day earlier by at least `by` (water demand repeats daily, so the
+ * daily pattern cancels and a trend of a tenth of a bar an hour shows within hours).
+ */
+export const dailyDropSchema = z
+  .object({
+    metric,
+    by: z.number().positive(),
+    over: duration.default(1_800_000),
+  })
+  .strict();
+
 export type Condition =
   | { threshold: z.infer<typeof thresholdSchema> }
   | { rateOfChange: z.infer<typeof rateSchema> }
   | { belowSchedule: z.infer<typeof scheduleSchema> }
+  | { dailyDrop: z.infer<typeof dailyDropSchema> }
   | { all: Condition[] }
   | { any: Condition[] };
 
@@ -71,6 +85,7 @@ export const conditionSchema: z.ZodType<Condition, unknown> = z.lazy(() =>
     z.object({ threshold: thresholdSchema }).strict(),
     z.object({ rateOfChange: rateSchema }).strict(),
     z.object({ belowSchedule: scheduleSchema }).strict(),
+    z.object({ dailyDrop: dailyDropSchema }).strict(),
     z.object({ all: z.array(conditionSchema).min(1) }).strict(),
     z.object({ any: z.array(conditionSchema).min(1) }).strict(),
   ]),

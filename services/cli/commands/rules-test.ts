@@ -24,6 +24,7 @@ const options = z
     season: option(z.enum(['winter', 'summer']).optional(), '<winter|summer>', 'start in mid-January (heating on) or mid-July (heating off), local time; --start overrides'),
     start: option(isoTime.optional(), '<date-time>', 'simulated start, ISO 8601 (default: 2026-01-15T00:00:00+05:00)'),
     duration: option(duration().prefault('1d'), '<6h|1d>', 'simulated duration'),
+    warmup: option(duration(0).prefault('0s'), '<1d>', 'simulated time before --start without faults or scoring, so rules that compare with yesterday (slow leaks) have a yesterday'),
     interval: option(duration(100).prefault('10s'), '<10s>', 'simulated time between two readings of a device'),
     scale: option(number('a number above 0, at most 1000', 0.001, 1000).prefault('1'), '<x>', 'multiplies the scenario device counts'),
     faultRate: option(number('a number from 0 to 100000', 0, 100_000).prefault('50'), '<x>', 'multiplies the fault rates; 50 gives enough faults in a day to judge by'),
@@ -54,6 +55,7 @@ export const rulesTestCommand: Command<typeof options> = {
       scale: o.scale,
       faultRate: o.faultRate,
       hardCases: o.hardCases,
+      warmupMs: o.warmup,
       progress: o.json ? undefined : new Progress(),
     });
     if (o.json) {

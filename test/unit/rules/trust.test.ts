@@ -250,3 +250,20 @@ describe('one incident for a district gone silent', () => {
     expect(signals.filter((s) => s.type === 'raised').map((s) => s.ruleId)).toEqual(['power-outage']);
   });
 });
+
+describe('slow leaks', () => {
+  it('raises when pressure sits 0.4 bar under the same hour yesterday, and not on the daily demand pattern', async () => {
+    const { read, engine, types } = setup(await loadRules(BUILTIN_RULES));
+    // a daily pattern of ±0.8 bar; from hour 30 one point loses 0.2 bar an hour
+    const pattern = (t: number) => 4.2 - 0.8 * Math.sin((2 * Math.PI * t) / (24 * 60 * M));
+    for (let t = 0; t < 40 * 60 * M; t += 60 * S) {
+      read('wp-ok', 'water-pressure', T0 + t, { pressure: pattern(t), flow: 100 });
+      const leak = t > 30 * 60 * M ? (0.2 * (t - 30 * 60 * M)) / (60 * M) : 0;
+      read('wp-leak', 'water-pressure', T0 + t, { pressure: pattern(t) - leak, flow: 100 + 20 * leak });
+      engine.sweep(T0 + t);
+    }
+    const raised = types().filter((x) => x.startsWith('raised'));
+    expect(raised).toHaveLength(1);
+    expect(raised[0]).toMatch(/^raised:water-slow-leak:wp-leak@/);
+  });
+});
