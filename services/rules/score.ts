@@ -123,7 +123,13 @@ export function scoreFaultKinds(rules: readonly Rule[], signals: readonly RuleSi
       const hits = mine.filter((s) => matchesFault(s, f, byId.get(s.ruleId)!)).sort((a, b) => when(a) - when(b));
       if (!hits[0]) continue;
       ttd.push((when(hits[0]) - f.start) / 1000);
-      perFault.push(signals.filter((s) => s.type === 'raised' && touches(s, f, byId.get(s.ruleId))).length);
+      // incidents this fault caused: those touching it, less those that are another
+      // fault's own detection (a camera that failed on its own during a feeder outage)
+      const own = (s: RuleSignal) => {
+        const rule = byId.get(s.ruleId);
+        return matchesFault(s, f, rule!) || !faults.some((g) => g !== f && rule && matchesFault(s, g, rule));
+      };
+      perFault.push(signals.filter((s) => s.type === 'raised' && touches(s, f, byId.get(s.ruleId)) && own(s)).length);
     }
     return {
       kind,

@@ -64,3 +64,31 @@ describe('scoring hard negatives', () => {
     expect(scoreFaultKinds(rules, signals, [], cases)[0]!.incidents).toBe(1);
   });
 });
+
+describe('incidents per fault', () => {
+  it('does not count another fault\'s own incident against this one', () => {
+    const outage = { ...fault('f1', 'pf-1', T0, T0 + 60 * M), silenced: ['wp-7'] };
+    const other: FaultRecord = { ...fault('f2', 'wp-7', T0 + 10 * M, T0 + 40 * M), kind: 'water-main-break' };
+    const withOther = parseRules(
+      `
+rules:
+  - id: outage
+    title: Outage
+    severity: critical
+    match: { kinds: [power-feeder] }
+    when: { threshold: { metric: voltage, below: 50 } }
+    detects: [power-feeder-outage]
+  - id: low
+    title: Low
+    severity: major
+    match: { kinds: [water-pressure] }
+    when: { threshold: { metric: pressure, below: 2 } }
+    detects: [water-main-break]`,
+      'test.yaml',
+    );
+    const signals = [signal('outage', 'pf-1', T0, T0 + 20_000), signal('low', 'wp-7', T0 + 12 * M, T0 + 12 * M)];
+    const byKind = Object.fromEntries(scoreFaultKinds(withOther, signals, [outage, other]).map((s) => [s.kind, s]));
+    expect(byKind['power-feeder-outage']!.incidentsPerFault).toBe(1);
+    expect(byKind['water-main-break']!.incidentsPerFault).toBe(1);
+  });
+});
