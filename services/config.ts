@@ -32,6 +32,7 @@ export const configSchema = z.object({
   maxSubscriptionsPerClient: z.coerce.number().int().min(1).max(100_000).default(100).describe('topic filters one MQTT client may hold; past it a subscription gets SUBACK 0x80'),
   maxRetainedBytes: z.coerce.number().int().min(0).max(16 * 1024 * 1024).default(1024).describe('largest retained message kept (a device status is under 100 bytes); a bigger one is delivered but not retained'),
   maxRetainedMessages: z.coerce.number().int().min(0).max(10_000_000).default(200_000).describe('retained topics kept at most; past it a message on a new topic is delivered but not retained (a kept topic may still be replaced or cleared)'),
+  maxOutboundBytes: z.coerce.number().int().min(64 * 1024).max(1024 ** 3).default(4 * 1024 * 1024).describe('bytes waiting unsent to one MQTT client before it is cut as a slow consumer (it never holds up the others)'),
   maxQueuedMessages: z.coerce.number().int().min(1).max(1_000_000).default(1_000).describe('QoS 1/2 messages queued for one offline persistent session (clean=false); past it new ones are dropped for that session'),
   sessionExpiryMs: z.coerce.number().int().min(60_000).max(365 * 86_400_000).default(86_400_000).describe('how long an offline persistent session (its subscriptions and queue) is kept'),
   maxClockSkewPastMs: z.coerce.number().int().min(60_000).max(CLOCK_SKEW_OFF).default(365 * 86_400_000).describe('how far in the past a device timestamp may lie (back-fill after an outage, a replayed recording); older readings are dead-lettered as timestamp-out-of-range'),

@@ -113,6 +113,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     limits: {
       maxPacketBytes: config.maxPacketBytes, maxConnections: config.maxConnections, maxConnectionsPerAddress: config.maxConnectionsPerAddress,
       maxRetainedBytes: config.maxRetainedBytes, maxRetainedMessages: config.maxRetainedMessages, maxQueuedMessages: config.maxQueuedMessages, sessionExpiryMs: config.sessionExpiryMs,
+      maxOutboundBytes: config.maxOutboundBytes,
     },
   });
   access.onRevoked((deviceId) => broker.disconnectDevice(deviceId));

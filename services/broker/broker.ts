@@ -11,6 +11,7 @@ import { AedesBus } from '../bus/aedes-bus.ts';
 import type { BusMessage } from '../bus/bus.ts';
 import type { Principal } from '../contracts/index.ts';
 import type { Guard } from './guard.ts';
+import { capOutbound } from './slow-consumer.ts';
 import { Limits, type BrokerLimits, type PersistenceInternals } from './limits.ts';
 import type { AuditSink, Clock } from '../contracts/index.ts';
 import { systemClock } from '../clock.ts';
@@ -56,6 +57,7 @@ export class Broker {
   readonly bus: AedesBus;
 
   readonly #limits: Limits;
+  #slowConsumersCut = 0;
 
   constructor(deps: BrokerDeps) {
     this.#deps = deps;
@@ -83,7 +85,7 @@ export class Broker {
   }
 
   stats() {
-    return { clients: this.connectedClients, mqttPort: this.port, mqttTlsPort: this.tlsPort, ...this.#deps.guard?.stats, limits: { ...this.#limits.stats, openConnections: this.#limits.openConnections } };
+    return { clients: this.connectedClients, mqttPort: this.port, mqttTlsPort: this.tlsPort, ...this.#deps.guard?.stats, slowConsumersCut: this.#slowConsumersCut, limits: { ...this.#limits.stats, openConnections: this.#limits.openConnections } };
   }
 
   /** Closes every connection of a device at once (it was revoked). */
@@ -213,6 +215,13 @@ export class Broker {
       return;
     }
     conn.once('close', () => this.#limits.releaseConnection(address));
+    const maxOutbound = this.#deps.limits?.maxOutboundBytes;
+    if (maxOutbound) {
+      capOutbound(conn, maxOutbound, () => {
+        this.#slowConsumersCut++;
+        this.#deps.log.warn({ address, maxOutbound }, 'slow consumer cut: its unsent messages passed QALA_MAX_OUTBOUND_BYTES');
+      });
+    }
     const client = aedes.handle(conn, req) as unknown as Client;
     this.#limits.capPacketSize(client, conn, address);
   }

@@ -20,6 +20,8 @@ export interface BrokerLimits {
   maxRetainedMessages: number;
   /** QALA_MAX_QUEUED_MESSAGES: per offline persistent session */
   maxQueuedMessages: number;
+  /** QALA_MAX_OUTBOUND_BYTES: unsent bytes a client may have before it is cut as a slow consumer */
+  maxOutboundBytes?: number;
   /** QALA_SESSION_EXPIRY_MS: an offline persistent session is forgotten after it */
   sessionExpiryMs: number;
 }

@@ -1,0 +1,29 @@
+// One subscriber that never reads its socket must not hold up the others: the
+// devices' acknowledgements and the other subscribers keep flowing, and the stuck
+// client is cut once its unsent bytes pass QALA_MAX_OUTBOUND_BYTES.
+import { describe, expect, it } from 'vitest';
+import { connectDevice, connectWatcher } from '../helpers/mqtt.ts';
+import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+describe('slow consumers', () => {
+  it('cuts a "#" subscriber that never reads, while every publish is acknowledged and another subscriber gets everything', async () => {
+    const platform = await startPlatform(testConfig(await tempDir(), { maxOutboundBytes: 256 * 1024 }));
+    const stuck = await connectWatcher(platform, { clientId: 'stuck', reconnectPeriod: 0 });
+    await stuck.subscribeAsync('#', { qos: 1 });
+    stuck.stream.pause(); // reads nothing from now on: the kernel's buffers fill, then the broker's
+    const healthy = await connectWatcher(platform, { clientId: 'healthy' });
+    let received = 0;
+    healthy.on('message', (t) => t.startsWith('city/temirtau/utilities/') && received++);
+    await healthy.subscribeAsync('city/temirtau/utilities/#', { qos: 1 });
+    const device = await connectDevice(platform, { clientId: 'busy-gateway' });
+    const body = JSON.stringify({ ts: Date.now(), metrics: { pressure: 4 }, note: 'x'.repeat(16 * 1024) }); // 16 KiB, dead-lettered (unknown field) but delivered to "#"
+    const n = 2000; // 32 MiB towards the stuck client: more than the kernel buffers hold
+    for (let i = 0; i < n; i++) await device.publishAsync(`city/temirtau/utilities/old-town/water-pressure/wp-${i % 20}/telemetry`, body, { qos: 1 });
+    // every publish was acknowledged (the loop above ends), the stuck client was cut, the healthy one got all
+    await waitFor(() => (platform.health().broker as { slowConsumersCut: number }).slowConsumersCut >= 1, 'the stuck client to be cut');
+    await waitFor(() => received === n, `all ${n} messages at the healthy subscriber`);
+    expect(received).toBe(n);
+    expect(platform.ingest.stats().rejected['schema-mismatch']).toBe(n);
+  }, 120_000);
+});
