@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DEVICE_KINDS, parseDeviceTopic } from '../../devices/index.ts';
 import type { AuditSink, Clock, Principal } from '../contracts/index.ts';
-import { deriveSecret, newSecret, sameSecret } from './credentials.ts';
+import { deriveSecret, groupLogins, newSecret, sameSecret } from './credentials.ts';
 import { DeviceStore, importDevicesCsv, type DeviceRecord } from './devices.ts';
 
 /** What Access needs of the people's directory (services/access/users.ts). */
@@ -27,11 +27,6 @@ export interface AccessDeps {
   audit: AuditSink;
   maxRegisteredDevices: number;
   users?: UserAuthenticator;
-}
-
-export interface Credentials {
-  username: string;
-  password: string;
 }
 
 const KINDS = new Map(DEVICE_KINDS.map((k) => [k.id, k]));
@@ -97,12 +92,8 @@ export class Access {
   }
 
   /** Credentials of the built-in simulator: per device (its address), and for its gateway. */
-  simulatorCredentials(): { device: (address: string) => Credentials; gateway: (name: string) => Credentials } {
-    const key = this.#groupKey;
-    return {
-      device: (address) => ({ username: address, password: deriveSecret(key, address) }),
-      gateway: (name) => ({ username: `gateway:${name}`, password: deriveSecret(key, `gateway:${name}`) }),
-    };
+  simulatorCredentials(): ReturnType<typeof groupLogins> {
+    return groupLogins(this.#groupKey);
   }
 
   /** Called with a device id the moment it is revoked (the broker disconnects it). */

@@ -40,3 +40,11 @@ export function sameSecret(a: string, b: string): boolean {
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
+
+/** The logins a device group's key gives: a device by its address, a gateway as `gateway:<name>`. */
+export function groupLogins(groupKey: string): { device(address: string): { username: string; password: string }; gateway(name: string): { username: string; password: string } } {
+  return {
+    device: (address) => ({ username: address, password: deriveSecret(groupKey, address) }),
+    gateway: (name) => ({ username: `gateway:${name}`, password: deriveSecret(groupKey, `gateway:${name}`) }),
+  };
+}

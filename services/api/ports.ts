@@ -3,20 +3,13 @@
 // passes its real components, which fit these shapes; the API imports none of them.
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import type { AccessChange, Actor, AuditEntry, DeviceRecord, DeviceState, Incident, IncidentState, Principal, Role, Severity, TokenInfo, UserInfo } from '../contracts/index.ts';
+import type { AccessChange, Actor, AuditEntry, DeviceRecord, DeviceState, Incident, IncidentFilter, Principal, Role, TokenInfo, UserInfo } from '../contracts/index.ts';
 
 export type { AccessChange, Actor, DeviceRecord, TokenInfo, UserInfo };
 import type { TimeSeriesStore } from '../store/port.ts';
 
-export interface IncidentQuery {
-  state?: IncidentState | 'unresolved';
-  utility?: string;
-  subsystem?: string;
-  district?: string;
-  severity?: Severity;
-  ruleId?: string;
-  limit?: number;
-}
+/** Incident list filters (one definition in contracts). */
+export type IncidentQuery = IncidentFilter;
 
 /** Incidents as operators see and handle them; `get` and the actions throw ERR_INCIDENT_NOT_FOUND / ERR_INCIDENT_STATE. */
 export interface IncidentsPort {

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { deriveSecret } from '../access/credentials.ts';
+import { groupLogins } from '../access/credentials.ts';
 import { QalaError } from '../contracts/errors.ts';
 import type { FleetCredentials } from '../../simulator/fleet.ts';
 import { filePath } from './option-types.ts';
@@ -28,9 +28,5 @@ export function groupCredentials(keyFile: string | undefined, dataDir: string): 
     if (keyFile) throw new QalaError('ERR_FILE_NOT_FOUND', `--key-file ${keyFile}: no such file (the platform writes it to <QALA_DATA_DIR>/access/simulator.key at first start)`);
     return undefined;
   }
-  const key = readFileSync(file, 'utf8').trim();
-  return {
-    device: (address) => ({ username: address, password: deriveSecret(key, address) }),
-    gateway: (name) => ({ username: `gateway:${name}`, password: deriveSecret(key, `gateway:${name}`) }),
-  };
+  return groupLogins(readFileSync(file, 'utf8').trim());
 }

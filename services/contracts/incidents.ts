@@ -70,6 +70,17 @@ export interface Incident {
   history: IncidentChange[];
 }
 
+/** Which incidents to list (REST query, live hello); unresolved first, most severe first. */
+export interface IncidentFilter {
+  state?: IncidentState | 'unresolved';
+  utility?: string;
+  subsystem?: string;
+  district?: string;
+  severity?: Severity;
+  ruleId?: string;
+  limit?: number;
+}
+
 export interface IncidentChanged {
   incident: Incident;
   change: IncidentChange;

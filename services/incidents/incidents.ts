@@ -9,20 +9,12 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { QalaError } from '../contracts/errors.ts';
-import type { Clock, Incident, IncidentChange, IncidentState, RuleSignal, Severity, Timer } from '../contracts/index.ts';
+import type { Clock, Incident, IncidentChange, IncidentFilter, IncidentState, RuleSignal, Severity, Timer } from '../contracts/index.ts';
 import type { EventBus } from '../events.ts';
 import { compactionDue, DEFAULT_COMPACTION, Journal, type CompactionPolicy } from '../durable/journal.ts';
 import { applyPatch, pushChange, replayLine, type IncidentLine, type IncidentPatch } from './incident-log.ts';
 
-export interface IncidentFilter {
-  state?: IncidentState | 'unresolved';
-  utility?: string;
-  subsystem?: string;
-  district?: string;
-  severity?: Severity;
-  ruleId?: string;
-  limit?: number;
-}
+export type { IncidentFilter };
 
 export interface IncidentManagerDeps {
   dataDir: string;

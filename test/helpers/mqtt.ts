@@ -3,10 +3,8 @@
 // broker. The embedded broker lets in only known clients: a test publishes as the
 // platform's simulator gateway (it may speak for any unregistered device of the town)
 // and watches as the admin.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { deriveSecret } from '../../services/access/credentials.ts';
+import { groupCredentials } from '../../services/cli/credentials.ts';
 import type { Platform } from '../../services/platform.ts';
 import { TEST_ADMIN_PASSWORD } from './auth.ts';
 import { hold } from './resources.ts';
@@ -26,8 +24,10 @@ export interface MqttLogin {
 /** Gateway credentials of the simulator group, from a platform or from a data dir (a platform running as a child process). */
 export function gatewayLogin(from: Platform | string, name = 'test'): MqttLogin {
   if (typeof from !== 'string') return from.access.simulatorCredentials().gateway(name);
-  const key = readFileSync(join(from, 'access', 'simulator.key'), 'utf8').trim();
-  return { username: `gateway:${name}`, password: deriveSecret(key, `gateway:${name}`) };
+  // the CLI's reader of the key file, as `qala simulate` and `qala replay` use it
+  const creds = groupCredentials(undefined, from);
+  if (!creds) throw new Error(`no simulator key in ${from}/access: has the platform started?`);
+  return creds.gateway(name);
 }
 
 /** The first admin of a platform started with the test config (or QALA_ADMIN_PASSWORD=TEST_ADMIN_PASSWORD). */
