@@ -45,6 +45,7 @@ export const configSchema = z.object({
   simScale: z.coerce.number().positive().max(1000).default(1).describe('multiplies the scenario device counts'),
   simIntervalMs: z.coerce.number().int().min(100).default(10_000).describe('simulated ms between two readings of a simulated device'),
   simFaultRate: z.coerce.number().min(0).max(100_000).default(1).describe('multiplies the wear-calibrated random fault rates (0: scheduled faults only)'),
+  simHardCases: z.coerce.number().min(0).max(1000).default(0).describe('multiplies the simulated field\'s hard cases (spikes, reboot gaps, duplicates, reordering, gateway back-fill, clock skew, report-on-change cameras, marginal points; ground truth on sim/faults), 0 for a clean feed'),
   simConnections: z
     .union([z.enum(['auto', 'per-device']), z.coerce.number().int().min(1).max(10_000)])
     .default('auto')

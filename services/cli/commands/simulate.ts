@@ -23,6 +23,7 @@ const options = z
     scale: option(fromConfig('simScale'), '<x>', 'multiplies the scenario device counts (default: QALA_SIM_SCALE, else 1)'),
     interval: option(duration(100).optional(), '<10s>', 'simulated time between two readings of a device (default: QALA_SIM_INTERVAL_MS, else 10s)'),
     faultRate: option(fromConfig('simFaultRate'), '<x>', 'multiplies the wear-calibrated fault rates, 0 for scheduled faults only (default: QALA_SIM_FAULT_RATE, else 1)'),
+    hardCases: option(fromConfig('simHardCases'), '<x>', "multiplies the field's hard cases (spikes, reboot gaps, duplicates, reordering, gateway back-fill, clock skew...), each announced as a hard-case message on sim/faults; 0 for a clean feed (default: QALA_SIM_HARD_CASES, else 0)"),
     connections: option(fromConfig('simConnections'), '<per-device|n|auto>', 'one connection per device, n shared ones, or auto (default: QALA_SIM_CONNECTIONS, else auto)'),
     out: option(filePath.optional(), '<file.ndjson>', 'record the feed to this file at full speed instead of publishing (needs --duration)'),
     keyFile: keyFileOption,
@@ -45,6 +46,7 @@ export const simulateCommand: Command<typeof options> = {
       simScale: o.scale,
       simIntervalMs: o.interval,
       simFaultRate: o.faultRate,
+      simHardCases: o.hardCases,
       simConnections: o.connections,
       simStart: o.start,
     });
