@@ -20,7 +20,19 @@ export const configSchema = z.object({
   mqttPort: port.default(1883).describe('MQTT over TCP port of the embedded broker'),
   brokerUrl: z.url().optional().describe('an external MQTT broker (mqtt://host:1883) instead of the embedded one; readings are acknowledged to it only once durable, while authentication, the ACL and MQTT over websocket are then that broker\'s'),
   dataDir: z.string().min(1).default('./data').describe('directory of the embedded DuckDB store'),
-  store: z.enum(['duckdb']).default('duckdb').describe('time-series store adapter'),
+  store: z.enum(['duckdb', 'influxdb']).default('duckdb').describe('time-series store adapter: "duckdb" (embedded, in QALA_DATA_DIR) or "influxdb" (QALA_INFLUX_URL)'),
+  influxUrl: z
+    .url({ protocol: /^https?$/, error: 'an http(s) URL such as http://localhost:8086' })
+    .optional()
+    .describe('InfluxDB base URL (http://localhost:8086) for QALA_STORE=influxdb: InfluxDB 1.8+, 2.x or 3 Core'),
+  influxToken: z.string().min(1).optional().describe('InfluxDB credentials: an API token (2.x, 3 Core), or "user:password" (1.x with auth enabled); none when auth is off'),
+  influxOrg: z.string().min(1).optional().describe('InfluxDB 2.x organisation (name or id) that owns the bucket; 1.8 and 3 Core ignore it'),
+  influxBucket: z
+    .string()
+    .regex(/^[^/]+(\/[^/]+)?$/, '"database/retention-policy", or a database or bucket name without a slash')
+    .default('qala')
+    .describe('where readings go: the bucket (2.x, queried through its DBRP mapping), "database/retention-policy" or "database" (1.x, its default policy), the database (3 Core)'),
+  influxTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(10_000).describe('InfluxDB request timeout; a write that times out is kept and retried'),
   storeFlushMs: z.coerce.number().int().min(10).max(60_000).default(500).describe('how often buffered readings are written'),
   storeBatchSize: z.coerce.number().int().min(1).max(1_000_000).default(5_000).describe('readings per store write at most'),
   storeBufferMax: z.coerce.number().int().min(1_000).default(2_000_000).describe('readings held in memory while the store is down; past it acknowledgements wait (devices slow down, nothing is dropped)'),
@@ -109,6 +121,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (parsed.data!.maxPacketBytes <= parsed.data!.maxPayloadBytes) {
     throw new QalaError('ERR_CONFIG_INVALID', `invalid configuration:\n  QALA_MAX_PACKET_BYTES=${parsed.data!.maxPacketBytes}: must exceed QALA_MAX_PAYLOAD_BYTES=${parsed.data!.maxPayloadBytes} (a packet carries the topic and headers besides the payload)`);
+  }
+  if (parsed.data!.store === 'influxdb' && !parsed.data!.influxUrl) {
+    throw new QalaError('ERR_CONFIG_INVALID', 'invalid configuration:\n  QALA_INFLUX_URL: required with QALA_STORE=influxdb (the InfluxDB base URL, such as http://localhost:8086)');
   }
   if (!parsed.data!.plainListeners && !parsed.data!.tlsCert) {
     throw new QalaError('ERR_CONFIG_INVALID', 'invalid configuration:\n  QALA_PLAIN_LISTENERS=false: needs QALA_TLS_CERT and QALA_TLS_KEY (otherwise nothing would listen)');

@@ -31,6 +31,8 @@ import { LiveHub } from './live/live-hub.ts';
 import { BUILTIN_RULES } from './rules/loader.ts';
 import { RulesService } from './rules/rules-service.ts';
 import { DuckDbStore } from './store/duckdb-store.ts';
+import { InfluxDbStore } from './store/influxdb-store.ts';
+import type { TimeSeriesStore } from './store/port.ts';
 import { StoreWriter } from './store/writer.ts';
 
 export interface PlatformDeps {
@@ -46,7 +48,7 @@ export interface Platform {
   stop(): Promise<void>;
   readonly mqttPort: number;
   readonly httpPort: number;
-  readonly store: DuckDbStore;
+  readonly store: TimeSeriesStore;
   readonly ingest: Ingest;
   readonly intake: Intake;
   readonly writer: StoreWriter;
@@ -71,6 +73,20 @@ interface Component {
   open?(): Promise<void>;
 }
 
+/** The adapter QALA_STORE names (the config check made sure InfluxDB has its URL). */
+function createStore(config: Config): TimeSeriesStore {
+  if (config.store === 'influxdb') {
+    return new InfluxDbStore({
+      url: config.influxUrl!,
+      bucket: config.influxBucket,
+      timeoutMs: config.influxTimeoutMs,
+      ...(config.influxToken ? { token: config.influxToken } : {}),
+      ...(config.influxOrg ? { org: config.influxOrg } : {}),
+    });
+  }
+  return new DuckDbStore({ dataDir: config.dataDir });
+}
+
 export function createPlatform({ config, log, clock = systemClock, announce = () => {} }: PlatformDeps): Platform {
   const child = (component: string) => log.child({ component });
   const events = new EventBus(child('events'));
@@ -81,7 +97,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
   const sessions = new SessionStore({ dataDir: config.dataDir, clock, log: child('sessions'), ttlMs: config.sessionTtlMs });
   const access = new Access({ town, dataDir: config.dataDir, clock, log: child('access'), audit, maxRegisteredDevices: config.maxRegisteredDevices, users });
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
-  const store = new DuckDbStore({ dataDir: config.dataDir });
+  const store = createStore(config);
   const writer = new StoreWriter({
     store, events, clock, log: child('store-writer'), flushMs: config.storeFlushMs, batchSize: config.storeBatchSize, bufferMax: config.storeBufferMax,
   });

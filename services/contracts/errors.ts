@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   ERR_TIMESTAMP_RANGE: { status: 400, meaning: 'a reading or status is dated too far from the platform\'s clock (`QALA_MAX_CLOCK_SKEW_PAST_MS` behind, `QALA_MAX_CLOCK_SKEW_FUTURE_MS` ahead); dead-lettered as `timestamp-out-of-range`' },
   ERR_STORE_WRITE: { status: 503, meaning: 'the store refused a batch; the batch is kept and retried with backoff' },
   ERR_STORE_QUERY: { status: 500, meaning: 'a store query failed' },
+  ERR_STORE_UNAVAILABLE: { status: 503, meaning: 'the store named by `QALA_STORE` cannot be reached or refuses its database at start-up (`QALA_INFLUX_URL`, `QALA_INFLUX_BUCKET`, `QALA_INFLUX_TOKEN`); the message names the setting' },
   ERR_QUERY_INVALID: { status: 400, meaning: 'an API query string has an unknown parameter or a malformed value; the message says what is accepted' },
   ERR_BODY_INVALID: { status: 400, meaning: 'an API request body is not valid JSON or does not have the expected fields' },
   ERR_BODY_TOO_LARGE: { status: 413, meaning: 'an API request body is over the size limit' },

@@ -42,6 +42,15 @@ describe('config', () => {
     expect(configTable()).toContain('| `QALA_HTTP_PORT` | `8080` |');
   });
 
+  it('needs QALA_INFLUX_URL with QALA_STORE=influxdb and checks every InfluxDB setting by name', () => {
+    expect(problemsOf({ QALA_STORE: 'influxdb' })).toContain('QALA_INFLUX_URL: required with QALA_STORE=influxdb');
+    const msg = problemsOf({ QALA_STORE: 'influxdb', QALA_INFLUX_URL: 'ftp://influx:8086', QALA_INFLUX_BUCKET: 'qala/autogen/extra', QALA_INFLUX_TIMEOUT_MS: 'soon' });
+    for (const v of ['QALA_INFLUX_URL="ftp://influx:8086"', 'QALA_INFLUX_BUCKET="qala/autogen/extra"', 'QALA_INFLUX_TIMEOUT_MS="soon"']) expect(msg).toContain(v);
+    expect(problemsOf({ QALA_STORE: 'influx' })).toContain('QALA_STORE="influx"');
+    const c = loadConfig({ QALA_STORE: 'influxdb', QALA_INFLUX_URL: 'https://influx.example.kz:8086', QALA_INFLUX_BUCKET: 'qala/autogen', QALA_INFLUX_TOKEN: 'qala:secret' });
+    expect(c).toMatchObject({ store: 'influxdb', influxUrl: 'https://influx.example.kz:8086', influxBucket: 'qala/autogen', influxToken: 'qala:secret', influxTimeoutMs: 10_000 });
+  });
+
   it('refuses an unreadable config file by name', () => {
     expect(() => loadConfig({ QALA_CONFIG_FILE: '/nonexistent/qala.json' })).toThrow(/QALA_CONFIG_FILE "\/nonexistent\/qala.json"/);
   });
