@@ -3,9 +3,10 @@
 # tests (driven by playwright-core, which downloads no browser of its own) and
 # Mosquitto (the external-broker tests and the benchmark peer) and
 # mosquitto-clients for poking at the broker by hand; procps (pgrep, ps) for .ci/run's
-# check that the tests left no process running; openssl for the TLS tests' certificates. Idempotent.
+# check that the tests left no process running; openssl for the TLS tests' certificates;
+# prometheus for promtool, which lints /metrics in the tests. Idempotent.
 set -euo pipefail
-packages=(chromium mosquitto mosquitto-clients procps openssl)
+packages=(chromium mosquitto mosquitto-clients procps openssl prometheus)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then echo "infra: test dependencies present"; exit 0; fi
@@ -17,3 +18,5 @@ $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian may start its own mosquitto service on 1883, the port `npm start` wants:
 # the tests start their own brokers on free ports, so the system one is stopped.
 if printf '%s\n' "${missing[@]}" | grep -qx mosquitto; then $SUDO service mosquitto stop >/dev/null 2>&1 || true; fi
+# likewise Debian's prometheus service (port 9090): only its promtool is wanted
+if printf '%s\n' "${missing[@]}" | grep -qx prometheus; then $SUDO service prometheus stop >/dev/null 2>&1 || true; fi

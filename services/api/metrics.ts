@@ -1,32 +1,119 @@
-// /metrics in the Prometheus text format (version 0.0.4), from the same figures as
-// /health, for the utilities' existing monitoring.
-type Health = Record<string, any>;
+// /metrics in the Prometheus text exposition format 0.0.4, written by prom-client
+// (the maintained Prometheus client for Node.js): Qala's own series, worked out at
+// each scrape from the same figures as /health, then prom-client's process_* and
+// nodejs_* runtime metrics and qala_build_info. Each API server owns its Registry
+// (never prom-client's global one), so two platforms in one process (the tests,
+// `qala simulate` beside a platform) never mix their figures.
+import { readFileSync } from 'node:fs';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
-export function prometheus(h: Health): string {
-  const lines: string[] = [];
-  const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: [Record<string, string>, number | undefined][]) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, v] of samples) {
-      if (v === undefined || v === null || Number.isNaN(Number(v))) continue;
-      const l = Object.entries(labels).map(([k, x]) => `${k}="${x.replace(/["\\\n]/g, '_')}"`).join(',');
-      lines.push(`${name}${l ? `{${l}}` : ''} ${Number(v)}`);
+type Health = Record<string, any>;
+type Samples = [labels: Record<string, string>, value: unknown][];
+
+export interface Series {
+  name: string;
+  type: 'counter' | 'gauge';
+  help: string;
+  labelNames?: readonly string[];
+  /** the samples this series has in a /health snapshot; a figure the setup lacks gives none */
+  samples: (h: Health) => Samples;
+}
+
+const one = (v: unknown): Samples => [[{}, v]];
+const by = (label: string, figures: unknown): Samples => Object.entries((figures ?? {}) as Record<string, unknown>).map(([k, n]) => [{ [label]: k }, n]);
+
+/** Qala's own series; the README's /metrics table is generated from this list (test/unit/readme.test.ts). */
+export const SERIES: readonly Series[] = [
+  { name: 'qala_ingest_messages_total', type: 'counter', help: 'device messages handled by ingest, by outcome (readings, status, ignored, rejected)', labelNames: ['outcome'], samples: (h) => by('outcome', h.ingest?.messages) },
+  { name: 'qala_ingest_accepted_total', type: 'counter', help: 'readings accepted by ingest', samples: (h) => one(h.ingest?.accepted) },
+  { name: 'qala_ingest_rejected_total', type: 'counter', help: 'readings rejected and dead-lettered, by reason (a message is rejected whole; one whose readings cannot be counted counts as one)', labelNames: ['reason'], samples: (h) => by('reason', h.ingest?.rejectedReadings) },
+  { name: 'qala_store_written_total', type: 'counter', help: 'readings written to the store', samples: (h) => one(h.store?.written) },
+  { name: 'qala_store_pending', type: 'gauge', help: 'readings buffered for the store', samples: (h) => one(h.store?.pending) },
+  { name: 'qala_store_failures_total', type: 'counter', help: 'failed store writes (retried)', samples: (h) => one(h.store?.failures) },
+  { name: 'qala_spool_segments', type: 'gauge', help: 'ingest spool segments on disk', samples: (h) => one(h.spool?.segments) },
+  { name: 'qala_broker_clients', type: 'gauge', help: 'connected MQTT clients of the embedded broker', samples: (h) => one(h.broker?.clients) },
+  { name: 'qala_broker_refused_reserved_total', type: 'counter', help: 'client publishes to platform topics refused', samples: (h) => one(h.broker?.refusedReserved) },
+  { name: 'qala_rules', type: 'gauge', help: 'rules loaded', samples: (h) => one(h.rules?.rules) },
+  { name: 'qala_rules_evaluations_total', type: 'counter', help: 'rule evaluations', samples: (h) => one(h.rules?.evaluations) },
+  { name: 'qala_incidents', type: 'gauge', help: 'incidents by state', labelNames: ['state'], samples: (h) => by('state', h.incidents) },
+  { name: 'qala_webhook_pending', type: 'gauge', help: 'webhook deliveries waiting in the outbox', samples: (h) => one(h.outbox?.pending) },
+  { name: 'qala_webhook_delivered_total', type: 'counter', help: 'webhook deliveries acknowledged', samples: (h) => one(h.outbox?.delivered) },
+  { name: 'qala_live_clients', type: 'gauge', help: '/live websocket clients', samples: (h) => one(h.live?.clients) },
+  { name: 'qala_live_skipped_slow_total', type: 'counter', help: 'live updates skipped for slow clients', samples: (h) => one(h.live?.skippedSlow) },
+  { name: 'qala_devices', type: 'gauge', help: 'devices known', samples: (h) => one(h.devices) },
+];
+
+export const BUILD_INFO = { name: 'qala_build_info', help: 'always 1; its labels name the Qala version and the Node.js version it runs on', labelNames: ['version', 'node'] } as const;
+
+/** The version in package.json (there is no build step, so no other place records it). */
+export function qalaVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+export interface MetricsDeps {
+  /** the figures of /health, gathered by the composition root */
+  health: () => Health;
+  /** qala_build_info's version label */
+  version: string;
+}
+
+/**
+ * The registry behind /metrics. start() adds prom-client's runtime collectors (a GC
+ * observer and an event-loop delay histogram, which prom-client gives no way to
+ * stop: stop() empties the registry so nothing more is read from them).
+ */
+export class PlatformMetrics {
+  readonly #deps: MetricsDeps;
+  readonly registry = new Registry();
+  #snapshot: Health | undefined;
+
+  constructor(deps: MetricsDeps) {
+    this.#deps = deps;
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  start(): void {
+    const registers = [this.registry];
+    for (const s of SERIES) {
+      const labelNames = [...(s.labelNames ?? [])];
+      const fill = (m: Counter | Gauge) => {
+        const samples = s.samples(this.#snapshot ?? this.#deps.health()).filter((x): x is [Record<string, string>, number] => finite(x[1]));
+        m.reset();
+        // an unlabelled series' reset leaves a 0; a figure this setup lacks gives no sample at all
+        if (!labelNames.length && !samples.length) m.remove({});
+        for (const [labels, v] of samples) {
+          if (m instanceof Counter) m.inc(labels, Math.max(0, v));
+          else m.set(labels, v);
+        }
+      };
+      if (s.type === 'counter') new Counter({ name: s.name, help: s.help, labelNames, registers, collect() { fill(this); } });
+      else new Gauge({ name: s.name, help: s.help, labelNames, registers, collect() { fill(this); } });
     }
-  };
-  metric('qala_ingest_accepted_total', 'counter', 'readings accepted by ingest', [[{}, h.ingest?.accepted]]);
-  metric('qala_ingest_rejected_total', 'counter', 'messages rejected and dead-lettered, by reason', Object.entries(h.ingest?.rejected ?? {}).map(([reason, n]) => [{ reason }, n as number]));
-  metric('qala_store_written_total', 'counter', 'readings written to the store', [[{}, h.store?.written]]);
-  metric('qala_store_pending', 'gauge', 'readings buffered for the store', [[{}, h.store?.pending]]);
-  metric('qala_store_failures_total', 'counter', 'failed store writes (retried)', [[{}, h.store?.failures]]);
-  metric('qala_spool_segments', 'gauge', 'ingest spool segments on disk', [[{}, h.spool?.segments]]);
-  metric('qala_broker_clients', 'gauge', 'connected MQTT clients of the embedded broker', [[{}, h.broker?.clients]]);
-  metric('qala_broker_refused_reserved_total', 'counter', 'client publishes to platform topics refused', [[{}, h.broker?.refusedReserved]]);
-  metric('qala_rules', 'gauge', 'rules loaded', [[{}, h.rules?.rules]]);
-  metric('qala_rules_evaluations_total', 'counter', 'rule evaluations', [[{}, h.rules?.evaluations]]);
-  metric('qala_incidents', 'gauge', 'incidents by state', Object.entries(h.incidents ?? {}).map(([state, n]) => [{ state }, n as number]));
-  metric('qala_webhook_pending', 'gauge', 'webhook deliveries waiting in the outbox', [[{}, h.outbox?.pending]]);
-  metric('qala_webhook_delivered_total', 'counter', 'webhook deliveries acknowledged', [[{}, h.outbox?.delivered]]);
-  metric('qala_live_clients', 'gauge', '/live websocket clients', [[{}, h.live?.clients]]);
-  metric('qala_live_skipped_slow_total', 'counter', 'live updates skipped for slow clients', [[{}, h.live?.skippedSlow]]);
-  metric('qala_devices', 'gauge', 'devices known', [[{}, h.devices]]);
-  return `${lines.join('\n')}\n`;
+    new Gauge({ ...BUILD_INFO, labelNames: [...BUILD_INFO.labelNames], registers }).set({ version: this.#deps.version, node: process.versions.node }, 1);
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  stop(): void {
+    this.registry.clear();
+  }
+
+  /**
+   * The exposition text for one scrape. prom-client starts every series' collect()
+   * within this call, so they all read one /health snapshot; a collect that ran later
+   * would take its own, never a stale one.
+   */
+  scrape(): Promise<string> {
+    this.#snapshot = this.#deps.health();
+    try {
+      return this.registry.metrics();
+    } finally {
+      this.#snapshot = undefined;
+    }
+  }
 }

@@ -20,7 +20,7 @@ import { bundleDashboard } from './dashboard-bundle.ts';
 import { answerError, installHttpErrors } from './http-errors.ts';
 import { registerIncidentRoutes } from './incident-routes.ts';
 import { registerLoginRoutes } from './login-routes.ts';
-import { prometheus } from './metrics.ts';
+import { PlatformMetrics, qalaVersion } from './metrics.ts';
 import type { AuditReadPort, DevicesAdminPort, DirectoryPort, IncidentsPort, LivePort, MqttStreamHandler, RulesPort, SeriesPort, SessionsPort, UsersPort } from './ports.ts';
 import { noQuery, oneOf, parseQuery } from './query.ts';
 import { FailureLimiter } from './rate-limit.ts';
@@ -95,6 +95,7 @@ export class ApiServer {
   readonly #deps: ApiDeps;
   #app: FastifyInstance | undefined;
   #sockets: WsSessions | undefined;
+  #metrics: PlatformMetrics | undefined;
   readonly #routes: { method: string; url: string; access: unknown }[] = [];
 
   constructor(deps: ApiDeps) {
@@ -158,9 +159,12 @@ export class ApiServer {
       return { status: 'ok', ...(countsOnly(d.health()) as Record<string, unknown>) };
     });
     // Prometheus scrapes with a bearer token (a viewer's will do)
+    const metrics = new PlatformMetrics({ health: d.health, version: qalaVersion() });
+    metrics.start();
+    this.#metrics = metrics;
     app.get('/metrics', { config: { access: 'user' } }, async (req, reply) => {
       parseQuery(noQuery, req.query);
-      return reply.type('text/plain; version=0.0.4').send(prometheus(d.health()));
+      return reply.type(metrics.contentType).send(await metrics.scrape());
     });
 
     app.get('/api/kinds', { config: { access: 'user' } }, async (req) => {
@@ -218,5 +222,7 @@ export class ApiServer {
     this.#sockets?.clear();
     await this.#app?.close();
     this.#app = undefined;
+    this.#metrics?.stop();
+    this.#metrics = undefined;
   }
 }

@@ -13,7 +13,8 @@ export type Classified =
   | { type: 'readings'; readings: Reading[] }
   | { type: 'status'; status: DeviceStatus }
   | { type: 'ignored' }
-  | { type: 'rejected'; reason: RejectReason; detail: string };
+  /** `readings`: how many readings the rejected message carried, when that could be told (a message is rejected whole) */
+  | { type: 'rejected'; reason: RejectReason; detail: string; readings?: number };
 
 export interface ClassifyContext {
   town: string;
@@ -36,7 +37,7 @@ export interface ClassifyContext {
 export const DEFAULT_MAX_PAST_MS = 7 * 86_400_000;
 export const DEFAULT_MAX_FUTURE_MS = 5 * 60_000;
 
-const reject = (reason: RejectReason, detail: string): Classified => ({ type: 'rejected', reason, detail });
+const reject = (reason: RejectReason, detail: string, readings?: number): Classified => ({ type: 'rejected', reason, detail, ...(readings !== undefined ? { readings } : {}) });
 
 /** Platform channels under city/<town>/ that are not device traffic. */
 export function isPlatformTopic(topic: string, town: string): boolean {
@@ -83,11 +84,11 @@ export function classify(topic: string, payload: Buffer, ctx: ClassifyContext): 
   const readings: Reading[] = [];
   for (const candidate of candidates.value) {
     const r = kind.schema.safeParse(candidate);
-    if (!r.success) return reject('schema-mismatch', `${t.kind}: ${formatIssues(r.error.issues)}`);
+    if (!r.success) return reject('schema-mismatch', `${t.kind}: ${formatIssues(r.error.issues)}`, candidates.value.length);
     const metrics: Record<string, number> = {};
     for (const [k, v] of Object.entries(r.data.metrics)) if (v !== undefined) metrics[k] = v;
     const off = outOfRange(r.data.ts, ctx);
-    if (off) return reject('timestamp-out-of-range', `${t.kind}: ${off}`);
+    if (off) return reject('timestamp-out-of-range', `${t.kind}: ${off}`, candidates.value.length);
     readings.push({ ...address(t), ts: r.data.ts, receivedAt: ctx.receivedAt, metrics });
   }
   return { type: 'readings', readings };

@@ -23,10 +23,23 @@ export interface IngestDeps {
 }
 
 export interface IngestStats {
+  /** readings accepted */
   accepted: number;
   statusChanges: number;
+  /** messages rejected and dead-lettered, by reason */
   rejected: Record<RejectReason, number>;
+  /**
+   * readings in the rejected messages, by reason, so that accepted and rejected are
+   * counted in one unit: a message is rejected whole, with every reading it carried;
+   * one whose readings cannot be counted (not JSON, too large, off the topic scheme,
+   * a status) counts as one
+   */
+  rejectedReadings: Record<RejectReason, number>;
+  /** messages handled, by what became of them */
+  messages: { readings: number; status: number; ignored: number; rejected: number };
 }
+
+const byReason = (): Record<RejectReason, number> => ({ 'payload-too-large': 0, 'bad-json': 0, 'schema-mismatch': 0, 'unknown-kind': 0, 'topic-off-scheme': 0, 'timestamp-out-of-range': 0 });
 
 const DEAD_LETTER_PAYLOAD_CHARS = 4096;
 const OWNER = 'ingest';
@@ -37,7 +50,9 @@ export class Ingest {
   readonly #stats: IngestStats = {
     accepted: 0,
     statusChanges: 0,
-    rejected: { 'payload-too-large': 0, 'bad-json': 0, 'schema-mismatch': 0, 'unknown-kind': 0, 'topic-off-scheme': 0, 'timestamp-out-of-range': 0 },
+    rejected: byReason(),
+    rejectedReadings: byReason(),
+    messages: { readings: 0, status: 0, ignored: 0, rejected: 0 },
   };
 
   constructor(deps: IngestDeps) {
@@ -45,7 +60,8 @@ export class Ingest {
   }
 
   stats(): IngestStats {
-    return { ...this.#stats, rejected: { ...this.#stats.rejected } };
+    const s = this.#stats;
+    return { ...s, rejected: { ...s.rejected }, rejectedReadings: { ...s.rejectedReadings }, messages: { ...s.messages } };
   }
 
   async start(): Promise<void> {
@@ -75,19 +91,24 @@ export class Ingest {
     }
     switch (result.type) {
       case 'readings':
+        this.#stats.messages.readings++;
         for (const r of result.readings) {
           this.#stats.accepted++;
           events.emit('readingAccepted', r);
         }
         return;
       case 'status':
+        this.#stats.messages.status++;
         this.#stats.statusChanges++;
         events.emit('deviceStatusChanged', result.status);
         return;
       case 'ignored':
+        this.#stats.messages.ignored++;
         return;
       case 'rejected': {
+        this.#stats.messages.rejected++;
         this.#stats.rejected[result.reason]++;
+        this.#stats.rejectedReadings[result.reason] += result.readings ?? 1;
         const rejection: Rejection = {
           reason: result.reason,
           code: REJECT_CODES[result.reason],

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeviceRegistry, kindsTable, readingSchemaFor, statusPayload, DEVICE_KINDS } from '../../devices/index.ts';
-import { prometheus } from '../../services/api/metrics.ts';
+import { PlatformMetrics, qalaVersion } from '../../services/api/metrics.ts';
 import type { Bus, PublishOptions } from '../../services/bus/bus.ts';
 import { configTable } from '../../services/config.ts';
 import { REJECT_CODES, type Incident, type RuleSignal } from '../../services/contracts/index.ts';
@@ -88,20 +88,35 @@ describe('README', () => {
     expect(readme.includes(table), `README's "Device kinds" table differs from devices/catalog.ts; replace it with:\n\n${table}\n`).toBe(true);
   });
 
-  it('lists exactly the series /metrics exposes, with their types', () => {
+  /** One scrape of a /metrics registry over these /health figures. */
+  async function scrape(health: Record<string, unknown>): Promise<string> {
+    const metrics = new PlatformMetrics({ health: () => health, version: qalaVersion() });
+    metrics.start();
+    try {
+      return await metrics.scrape();
+    } finally {
+      metrics.stop();
+    }
+  }
+
+  it('lists exactly the qala_ series /metrics exposes, with their types, and names the runtime ones', async () => {
     // HELP and TYPE lines come out even without figures, so an empty health names every series
-    const text = prometheus({});
-    const help = [...text.matchAll(/^# HELP (\S+) (.*)$/gm)].map((m) => [m[1]!, m[2]!] as const);
+    const text = await scrape({});
+    const help = [...text.matchAll(/^# HELP (qala_\S+) (.*)$/gm)].map((m) => [m[1]!, m[2]!] as const);
     const type = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
     expect(help.length).toBeGreaterThan(10);
     const table = ['| series | type | what |', '|---|---|---|', ...help.map(([name, h]) => `| \`${name}\` | ${type.get(name)} | ${h} |`)].join('\n');
     expect(readme.includes(table), `README's /metrics table differs from services/api/metrics.ts; replace it with:\n\n${table}\n`).toBe(true);
-    // a series without a figure keeps its HELP and TYPE lines and has no sample
-    expect(text.split('\n').filter((l) => l && !l.startsWith('#'))).toEqual([]);
+    // a qala_ series without a figure keeps its HELP and TYPE lines and has no sample (build info aside)
+    expect(text.split('\n').filter((l) => l.startsWith('qala_') && !l.startsWith('qala_build_info'))).toEqual([]);
+    // the runtime series the README names are ones prom-client writes
+    const named = [...section('### /metrics').matchAll(/`((?:process|nodejs)_[a-z_]+)`/g)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThan(2);
+    for (const n of named) expect(text, n).toMatch(new RegExp(`^# TYPE ${n} `, 'm'));
   });
 
-  it('shows labelled /metrics samples as the code writes them', () => {
-    const text = prometheus({ ingest: { accepted: 1, rejected: { 'bad-json': 3 } }, incidents: { open: 2 } });
+  it('shows /metrics samples as the code writes them', async () => {
+    const text = await scrape({ ingest: { accepted: 1, rejectedReadings: { 'bad-json': 3 }, messages: { readings: 1, rejected: 3 } }, incidents: { open: 2 } });
     const samples = [...section('### /metrics').matchAll(/^(qala_\S+\{[^}]*\} \d+)$/gm)].map((m) => m[1]!);
     expect(samples.length).toBeGreaterThan(0);
     for (const s of samples) expect(text.split('\n')).toContain(s);
