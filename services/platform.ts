@@ -25,6 +25,8 @@ import { IncidentManager } from './incidents/incidents.ts';
 import { Notifier } from './incidents/notifier.ts';
 import { Outbox } from './incidents/outbox.ts';
 import { loadRoutes, webhookSecret } from './incidents/routing.ts';
+import { EscalationPlan, Escalator, loadEscalation } from './incidents/escalation.ts';
+import { SilenceStore } from './incidents/silences.ts';
 import { Ingest } from './ingest/ingest.ts';
 import { Intake } from './intake/intake.ts';
 import { LiveHub } from './live/live-hub.ts';
@@ -54,6 +56,8 @@ export interface Platform {
   readonly writer: StoreWriter;
   readonly events: EventBus;
   readonly incidents: IncidentManager;
+  readonly silences: SilenceStore;
+  readonly escalator: Escalator;
   readonly rules: RulesService;
   readonly outbox: Outbox;
   readonly access: Access;
@@ -150,9 +154,16 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
       return route ? webhookSecret(route) : undefined;
     },
   });
-  const incidents = new IncidentManager({ dataDir: config.dataDir, clock, events, log: child('incidents') });
+  const policies = loadEscalation(config.escalationFile, routes.map((r) => r.utility));
+  const silences = new SilenceStore({ dataDir: config.dataDir, clock, maxSilences: config.maxSilences, log: child('silences') });
+  const incidents = new IncidentManager({
+    dataDir: config.dataDir, clock, events, log: child('incidents'), silences,
+    escalation: new EscalationPlan(policies),
+    maxComments: config.incidentMaxComments, maxCommentChars: config.incidentCommentMaxChars,
+  });
+  const escalator = new Escalator({ policies, clock, checkMs: config.escalationCheckMs, silences, audit, log: child('escalation') }, incidents);
   const notifier = new Notifier({
-    town, bus, routes, outbox, events, log: child('notifier'),
+    town, bus, routes, outbox, events, log: child('notifier'), silences, now: () => clock.now(),
     unresolved: () => incidents.list({ state: 'unresolved', limit: Number.MAX_SAFE_INTEGER }),
   });
   const rules = new RulesService({ events, clock, audit, rulesFile: config.rulesFile ?? BUILTIN_RULES, sweepMs: config.rulesSweepMs, log: child('rules') });
@@ -174,6 +185,9 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     devices: directory.size,
     rules: { ...rules.engine.stats(), file: rules.watcher.status() },
     incidents: incidents.counts(),
+    notifier: notifier.stats(),
+    silences: silences.stats(),
+    escalation: escalator.stats(),
     outbox: outbox.stats(),
     ...Object.fromEntries([...reports].map(([name, figures]) => [name, figures()])),
   });
@@ -187,6 +201,8 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     directory,
     hub,
     incidents,
+    silences,
+    escalation: { file: config.escalationFile, policies },
     rules,
     clock,
     handleMqttStream: (stream, req) => broker.handleStream(stream, req),
@@ -205,7 +221,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
   // the transport opens to devices. The live hub and the API (whose /health says the
   // platform is up) start once it has.
   const transport: Component = external ?? broker;
-  const core: Component[] = [store, audit, users, sessions, access, writer, directory, outbox, incidents, transport, notifier, rules, ingest, intake];
+  const core: Component[] = [store, audit, users, sessions, access, writer, directory, outbox, silences, incidents, transport, notifier, escalator, rules, ingest, intake];
   const edge: Component[] = [hub, api];
   const started: Component[] = [];
 
@@ -222,6 +238,8 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     writer,
     events,
     incidents,
+    silences,
+    escalator,
     rules,
     outbox,
     access,

@@ -3,7 +3,10 @@
 // passes its real components, which fit these shapes; the API imports none of them.
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import type { AccessChange, Actor, AuditEntry, DeviceRecord, DeviceState, Incident, IncidentFilter, Principal, Role, TokenInfo, UserInfo } from '../contracts/index.ts';
+import type {
+  AccessChange, Actor, AuditEntry, DeviceRecord, DeviceState, EscalationPolicy, Handover, Incident, IncidentFilter, IncidentPage, IncidentSearch, Principal, Role, Silence,
+  SilenceMatch, SilenceRecurrence, SilenceView, TokenInfo, UserInfo,
+} from '../contracts/index.ts';
 
 export type { AccessChange, Actor, DeviceRecord, TokenInfo, UserInfo };
 import type { TimeSeriesStore } from '../store/port.ts';
@@ -11,12 +14,34 @@ import type { TimeSeriesStore } from '../store/port.ts';
 /** Incident list filters (one definition in contracts). */
 export type IncidentQuery = IncidentFilter;
 
-/** Incidents as operators see and handle them; `get` and the actions throw ERR_INCIDENT_NOT_FOUND / ERR_INCIDENT_STATE. */
+/**
+ * Incidents as operators see and handle them; `get` and the actions throw
+ * ERR_INCIDENT_NOT_FOUND / ERR_INCIDENT_STATE, and the comment checks
+ * ERR_COMMENT_REQUIRED / ERR_COMMENT_TOO_LONG / ERR_INCIDENT_COMMENTS_FULL.
+ */
 export interface IncidentsPort {
   list(query: IncidentQuery): Incident[];
   get(id: string): Incident;
   acknowledge(id: string, by: string, comment?: string): Incident;
   resolve(id: string, by: string, comment?: string): Incident;
+  comment(id: string, by: string, text: string): Incident;
+  assign(id: string, by: string, assignee: string | undefined, comment?: string): Incident;
+  search(q: IncidentSearch): IncidentPage;
+  handover(since: number, f: { utility?: string; limit: number }): Handover;
+}
+
+/** Silences and maintenance windows (services/incidents/silences.ts); ERR_SILENCE_NOT_FOUND, ERR_SILENCE_STATE, ERR_LIMIT_REACHED. */
+export interface SilencesPort {
+  list(): SilenceView[];
+  get(id: string): Silence;
+  add(input: { match: SilenceMatch; startsAt: number; endsAt: number; comment: string; recurrence?: SilenceRecurrence }, by: string): Silence;
+  expire(id: string, by: string): Silence;
+}
+
+/** The escalation policies in force (QALA_ESCALATION_FILE). */
+export interface EscalationPort {
+  readonly file: string | undefined;
+  readonly policies: readonly EscalationPolicy[];
 }
 
 /** The rule set as loaded, for GET /api/rules: passed through as JSON. */

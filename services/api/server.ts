@@ -19,9 +19,10 @@ import { installGuard } from './auth.ts';
 import { bundleDashboard } from './dashboard-bundle.ts';
 import { answerError, installHttpErrors } from './http-errors.ts';
 import { registerIncidentRoutes } from './incident-routes.ts';
+import { registerSilenceRoutes } from './silence-routes.ts';
 import { registerLoginRoutes } from './login-routes.ts';
 import { PlatformMetrics, qalaVersion } from './metrics.ts';
-import type { AuditReadPort, DevicesAdminPort, DirectoryPort, IncidentsPort, LivePort, MqttStreamHandler, RulesPort, SeriesPort, SessionsPort, UsersPort } from './ports.ts';
+import type { AuditReadPort, DevicesAdminPort, DirectoryPort, EscalationPort, IncidentsPort, LivePort, MqttStreamHandler, RulesPort, SeriesPort, SessionsPort, SilencesPort, UsersPort } from './ports.ts';
 import { noQuery, oneOf, parseQuery } from './query.ts';
 import { FailureLimiter } from './rate-limit.ts';
 import { resolveSeriesQuery } from './series-query.ts';
@@ -37,6 +38,8 @@ export interface ApiDeps {
   directory: DirectoryPort;
   hub: LivePort;
   incidents: IncidentsPort;
+  silences: SilencesPort;
+  escalation: EscalationPort;
   rules: RulesPort;
   clock: Clock;
   /** MQTT over websocket: each /mqtt connection becomes a broker client */
@@ -187,7 +190,8 @@ export class ApiServer {
 
     registerLoginRoutes(app, { town: d.town, users: d.users, sessions: d.sessions, audit: d.audit, limiter, sockets, secure });
     registerUserRoutes(app, d.users, d.sessions, sockets);
-    registerIncidentRoutes(app, d.incidents, d.rules, d.audit);
+    registerIncidentRoutes(app, { incidents: d.incidents, rules: d.rules, audit: d.audit, users: d.users });
+    registerSilenceRoutes(app, d.silences, d.escalation, d.audit);
     registerAdminRoutes(app, d.devicesAdmin, d.audit);
 
     // websockets are held to the login that opened them, and closed when it ends

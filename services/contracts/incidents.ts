@@ -35,11 +35,32 @@ export interface RuleSignal {
 
 export type IncidentState = 'open' | 'acknowledged' | 'resolved';
 
+export const INCIDENT_ACTIONS = [
+  'opened', 'repeated', 'acknowledged', 'resolved', 'auto-resolved', 'condition-cleared',
+  /** an operator's note; `comment` holds it */
+  'commented',
+  /** `assignee` holds who now owns it (absent: nobody) */
+  'assigned',
+  /** not acknowledged in time: the escalation policy's step `step` notified `routes` */
+  'escalated',
+  /** still not acknowledged: notified again */
+  'reminded',
+] as const;
+export type IncidentAction = (typeof INCIDENT_ACTIONS)[number];
+
 export interface IncidentChange {
+  /** platform time for people's and escalation's changes; device time for the rules' */
   at: number;
-  action: 'opened' | 'repeated' | 'acknowledged' | 'resolved' | 'auto-resolved' | 'condition-cleared';
+  action: IncidentAction;
+  /** the logged-in user's name, `rules`, or `escalation` */
   by: string;
   comment?: string;
+  /** 'assigned': the new assignee (absent when unassigned) */
+  assignee?: string;
+  /** 'escalated': the step reached (1-based) */
+  step?: number;
+  /** 'escalated' / 'reminded': the route names (routes file `utility`) notified */
+  routes?: string[];
 }
 
 export interface Incident {
@@ -68,6 +89,134 @@ export interface Incident {
   /** true once the condition has cleared (the incident may still wait for an operator) */
   conditionCleared: boolean;
   history: IncidentChange[];
+  /** the user who owns it now (POST /api/incidents/:id/assign) */
+  assignee?: string;
+  /** operator comments kept in `history` (bounded by QALA_INCIDENT_MAX_COMMENTS) */
+  comments?: number;
+  /**
+   * Opened while a matching silence (maintenance window) was active: planned works,
+   * recorded but not notified. Interruption statistics (ISO 37120) count it apart
+   * from unplanned ones. `plannedBy` is that silence's id.
+   */
+  planned?: boolean;
+  plannedBy?: string;
+  /** escalation while unacknowledged: the policy, the last step taken, reminders sent, next due (platform time) */
+  escalation?: IncidentEscalation;
+  /** routes an escalation added: they hear of every later change too */
+  escalatedTo?: string[];
+}
+
+export interface IncidentEscalation {
+  policy: string;
+  /** steps taken so far (0: none yet) */
+  step: number;
+  reminders: number;
+  /** platform time (ms) of the next step or reminder; absent once nothing more is due */
+  nextAt?: number;
+}
+
+/** What a silence matches: every given field must equal the incident's (a device: one of its devices or its asset). */
+export interface SilenceMatch {
+  utility?: string;
+  district?: string;
+  device?: string;
+  ruleId?: string;
+}
+
+/**
+ * A repeating window, after RFC 5545 RRULE (FREQ=DAILY or WEEKLY, BYDAY, UNTIL =
+ * the silence's `endsAt`): it opens at `startsAt`'s time of day on each matching day
+ * and lasts `durationMs`.
+ */
+export interface SilenceRecurrence {
+  freq: 'daily' | 'weekly';
+  /** weekly: the days it opens on (0 = Sunday … 6 = Saturday, as RRULE's SU…SA); default startsAt's day */
+  byDay?: number[];
+  durationMs: number;
+  /** the fixed offset byDay's days are counted in (Kazakhstan: +300, one zone with no DST since 2024); default 0 (UTC) */
+  utcOffsetMinutes?: number;
+}
+
+/** A silence or maintenance window: matching incidents are recorded (planned) but not notified. */
+export interface Silence {
+  id: string;
+  match: SilenceMatch;
+  /** platform time (ms); a recurring silence's first window opens here */
+  startsAt: number;
+  /** when it ends for good */
+  endsAt: number;
+  recurrence?: SilenceRecurrence;
+  /** why (planned works order, reason) */
+  comment: string;
+  createdBy: string;
+  createdAt: number;
+  /** ended early by someone (DELETE /api/silences/:id) */
+  expiredAt?: number;
+  expiredBy?: string;
+}
+
+export type SilenceState = 'active' | 'pending' | 'expired';
+
+/** A silence as the API lists it: with its state now and, if recurring, its next window. */
+export interface SilenceView extends Silence {
+  state: SilenceState;
+  /** the window in force now or next: [start, end] */
+  window?: [number, number];
+}
+
+/** Searching incident history (GET /api/incidents/search): newest first, paged. */
+export interface IncidentSearch {
+  /** incidents active at some point in [from, to): opened before `to`, unresolved or resolved at/after `from` */
+  from?: number;
+  to?: number;
+  state?: IncidentState | 'unresolved';
+  utility?: string;
+  district?: string;
+  subsystem?: string;
+  severity?: Severity;
+  ruleId?: string;
+  planned?: boolean;
+  assignee?: string;
+  limit: number;
+  /** the `next` of the previous page */
+  cursor?: string;
+}
+
+export interface IncidentPage {
+  count: number;
+  incidents: Incident[];
+  /** give as `cursor` for the next page; absent on the last */
+  next?: string;
+}
+
+/** What changed since a time (GET /api/incidents/handover): a shift handover. */
+export interface Handover {
+  since: number;
+  at: number;
+  /** opened since (by the time of their `opened` entry) */
+  opened: Incident[];
+  /** changed since by anything but opening (acknowledged, commented, assigned, escalated, resolved…) */
+  changed: Incident[];
+  /** still unresolved now */
+  stillOpen: Incident[];
+  /** how many each list had before `limit` cut it */
+  totals: { opened: number; changed: number; stillOpen: number };
+}
+
+/** Escalation policies (QALA_ESCALATION_FILE), as GET /api/escalation lists them. */
+export interface EscalationStep {
+  /** minutes after opening without acknowledgement */
+  afterMinutes: number;
+  /** route names to notify (the routes file's `utility`); empty: the incident's own routes again */
+  routes: string[];
+}
+
+export interface EscalationPolicy {
+  id: string;
+  match: { utilities?: string[]; severities?: Severity[] };
+  steps: EscalationStep[];
+  /** after the last step, remind every this many minutes until acknowledged (0: no reminders) */
+  remindEveryMinutes: number;
 }
 
 /** Which incidents to list (REST query, live hello); unresolved first, most severe first. */

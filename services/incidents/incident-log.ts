@@ -13,23 +13,31 @@
 // history keeps the first HISTORY_KEEP and the last HISTORY_KEEP, and counts the
 // ones folded away in `foldedRepeats` (Nagios keeps a flapping service's state
 // and a flap count the same way instead of a notification per state change).
-// Operator entries (acknowledged, resolved) are never folded. So a history holds
-// at most 1 + 2 × HISTORY_KEEP rule entries plus what operators did.
+// Escalation's reminders (sent until someone acknowledges, maybe all weekend) fold
+// the same way. Operator entries (acknowledged, resolved, commented, assigned) and
+// escalation steps are never folded; comments are bounded in count and length
+// (QALA_INCIDENT_MAX_COMMENTS, QALA_INCIDENT_COMMENT_MAX_CHARS). So a history holds
+// at most 1 + 2 × HISTORY_KEEP rule and reminder entries plus what operators did.
 import type { Incident, IncidentChange } from '../contracts/index.ts';
 
 export const HISTORY_KEEP = 10;
 
 /** The fields a change may set; everything else about an incident is fixed at opening. */
-export type IncidentPatch = { [K in 'state' | 'occurrences' | 'flaps' | 'lastFlapAt' | 'conditionCleared' | 'devices' | 'evidence' | 'updatedAt' | 'acknowledgedAt' | 'resolvedAt']?: Incident[K] | null };
+export type IncidentPatch = {
+  [K in
+    | 'state' | 'occurrences' | 'flaps' | 'lastFlapAt' | 'conditionCleared' | 'devices' | 'evidence' | 'updatedAt' | 'acknowledgedAt' | 'resolvedAt'
+    | 'assignee' | 'comments' | 'escalation' | 'escalatedTo']?: Incident[K] | null;
+};
 
 export type IncidentLine =
   | { snap: Incident }
-  | { id: string; change: IncidentChange; patch: IncidentPatch }
+  /** a change; without `change`, bookkeeping that adds no history entry (an escalation planned) */
+  | { id: string; change?: IncidentChange; patch: IncidentPatch }
   /** what journals written before this format hold: the whole incident per change */
   | Incident;
 
 /** A rule-driven entry that may be folded: anything the rules did after opening. */
-const foldable = (c: IncidentChange): boolean => c.by === 'rules' && c.action !== 'opened';
+const foldable = (c: IncidentChange): boolean => (c.by === 'rules' && c.action !== 'opened') || c.action === 'reminded';
 
 /**
  * Appends a change to an incident's history, folding the oldest of the last
@@ -67,7 +75,7 @@ export function replayLine(byId: Map<string, Incident>, line: IncidentLine): boo
     const inc = byId.get(line.id);
     if (!inc) return false; // its snapshot was lost (torn): nothing to apply the change to
     applyPatch(inc, line.patch);
-    pushChange(inc, line.change);
+    if (line.change) pushChange(inc, line.change);
     return true;
   }
   if ('history' in line && typeof line.id === 'string') {

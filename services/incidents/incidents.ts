@@ -9,12 +9,27 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { QalaError } from '../contracts/errors.ts';
-import type { Clock, Incident, IncidentChange, IncidentFilter, IncidentState, RuleSignal, Severity, Timer } from '../contracts/index.ts';
+import type { Clock, Handover, Incident, IncidentChange, IncidentEscalation, IncidentFilter, IncidentPage, IncidentSearch, IncidentState, RuleSignal, Severity, Silence, Timer } from '../contracts/index.ts';
 import type { EventBus } from '../events.ts';
 import { compactionDue, DEFAULT_COMPACTION, Journal, type CompactionPolicy } from '../durable/journal.ts';
 import { applyPatch, pushChange, replayLine, type IncidentLine, type IncidentPatch } from './incident-log.ts';
+import { handover, search } from './search.ts';
 
 export type { IncidentFilter };
+
+/** Which active silence (maintenance window) covers an incident at a time, if any (silences.ts). */
+export interface SilenceMatcher {
+  matching(incident: Incident, at: number): Silence | undefined;
+}
+
+/** The escalation an incident starts with when it opens, if a policy covers it (escalation.ts). */
+export interface EscalationPlanner {
+  plan(incident: Incident, now: number): IncidentEscalation | undefined;
+}
+
+/** Comments per incident and characters per comment, by default (QALA_INCIDENT_MAX_COMMENTS, QALA_INCIDENT_COMMENT_MAX_CHARS). */
+export const DEFAULT_MAX_COMMENTS = 100;
+export const DEFAULT_COMMENT_MAX_CHARS = 2000;
 
 export interface IncidentManagerDeps {
   dataDir: string;
@@ -29,6 +44,12 @@ export interface IncidentManagerDeps {
   flapNotifyMs?: number;
   /** when to compact the journal while running; default 4× the live state and over 4 MiB */
   compaction?: CompactionPolicy;
+  /** an incident opened under an active silence is marked planned */
+  silences?: SilenceMatcher;
+  /** an incident that opens (or reopens) gets its escalation plan */
+  escalation?: EscalationPlanner;
+  maxComments?: number;
+  maxCommentChars?: number;
 }
 
 const OWNER = 'incidents';
@@ -231,6 +252,7 @@ export class IncidentManager {
             state: 'open',
             resolvedAt: null,
             acknowledgedAt: null,
+            escalation: this.#deps.escalation?.plan(recent, this.#deps.clock.now()) ?? null,
             occurrences: recent.occurrences + 1,
             flaps: recent.flaps + 1,
             lastFlapAt: s.at,
@@ -262,6 +284,15 @@ export class IncidentManager {
         conditionCleared: false,
         history: [],
       };
+      // judged on the platform's clock: a silence is a statement about now (Alertmanager mutes at notification time)
+      const now = this.#deps.clock.now();
+      const silence = this.#deps.silences?.matching(inc, now);
+      if (silence) {
+        inc.planned = true;
+        inc.plannedBy = silence.id;
+      }
+      const plan = this.#deps.escalation?.plan(inc, now);
+      if (plan) inc.escalation = plan;
       this.#opened(inc, { at: s.at, action: 'opened', by: 'rules' });
       return;
     }
@@ -276,6 +307,7 @@ export class IncidentManager {
   acknowledge(id: string, by: string, comment?: string): Incident {
     const inc = this.get(id);
     if (inc.state !== 'open') throw new QalaError('ERR_INCIDENT_STATE', `incident ${id} is ${inc.state}; only an open incident can be acknowledged`);
+    comment = this.#checkComment(comment, false);
     const at = this.#deps.clock.now();
     return this.#commit(inc, { at, action: 'acknowledged', by, ...(comment ? { comment } : {}) }, { state: 'acknowledged', acknowledgedAt: at });
   }
@@ -283,8 +315,72 @@ export class IncidentManager {
   resolve(id: string, by: string, comment?: string): Incident {
     const inc = this.get(id);
     if (inc.state === 'resolved') throw new QalaError('ERR_INCIDENT_STATE', `incident ${id} is already resolved`);
+    comment = this.#checkComment(comment, false);
     const at = this.#deps.clock.now();
     return this.#commit(inc, { at, action: 'resolved', by, ...(comment ? { comment } : {}) }, { state: 'resolved', resolvedAt: at });
+  }
+
+  /** An operator's note. Bounded in count and length; a refusal says which limit. */
+  comment(id: string, by: string, text: string): Incident {
+    const inc = this.get(id);
+    const body = this.#checkComment(text, true)!;
+    const max = this.#deps.maxComments ?? DEFAULT_MAX_COMMENTS;
+    if ((inc.comments ?? 0) >= max) {
+      throw new QalaError('ERR_INCIDENT_COMMENTS_FULL', `incident ${id} already has ${max} comments, the most it keeps (QALA_INCIDENT_MAX_COMMENTS)`);
+    }
+    return this.#commit(inc, { at: this.#deps.clock.now(), action: 'commented', by, comment: body }, { comments: (inc.comments ?? 0) + 1 });
+  }
+
+  /** Gives the incident to `assignee` (undefined: to nobody). Who may be assigned is the caller's to check. */
+  assign(id: string, by: string, assignee: string | undefined, comment?: string): Incident {
+    const inc = this.get(id);
+    const note = this.#checkComment(comment, false);
+    if (inc.state === 'resolved') throw new QalaError('ERR_INCIDENT_STATE', `incident ${id} is resolved; only an unresolved incident can be assigned`);
+    const change: IncidentChange = { at: this.#deps.clock.now(), action: 'assigned', by, ...(assignee !== undefined ? { assignee } : {}), ...(note ? { comment: note } : {}) };
+    return this.#commit(inc, change, { assignee: assignee ?? null });
+  }
+
+  /** An escalation step taken: `routes` were notified (the notifier reads them from the change). */
+  escalate(id: string, step: number, routes: string[], escalation: IncidentEscalation): Incident {
+    const inc = this.get(id);
+    const escalatedTo = [...new Set([...(inc.escalatedTo ?? []), ...routes])];
+    return this.#commit(inc, { at: this.#deps.clock.now(), action: 'escalated', by: 'escalation', step, routes }, { escalation, escalatedTo });
+  }
+
+  /** A reminder sent while nobody acknowledges. */
+  remind(id: string, routes: string[], escalation: IncidentEscalation): Incident {
+    const inc = this.get(id);
+    return this.#commit(inc, { at: this.#deps.clock.now(), action: 'reminded', by: 'escalation', routes }, { escalation });
+  }
+
+  /** Sets an escalation plan without a history entry or an announcement (an incident opened before its policy existed). */
+  planEscalation(id: string, escalation: IncidentEscalation): void {
+    const inc = this.get(id);
+    const patch: IncidentPatch = { escalation };
+    this.#journal.append({ id, patch });
+    applyPatch(inc, patch);
+    this.#afterAppend();
+  }
+
+  #checkComment(text: string | undefined, required: boolean): string | undefined {
+    const t = text?.trim();
+    if (!t) {
+      if (required) throw new QalaError('ERR_COMMENT_REQUIRED', 'a comment is required: say what was done or found');
+      return undefined;
+    }
+    const max = this.#deps.maxCommentChars ?? DEFAULT_COMMENT_MAX_CHARS;
+    if (t.length > max) throw new QalaError('ERR_COMMENT_TOO_LONG', `a comment of ${t.length} characters; at most ${max} are kept (QALA_INCIDENT_COMMENT_MAX_CHARS)`);
+    return t;
+  }
+
+  /** Incident history, newest opened first, paged (search.ts). */
+  search(q: IncidentSearch): IncidentPage {
+    return search(this.#byId.values(), q);
+  }
+
+  /** What opened, changed and is still open since a time (search.ts). */
+  handover(since: number, f: { utility?: string; limit: number }): Handover {
+    return handover(this.#byId.values(), since, this.#deps.clock.now(), f);
   }
 
   get(id: string): Incident {
