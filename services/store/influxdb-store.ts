@@ -36,21 +36,23 @@ export class InfluxDbStore implements TimeSeriesStore {
     this.#deps = deps;
   }
 
-  /** Checks that InfluxDB answers and knows the database, so a wrong setting stops start-up with its name. */
+  /** Checks that InfluxDB answers and lists the database, so a wrong setting stops start-up with its name. */
   async start(): Promise<void> {
     this.#client = new InfluxDB({ url: this.#deps.url, timeout: this.#deps.timeoutMs, ...(this.#deps.token ? { token: this.#deps.token } : {}) });
     const { db } = bucketToDbrp(this.#deps.bucket);
     let res: InfluxResponse;
     try {
-      res = await this.#get('SHOW MEASUREMENTS LIMIT 1');
+      res = await this.#get('SHOW DATABASES');
     } catch (err) {
       this.#client = undefined;
-      throw new QalaError('ERR_STORE_UNAVAILABLE', `InfluxDB at QALA_INFLUX_URL=${this.#deps.url} did not answer a query on database "${db}": ${(err as Error).message}`, { cause: err });
+      throw new QalaError('ERR_STORE_UNAVAILABLE', `InfluxDB at QALA_INFLUX_URL=${this.#deps.url} did not answer: ${(err as Error).message}`, { cause: err });
     }
-    const first = statement(res, 0);
-    if (typeof first === 'string') {
+    const listed = statement(res, 0);
+    const known = typeof listed === 'string' ? [] : listed.flatMap((s) => s.values.map((row) => String(row[0])));
+    if (typeof listed === 'string' || !known.includes(db)) {
       this.#client = undefined;
-      throw new QalaError('ERR_STORE_UNAVAILABLE', `InfluxDB at QALA_INFLUX_URL=${this.#deps.url} refused database "${db}" (QALA_INFLUX_BUCKET=${this.#deps.bucket}): ${first}`);
+      const why = typeof listed === 'string' ? listed : `no database "${db}" (it has: ${known.join(', ') || 'none'}); create it, or on 2.x map the bucket with a DBRP mapping`;
+      throw new QalaError('ERR_STORE_UNAVAILABLE', `InfluxDB at QALA_INFLUX_URL=${this.#deps.url} refused QALA_INFLUX_BUCKET=${this.#deps.bucket}: ${why}`);
     }
   }
 

@@ -1,11 +1,16 @@
 // The walking skeleton end to end with real parts: aedes over TCP and websocket,
-// a real mqtt.js client, the DuckDB file, the HTTP API and a real /live websocket.
+// a real mqtt.js client, the store (the DuckDB file, and a real influxd where
+// Debian's influxdb is installed), the HTTP API and a real /live websocket.
 import type { MqttClient } from 'mqtt';
 import WebSocket from 'ws';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Config } from '../../services/config.ts';
 import type { LiveMessage } from '../../services/contracts/index.ts';
 import type { Platform } from '../../services/platform.ts';
 import { DuckDbStore } from '../../services/store/duckdb-store.ts';
+import { InfluxDbStore } from '../../services/store/influxdb-store.ts';
+import type { TimeSeriesStore } from '../../services/store/port.ts';
+import { influxdbAvailable, startInfluxDb, type TestInfluxDb } from '../helpers/influxdb.ts';
 import { client, loginAs, type Login } from '../helpers/auth.ts';
 import { connectDevice, connectMqtt, connectWatcher, gatewayLogin } from '../helpers/mqtt.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
@@ -15,10 +20,34 @@ import { waitFor } from '../helpers/wait.ts';
 const TOPIC = 'city/temirtau/utilities/old-town/water-pressure/wp-it-1/telemetry';
 const T0 = Date.UTC(2026, 10, 22, 6, 0);
 
+/** A store the same tests run on: the settings that select it, and how to open what a stopped platform left in it. */
+interface StoreCase {
+  name: string;
+  /** settings for one test's platform (an empty store of its own) */
+  settings(): Promise<Partial<Record<keyof Config, unknown>>>;
+  open(config: Config): TimeSeriesStore;
+}
+let influx: TestInfluxDb | undefined;
+let databases = 0;
+const STORES: StoreCase[] = [
+  { name: 'DuckDB', settings: async () => ({}), open: (c) => new DuckDbStore({ dataDir: c.dataDir }) },
+  ...(influxdbAvailable()
+    ? [{
+        name: 'InfluxDB',
+        settings: async () => {
+          influx ??= await startInfluxDb();
+          return influx.fresh(`pipeline${++databases}`);
+        },
+        open: (c: Config) => new InfluxDbStore({ url: c.influxUrl!, bucket: c.influxBucket, timeoutMs: c.influxTimeoutMs }),
+      }]
+    : []),
+];
+
 // Every test gets a platform of its own, so each passes alone and in any order; the
 // helpers stop it and delete its data dir when the test ends.
-describe('pipeline: device → broker → ingest → store, API, live hub, dead letters', () => {
+describe.each(STORES)('pipeline on $name: device → broker → ingest → store, API, live hub, dead letters', (store) => {
   let dataDir: string;
+  let config: Config;
   let platform: Platform;
   let device: MqttClient;
   let liveMessages: LiveMessage[];
@@ -32,11 +61,16 @@ describe('pipeline: device → broker → ingest → store, API, live hub, dead 
     await device.publishAsync(TOPIC, JSON.stringify({ ts: T0 + 30_000, metrics: { pressure: 3.6, flow: 150 } }), { qos: 1 });
   };
 
+  beforeAll(async () => {
+    await store.settings(); // one influxd for the file, started before the first test's clock runs
+  });
+
   beforeEach(async () => {
     liveMessages = [];
     deadLetters = [];
     dataDir = await tempDir();
-    platform = await startPlatform(testConfig(dataDir));
+    config = testConfig(dataDir, await store.settings());
+    platform = await startPlatform(config);
     viewer = await loginAs(platform, 'viewer');
     device = await connectDevice(platform, { clientId: 'it-device' });
     const watcher = await connectWatcher(platform);
@@ -191,7 +225,7 @@ describe('pipeline: device → broker → ingest → store, API, live hub, dead 
     expect(await device()).toMatchObject({ deviceId: 'cam-it-1', online: false });
   });
 
-  it('keeps what it stored in the DuckDB file across a restart', async () => {
+  it('keeps what it stored across a restart', async () => {
     await publishTwoReadings();
     for (let i = 1; i <= 5; i++) await device.publishAsync(TOPIC, JSON.stringify({ ts: T0 + 60_000 + i * 1000, metrics: { pressure: 4, flow: 100 } }), { qos: 1 });
     await waitFor(async () => {
@@ -200,14 +234,14 @@ describe('pipeline: device → broker → ingest → store, API, live hub, dead 
     }, 'all seven readings stored');
     await device.endAsync();
     await platform.stop();
-    const file = new DuckDbStore({ dataDir });
+    const file = store.open(config);
     await file.start();
-    const opened = hold('the DuckDB file', () => file.stop());
+    const opened = hold(`the ${store.name} store`, () => file.stop());
     const points = await file.series({ deviceId: 'wp-it-1', metric: 'flow', from: T0, to: T0 + 120_000, stepMs: 120_000 });
     expect(points[0]!.count).toBe(7);
     await opened.release();
 
-    platform = await startPlatform(testConfig(dataDir));
+    platform = await startPlatform(config);
     const json = (await (await api('/api/devices')).json()) as { devices: { deviceId: string; metrics: Record<string, number> }[] };
     expect(json.devices.find((d) => d.deviceId === 'wp-it-1')?.metrics.pressure).toBe(4);
   });
