@@ -13,6 +13,8 @@ export interface Climate {
   designOutdoorC: number;
   januaryMeanC: number;
   julyMeanC: number;
+  /** days at or below +8 °C (SP RK 2.04-01-2017); when given, the annual curve is shaped to give this season */
+  heatingSeasonDays?: number;
 }
 
 /** Karaganda (Temirtau is 30 km away): SNiP RK 2.04-01 / SP 131.13330 table 3.1, rounded. */
@@ -36,9 +38,34 @@ function outdoorAt(localMs: number, c: Readonly<Climate>): number {
   const hour = (localMs % DAY) / 3_600_000;
   const mean = (c.januaryMeanC + c.julyMeanC) / 2;
   const amp = (c.julyMeanC - c.januaryMeanC) / 2;
-  const seasonal = mean - amp * Math.cos((2 * Math.PI * (dayOfYear - 15)) / 365);
+  const x = Math.cos((2 * Math.PI * (dayOfYear - 15)) / 365);
+  const seasonal = mean - amp * (x + seasonShape(c) * (1 - x * x));
   const daily = -5 * Math.cos((2 * Math.PI * (hour - 3)) / 24);
   return seasonal + daily + weather(localMs / DAY);
+}
+
+const shapeCache = new Map<string, number>();
+
+/**
+ * A pure cosine between the January and July means fixes how many days lie at or
+ * below +8 °C; real annual curves are not cosines (the Caspian's autumn is long and
+ * warm, the steppe's spring late). With the climate's heating-season length the
+ * curve becomes mean − amp·(x + k·(1 − x²)), x the cosine: January and July keep
+ * their means and the seasonal curve crosses +8 °C where the season says. |k| ≤ 0.45
+ * keeps the curve monotonic between them.
+ */
+function seasonShape(c: Readonly<Climate>): number {
+  if (c.heatingSeasonDays === undefined) return 0;
+  const key = `${c.januaryMeanC}/${c.julyMeanC}/${c.heatingSeasonDays}`;
+  const cached = shapeCache.get(key);
+  if (cached !== undefined) return cached;
+  const mean = (c.januaryMeanC + c.julyMeanC) / 2;
+  const amp = (c.julyMeanC - c.januaryMeanC) / 2;
+  const r = (mean - HEATING_SEASON.thresholdC) / amp; // the curve is at +8 °C where x + k(1 − x²) = r
+  const xs = Math.cos((Math.PI * Math.min(364, c.heatingSeasonDays)) / 365); // the season is centred on mid-January
+  const k = Math.abs(1 - xs * xs) < 1e-6 ? 0 : Math.max(-0.45, Math.min(0.45, (r - xs) / (1 - xs * xs)));
+  shapeCache.set(key, k);
+  return k;
 }
 
 /** Synoptic weather, °C: deterministic slow waves (periods 3.1, 5.3 and 8.7 days). */
@@ -57,7 +84,7 @@ const seasonCache = new Map<string, boolean>();
 
 /** Whether heating is on during local day `day`: the five-day +8 °C rule run from 150 days before. */
 export function heatingSeasonOn(day: number, c: Readonly<Climate> = KARAGANDA): boolean {
-  const key = `${c.januaryMeanC}/${c.julyMeanC}/${day}`;
+  const key = `${c.januaryMeanC}/${c.julyMeanC}/${c.heatingSeasonDays ?? ''}/${day}`;
   const cached = seasonCache.get(key);
   if (cached !== undefined) return cached;
   const from = day - 150;

@@ -9,6 +9,8 @@ import { DEVICE_KINDS, KIND_IDS, SEGMENT, parseDuration, type DeviceKind, type S
 import { QalaError } from '../services/contracts/errors.ts';
 import { FAULT_KINDS } from './fault-kinds.ts';
 import { deviceRandom } from './rng.ts';
+import { townScenario } from './town-scenario.ts';
+import { TOWNS, townRow } from './towns.ts';
 
 const latLon = z.tuple([z.number().min(-90).max(90), z.number().min(-180).max(180)]);
 const kindCounts = z.partialRecord(z.enum(KIND_IDS as [string, ...string[]]), z.number().nonnegative());
@@ -34,6 +36,8 @@ export const scenarioSchema = z
   .object({
     id: z.string().regex(SEGMENT, 'a lowercase slug'),
     name: z.string().min(1),
+    /** the region (oblys) the town belongs to */
+    region: z.string().min(1).optional(),
     population: z.number().int().positive(),
     industry: z.string().min(1),
     sources: z.array(z.string()).default([]),
@@ -52,6 +56,7 @@ export const scenarioSchema = z
         designOutdoorC: z.number().min(-60).max(10).describe('mean of the coldest five days at 0.92 probability, °C'),
         januaryMeanC: z.number().min(-40).max(20),
         julyMeanC: z.number().min(0).max(40),
+        heatingSeasonDays: z.number().int().min(60).max(300).optional().describe('days with a mean daily temperature at or below +8 °C (SP RK 2.04-01-2017); the annual curve is shaped to give it'),
       })
       .strict()
       .optional(),
@@ -98,13 +103,18 @@ export interface SimDevice {
 const scenariosDir = fileURLToPath(new URL('./scenarios/', import.meta.url));
 const builtIn = (name: string) => `${scenariosDir}${name}.json`;
 
-export const builtInScenarios = (): string[] =>
+/** The hand-laid scenario files (their towns' rows in simulator/towns.ts are `curated`). */
+const curatedScenarios = (): string[] =>
   readdirSync(scenariosDir)
     .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -5))
-    .sort();
+    .map((f) => f.slice(0, -5));
+
+/** Every built-in town: the 27 monotowns of the data table, and any other hand-laid file. */
+export const builtInScenarios = (): string[] => [...new Set([...TOWNS.map((t) => t.id), ...curatedScenarios()])].sort();
 
 export function loadScenario(nameOrFile: string): Scenario {
+  const row = SEGMENT.test(nameOrFile) && !existsSync(builtIn(nameOrFile)) ? townRow(nameOrFile) : undefined;
+  if (row) return parseScenario(townScenario(row), `generated scenario "${nameOrFile}"`);
   const path = SEGMENT.test(nameOrFile) && existsSync(builtIn(nameOrFile)) ? builtIn(nameOrFile) : nameOrFile;
   let json: unknown;
   try {

@@ -18,6 +18,8 @@ import { createLogger } from '../../services/log.ts';
 import { Feed, type SimMessage } from '../../simulator/feed.ts';
 import { LAST_WILL } from '../../simulator/fleet.ts';
 import { loadScenario } from '../../simulator/scenario.ts';
+import { townsTable } from '../../simulator/town-scenario.ts';
+import { TOWNS } from '../../simulator/towns.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const log = createLogger('silent', 'json');
@@ -79,6 +81,10 @@ function simulatedHour(): SimMessage[] {
 describe('README', () => {
   it('carries the configuration table the code has', () => {
     expect(readme).toContain(configTable());
+  });
+
+  it('lists the 27 built-in towns as the data table has them', () => {
+    expect(readme).toContain(townsTable(TOWNS));
   });
 
   it('carries the device kinds table generated from the catalog', () => {

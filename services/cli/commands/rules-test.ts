@@ -19,7 +19,7 @@ const options = z
   .object({
     rules: option(filePath.default(BUILTIN_RULES), '<file>', 'the rule file, YAML or JSON (default: the built-in rule pack)'),
     feed: option(filePath.optional(), '<file.ndjson>', 'test against a recorded feed instead of a simulation (ground truth from its sim/faults lines)'),
-    scenario: option(configSchema.shape.scenario.unwrap().default('temirtau'), '<name|file>', 'temirtau, ekibastuz, rudny, kurchatov or a scenario JSON file'),
+    scenario: option(configSchema.shape.scenario.unwrap().default('temirtau'), '<name|file>', 'one of the 27 monotowns (abay, aksay, ... temirtau, ... zyryanovsk: see the README) or a scenario JSON file'),
     seed: option(number('a whole number', -(2 ** 31), 2 ** 31).pipe(z.number().int('a whole number')).prefault('42'), '<n>', 'random seed'),
     season: option(z.enum(['winter', 'summer']).optional(), '<winter|summer>', 'start in mid-January (heating on) or mid-July (heating off), local time; --start overrides'),
     start: option(isoTime.optional(), '<date-time>', 'simulated start, ISO 8601 (default: 2026-01-15T00:00:00+05:00)'),

@@ -14,7 +14,7 @@ import { untilSignal } from '../signals.ts';
 const options = z
   .object({
     broker: option(brokerUrl.default('mqtt://127.0.0.1:1883'), '<url>', 'the MQTT broker to publish to'),
-    scenario: option(fromConfig('scenario'), '<name|file>', 'temirtau, ekibastuz, rudny, kurchatov or a scenario JSON file (default: QALA_SCENARIO, else temirtau)'),
+    scenario: option(fromConfig('scenario'), '<name|file>', 'one of the 27 monotowns (abay, aksay, ... temirtau, ... zyryanovsk: see the README) or a scenario JSON file (default: QALA_SCENARIO, else temirtau)'),
     town: option(townId.optional(), '<id>', "the town id in the topics (default: the scenario's id)"),
     seed: option(fromConfig('simSeed'), '<n>', 'random seed: the same seed, start and duration give the same messages (default: QALA_SIM_SEED, else 42)'),
     speed: option(fromConfig('simSpeed'), '<0.01..3600>', 'simulated seconds per real second (default: QALA_SIM_SPEED, else 1)'),

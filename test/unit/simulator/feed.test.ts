@@ -154,12 +154,13 @@ describe('scenarios', () => {
     const devices = inventory(s, { scale: 1, seed: 1 });
     // roughly 19 devices per 10,000 residents, all five subsystems
     expect(devices.length / (s.population / 10_000)).toBeGreaterThan(14);
-    expect(devices.length / (s.population / 10_000)).toBeLessThan(30);
+    // (a small town carries its plant's fixed minimum: two air stations, two cameras, two feeders)
+    expect(devices.length / (s.population / 10_000)).toBeLessThan(35);
     expect(new Set(devices.map((d) => d.subsystem)).size).toBe(5);
   });
 
-  it('covers the four monotowns with their public population figures', () => {
-    expect(Object.fromEntries(builtInScenarios().map((n) => [n, loadScenario(n).population]))).toEqual({ ekibastuz: 134100, kurchatov: 12300, rudny: 116000, temirtau: 178400 });
+  it('keeps the four hand-laid monotowns with their public population figures', () => {
+    expect(Object.fromEntries(['ekibastuz', 'kurchatov', 'rudny', 'temirtau'].map((n) => [n, loadScenario(n).population]))).toEqual({ ekibastuz: 134100, kurchatov: 12300, rudny: 116000, temirtau: 178400 });
   });
 
   it.each([
@@ -176,6 +177,6 @@ describe('scenarios', () => {
   });
 
   it('names the built-in scenarios when the name is unknown', () => {
-    expect(() => loadScenario('atlantis')).toThrow(/ekibastuz, kurchatov, rudny, temirtau/);
+    expect(() => loadScenario('atlantis')).toThrow(/abay, aksay, aksu, arkalyk, balkhash, .*tekeli, temirtau, .*zyryanovsk/);
   });
 });

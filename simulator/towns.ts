@@ -1,0 +1,108 @@
+// The 27 monotowns of Kazakhstan as one data table, from which their scenarios are
+// generated (simulator/town-scenario.ts). Pure data, no I/O.
+//
+// Sources, per column:
+// - population (thousand, 1 January 2016), functional type, town-forming industry
+//   and development potential: the list of monotowns of the Government of the
+//   Republic of Kazakhstan (2014) as tabled in Bespayeva et al., "Management of the
+//   development of the innovation environment of the monotown", table 1 (Bureau of
+//   National Statistics figures); copied into /work/shared/monotowns.md.
+// - share of residents aged 65 or older: the policy brief "Differentiated regional
+//   policy approach for the development of monotowns in Kazakhstan" (April 2022)
+//   gives 10.9 % on average, 7.1 % in Satpayev and 22.1 % in Serebryansk; every other
+//   town takes the average (an assumption).
+// - region: the administrative division after the 2022 reform (Abai, Ulytau and
+//   Zhetysu regions created on 8 June 2022).
+// - climate: the weather station whose figures the town's designers use, from the
+//   tables of "Building climatology" SP RK 2.04-01-2017 (which replaced SNiP RK
+//   2.04-01-2001 with the same stations): the design outdoor temperature for heating
+//   (mean of the coldest five days at 0.92 probability) and the heating season (days
+//   with a mean daily temperature at or below +8 °C), and the January and July means.
+//   `checked` says where a figure was read from a copy of the table (SNiP RK
+//   2.04-01-2001, table 1: Astana −33 °C / 215 days, Aktobe −31 °C / 200 days,
+//   Taldykorgan −26 °C); every other figure is approximate, rounded from the
+//   climate tables and station normals as recalled, and says so.
+// - centre: the town's coordinates (WGS 84), rounded to 0.01°; plant: the
+//   town-forming enterprise and its bearing and distance from the centre,
+//   schematic (for a map and for the air stations' exposure, not a survey).
+// - network wear: the only published figure is the 61.1 % average wear of water and
+//   sewage networks in monotowns (same policy brief). It is the anchor for a town of
+//   average potential; ASSUMED 8 points more where the programme rates the potential
+//   low and 5 points less where it rates it high (investment follows potential);
+//   heat one point above water, power 8 points below, gas 0.35 (younger networks).
+
+export type Potential = 'high' | 'average' | 'low' | null;
+
+export interface TownClimate {
+  /** the station whose figures are used */
+  station: string;
+  designOutdoorC: number;
+  heatingSeasonDays: number;
+  januaryMeanC: number;
+  julyMeanC: number;
+  /** where the design temperature and the season were read from a copy of the table; absent: approximate */
+  checked?: string;
+}
+
+export interface TownRow {
+  id: string;
+  name: string;
+  region: string;
+  functionalType: 'extractive' | 'manufacturing' | 'scientific-industrial';
+  industry: string;
+  /** thousand residents, 1 January 2016 */
+  populationK: number;
+  potential: Potential;
+  /** share of residents aged 65+, where the brief gives the town's own */
+  aged65Share?: number;
+  center: readonly [number, number];
+  plant: { name: string; bearingDeg: number; km: number };
+  climate: TownClimate;
+  /** local hours the plant's shifts change at */
+  shiftChanges?: readonly number[];
+  /** a hand-laid scenario file (simulator/scenarios/<id>.json) replaces the generated layout */
+  curated?: true;
+}
+
+const KARAGANDA = { station: 'Karaganda', designOutdoorC: -32, heatingSeasonDays: 207, januaryMeanC: -14, julyMeanC: 21 } as const;
+const KOSTANAY = { station: 'Kostanay', designOutdoorC: -35, heatingSeasonDays: 211, januaryMeanC: -16, julyMeanC: 20 } as const;
+const ZHEZKAZGAN = { station: 'Zhezkazgan', designOutdoorC: -30, heatingSeasonDays: 190, januaryMeanC: -14, julyMeanC: 25 } as const;
+const PAVLODAR = { station: 'Pavlodar', designOutdoorC: -35, heatingSeasonDays: 207, januaryMeanC: -17, julyMeanC: 21 } as const;
+const KARATAU_RIDGE = { station: 'Taraz (Karatau ridge towns)', designOutdoorC: -20, heatingSeasonDays: 155, januaryMeanC: -6, julyMeanC: 25 } as const;
+
+export const TOWNS: readonly TownRow[] = [
+  { id: 'abay', name: 'Abay', region: 'Karaganda', functionalType: 'extractive', industry: 'coal mining: the Karaganda basin mines', populationK: 28.5, potential: 'average', center: [49.63, 72.86], plant: { name: 'coal mines of the Karaganda basin', bearingDeg: 200, km: 4 }, climate: KARAGANDA },
+  { id: 'saran', name: 'Saran', region: 'Karaganda', functionalType: 'extractive', industry: 'coal mining: the Karaganda basin mines', populationK: 43.9, potential: 'average', center: [49.8, 72.85], plant: { name: 'coal mines of the Karaganda basin', bearingDeg: 250, km: 4 }, climate: KARAGANDA },
+  { id: 'shakhtinsk', name: 'Shakhtinsk', region: 'Karaganda', functionalType: 'extractive', industry: 'coal mining: the Karaganda basin mines', populationK: 38.7, potential: 'average', center: [49.71, 72.59], plant: { name: 'coal mines of the Karaganda basin', bearingDeg: 300, km: 3 }, climate: KARAGANDA },
+  { id: 'ekibastuz', name: 'Ekibastuz', region: 'Pavlodar', functionalType: 'extractive', industry: 'coal mining: the Bogatyr and Vostochny open-pit mines and two coal-fired power stations', populationK: 134.1, potential: 'high', center: [51.72, 75.32], plant: { name: 'Bogatyr open-pit coal mine', bearingDeg: 120, km: 6 }, climate: { station: 'Ekibastuz', designOutdoorC: -36, heatingSeasonDays: 210, januaryMeanC: -16, julyMeanC: 21 }, curated: true },
+  { id: 'aksay', name: 'Aksay', region: 'West Kazakhstan', functionalType: 'extractive', industry: 'oil and gas: the Karachaganak gas-condensate field', populationK: 33.6, potential: 'average', center: [51.17, 52.99], plant: { name: 'Karachaganak gas-condensate field and processing complex', bearingDeg: 45, km: 12 }, climate: { station: 'Uralsk', designOutdoorC: -31, heatingSeasonDays: 190, januaryMeanC: -13, julyMeanC: 23 } },
+  { id: 'kulsary', name: 'Kulsary', region: 'Atyrau', functionalType: 'extractive', industry: 'oil and gas: the Emba oil fields and the Tengiz service base', populationK: 57.4, potential: 'average', center: [46.95, 54.02], plant: { name: 'oilfield service base and gathering facilities', bearingDeg: 90, km: 4 }, climate: { station: 'Atyrau (Kulsary)', designOutdoorC: -23, heatingSeasonDays: 165, januaryMeanC: -8, julyMeanC: 27 } },
+  { id: 'zhanaozen', name: 'Zhanaozen', region: 'Mangystau', functionalType: 'extractive', industry: 'oil and gas: the Uzen oil field and the Kazakh gas processing plant', populationK: 113.4, potential: 'average', center: [43.34, 52.86], plant: { name: 'Uzen oil field and gas processing plant', bearingDeg: 20, km: 5 }, climate: { station: 'Zhanaozen (Aktau region)', designOutdoorC: -17, heatingSeasonDays: 145, januaryMeanC: -4, julyMeanC: 28 } },
+  { id: 'arkalyk', name: 'Arkalyk', region: 'Kostanay', functionalType: 'extractive', industry: 'metal ores: bauxite mining', populationK: 29.7, potential: 'low', center: [50.25, 66.91], plant: { name: 'bauxite open pits', bearingDeg: 160, km: 5 }, climate: { station: 'Arkalyk', designOutdoorC: -33, heatingSeasonDays: 210, januaryMeanC: -17, julyMeanC: 21 } },
+  { id: 'balkhash', name: 'Balkhash', region: 'Karaganda', functionalType: 'extractive', industry: 'metal ores: the Balkhash copper smelter and mines', populationK: 71.9, potential: 'average', center: [46.85, 74.98], plant: { name: 'Balkhash copper smelter', bearingDeg: 110, km: 3 }, climate: { station: 'Balkhash', designOutdoorC: -30, heatingSeasonDays: 190, januaryMeanC: -15, julyMeanC: 24 } },
+  { id: 'zyryanovsk', name: 'Zyryanovsk (Altai)', region: 'East Kazakhstan', functionalType: 'extractive', industry: 'metal ores: lead and zinc mining and concentration', populationK: 37.1, potential: 'average', center: [49.72, 84.27], plant: { name: 'lead-zinc mine and concentrator', bearingDeg: 80, km: 3 }, climate: { station: 'Zyryanovsk', designOutdoorC: -37, heatingSeasonDays: 215, januaryMeanC: -17, julyMeanC: 19 } },
+  { id: 'karazhal', name: 'Karazhal', region: 'Ulytau', functionalType: 'extractive', industry: 'metal ores: iron and manganese mining', populationK: 9.2, potential: 'average', center: [48.0, 70.8], plant: { name: 'West Karazhal iron-manganese mine', bearingDeg: 270, km: 3 }, climate: ZHEZKAZGAN },
+  { id: 'kentau', name: 'Kentau', region: 'Turkestan', functionalType: 'extractive', industry: 'metal ores: polymetallic mines of the Karatau ridge, transformer works', populationK: 67.1, potential: 'average', center: [43.52, 68.51], plant: { name: 'transformer works and the old Achisay mines', bearingDeg: 0, km: 3 }, climate: { station: 'Turkestan', designOutdoorC: -17, heatingSeasonDays: 140, januaryMeanC: -4, julyMeanC: 29 } },
+  { id: 'lisakovsk', name: 'Lisakovsk', region: 'Kostanay', functionalType: 'extractive', industry: 'metal ores: iron ore mining and concentration', populationK: 36.8, potential: 'high', center: [52.54, 62.49], plant: { name: 'iron ore open pit and concentrator', bearingDeg: 300, km: 5 }, climate: KOSTANAY },
+  { id: 'ridder', name: 'Ridder', region: 'East Kazakhstan', functionalType: 'extractive', industry: 'metal ores: the zinc and lead metallurgical complex', populationK: 49.7, potential: 'high', center: [50.34, 83.51], plant: { name: 'zinc metallurgical complex', bearingDeg: 30, km: 2 }, climate: { station: 'Ridder', designOutdoorC: -36, heatingSeasonDays: 230, januaryMeanC: -15, julyMeanC: 17 } },
+  { id: 'rudny', name: 'Rudny', region: 'Kostanay', functionalType: 'extractive', industry: 'metal ores: the Sokolov-Sarybai iron ore mining and processing works', populationK: 116.0, potential: 'average', center: [52.97, 63.12], plant: { name: 'Sokolov-Sarybai mining and processing works', bearingDeg: 260, km: 5 }, climate: KOSTANAY, curated: true },
+  { id: 'tekeli', name: 'Tekeli', region: 'Zhetysu', functionalType: 'extractive', industry: 'metal ores: the former lead-zinc mining and concentration works', populationK: 31.3, potential: 'high', center: [44.83, 78.82], plant: { name: 'lead-zinc concentrator', bearingDeg: 110, km: 3 }, climate: { station: 'Taldykorgan', designOutdoorC: -26, heatingSeasonDays: 180, januaryMeanC: -10, julyMeanC: 22, checked: 'SNiP RK 2.04-01-2001 table 1 (Taldykorgan, design temperature)' } },
+  { id: 'khromtau', name: 'Khromtau', region: 'Aktobe', functionalType: 'extractive', industry: 'metal ores: the Donskoy chromite mining and processing works', populationK: 25.5, potential: null, center: [50.25, 58.44], plant: { name: 'Donskoy chromite mining and processing works', bearingDeg: 0, km: 3 }, climate: { station: 'Aktobe', designOutdoorC: -31, heatingSeasonDays: 200, januaryMeanC: -14, julyMeanC: 22, checked: 'SNiP RK 2.04-01-2001 table 1 (Aktobe)' } },
+  { id: 'zhanatas', name: 'Zhanatas', region: 'Zhambyl', functionalType: 'extractive', industry: 'other raw materials: phosphorite mining', populationK: 21.9, potential: 'low', center: [43.57, 69.75], plant: { name: 'phosphorite open pits', bearingDeg: 180, km: 4 }, climate: KARATAU_RIDGE },
+  { id: 'karatau', name: 'Karatau', region: 'Zhambyl', functionalType: 'extractive', industry: 'other raw materials: phosphorite mining and processing', populationK: 28.8, potential: 'average', center: [43.18, 70.46], plant: { name: 'phosphorite mine and processing plant', bearingDeg: 200, km: 4 }, climate: KARATAU_RIDGE },
+  { id: 'zhitikara', name: 'Zhitikara', region: 'Kostanay', functionalType: 'extractive', industry: 'other raw materials: chrysotile mining', populationK: 35.1, potential: 'average', center: [52.19, 61.2], plant: { name: 'chrysotile open pit and mill', bearingDeg: 220, km: 3 }, climate: { station: 'Kostanay (Zhitikara)', designOutdoorC: -34, heatingSeasonDays: 208, januaryMeanC: -16, julyMeanC: 21 } },
+  { id: 'serebryansk', name: 'Serebryansk', region: 'East Kazakhstan', functionalType: 'manufacturing', industry: 'chemical industry: the Irtysh chemical and metallurgical works', populationK: 8.8, potential: 'average', aged65Share: 0.221, center: [49.69, 83.3], plant: { name: 'Irtysh chemical and metallurgical works', bearingDeg: 90, km: 2 }, climate: { station: 'Ust-Kamenogorsk', designOutdoorC: -38, heatingSeasonDays: 205, januaryMeanC: -16, julyMeanC: 20 } },
+  { id: 'stepnogorsk', name: 'Stepnogorsk', region: 'Akmola', functionalType: 'manufacturing', industry: 'machine building, gold metallurgy, uranium: the mining and chemical works', populationK: 47.6, potential: 'average', center: [52.35, 71.89], plant: { name: 'mining and chemical works', bearingDeg: 140, km: 5 }, climate: { station: 'Astana', designOutdoorC: -33, heatingSeasonDays: 215, januaryMeanC: -15, julyMeanC: 20, checked: 'SNiP RK 2.04-01-2001 table 1 (Astana)' } },
+  { id: 'aksu', name: 'Aksu', region: 'Pavlodar', functionalType: 'manufacturing', industry: 'metallurgy: the Aksu ferroalloy plant and power station', populationK: 43.2, potential: 'high', center: [52.04, 76.92], plant: { name: 'Aksu ferroalloy plant', bearingDeg: 20, km: 3 }, climate: PAVLODAR },
+  { id: 'zhezkazgan', name: 'Zhezkazgan', region: 'Ulytau', functionalType: 'manufacturing', industry: 'metallurgy: the Zhezkazgan copper smelter', populationK: 86.4, potential: 'average', center: [47.8, 67.71], plant: { name: 'Zhezkazgan copper smelter', bearingDeg: 300, km: 3 }, climate: ZHEZKAZGAN },
+  { id: 'satpayev', name: 'Satpayev', region: 'Ulytau', functionalType: 'manufacturing', industry: 'metallurgy: the Zhezkazgan copper mines and concentrator', populationK: 61.6, potential: 'average', aged65Share: 0.071, center: [47.9, 67.54], plant: { name: 'copper mines and concentrator', bearingDeg: 90, km: 4 }, climate: ZHEZKAZGAN },
+  { id: 'temirtau', name: 'Temirtau', region: 'Karaganda', functionalType: 'manufacturing', industry: 'metallurgy: the integrated steel works (Qarmet) on the Nura river', populationK: 178.4, potential: 'high', center: [50.05, 72.96], plant: { name: 'integrated steel works (Qarmet)', bearingDeg: 95, km: 7.5 }, climate: KARAGANDA, curated: true },
+  { id: 'kurchatov', name: 'Kurchatov', region: 'Abai', functionalType: 'scientific-industrial', industry: 'science: the National Nuclear Center and its research reactors', populationK: 12.3, potential: 'average', center: [50.76, 78.54], plant: { name: 'National Nuclear Center', bearingDeg: 135, km: 1 }, climate: { station: 'Semey', designOutdoorC: -38, heatingSeasonDays: 204, januaryMeanC: -16, julyMeanC: 21 }, shiftChanges: [9, 18], curated: true },
+];
+
+/** The brief's average share of residents aged 65+ in monotowns. */
+export const AGED_65_AVERAGE = 0.109;
+/** Average wear of water and sewage networks in monotowns (policy brief, 2022). */
+export const WATER_WEAR_AVERAGE = 0.611;
+
+export const townRow = (id: string): TownRow | undefined => TOWNS.find((t) => t.id === id);
