@@ -35,19 +35,38 @@ export function readingSchemaFor(kind: DeviceKind) {
 
 export type ReadingPayload = { ts: number; metrics: Record<string, number>; seq?: number };
 
-/** SenML (RFC 8428) pack: base name/time apply to the records after them (§4.1, §4.5). */
+/**
+ * One SenML (RFC 8428) record as JSON carries it (§5, Table 2): every label of the
+ * specification with its JSON type. Labels a receiver does not know are ignored
+ * (§4.4), so the object stays loose; what the fields mean together (one value field,
+ * names, version, must-understand labels) is services/ingest/senml.ts's business.
+ */
+const senmlNumber = (label: string) =>
+  z.number({ error: `${label} must be a JSON number` }).finite(`${label} must be finite`).optional();
+const senmlString = (label: string) => z.string({ error: `${label} must be a JSON string` }).optional();
 export const senmlRecord = z
   .object({
-    bn: z.string().optional(),
-    bt: z.number().finite().optional(),
-    bu: z.string().optional(),
-    n: z.string().optional(),
-    u: z.string().optional(),
-    t: z.number().finite().optional(),
-    v: z.number().finite().optional(),
+    bn: senmlString('bn'),
+    bt: senmlNumber('bt'),
+    bu: senmlString('bu'),
+    bv: senmlNumber('bv'),
+    bs: senmlNumber('bs'),
+    // §4.1: "an optional positive integer"; CDDL (§11): uint
+    bver: z.number({ error: 'bver must be a JSON number' }).int('bver must be an integer').positive('bver must be positive').optional(),
+    n: senmlString('n'),
+    u: senmlString('u'),
+    v: senmlNumber('v'),
+    vs: senmlString('vs'),
+    vb: z.boolean({ error: 'vb must be true or false' }).optional(),
+    vd: senmlString('vd'),
+    s: senmlNumber('s'),
+    t: senmlNumber('t'),
+    ut: senmlNumber('ut'),
   })
   .loose();
-export const senmlPack = z.array(senmlRecord).min(1, 'a SenML pack needs at least one record');
+export type SenmlRecord = z.infer<typeof senmlRecord>;
+/** §5: "The root JSON value consists of an array with one JSON object for each SenML Record"; CDDL: [1* record]. */
+export const senmlPack = z.array(z.record(z.string(), z.unknown(), { error: 'a SenML record must be a JSON object' })).min(1, 'a SenML pack needs at least one record');
 
 export const statusPayload = z
   .object({

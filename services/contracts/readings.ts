@@ -15,7 +15,16 @@ export interface Reading {
   metrics: Record<string, number>;
 }
 
-export type RejectReason = 'payload-too-large' | 'bad-json' | 'schema-mismatch' | 'unknown-kind' | 'topic-off-scheme' | 'timestamp-out-of-range';
+export type RejectReason =
+  | 'payload-too-large'
+  | 'bad-json'
+  | 'schema-mismatch'
+  | 'unknown-kind'
+  | 'topic-off-scheme'
+  | 'timestamp-out-of-range'
+  | 'senml-invalid'
+  | 'senml-unsupported'
+  | 'senml-conflict';
 
 /** The error code each rejection reason carries on the dead-letter topic (docs/errors.md). */
 export const REJECT_CODES = {
@@ -25,7 +34,13 @@ export const REJECT_CODES = {
   'unknown-kind': 'ERR_UNKNOWN_KIND',
   'topic-off-scheme': 'ERR_TOPIC_SCHEME',
   'timestamp-out-of-range': 'ERR_TIMESTAMP_RANGE',
+  'senml-invalid': 'ERR_SENML_INVALID',
+  'senml-unsupported': 'ERR_SENML_UNSUPPORTED',
+  'senml-conflict': 'ERR_SENML_CONFLICT',
 } as const satisfies Record<RejectReason, ErrorCode>;
+
+/** Every rejection reason, in the order the docs list them. */
+export const REJECT_REASONS = Object.keys(REJECT_CODES) as RejectReason[];
 
 /** What is published on city/<town>/deadletter. */
 export interface Rejection {

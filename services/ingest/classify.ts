@@ -2,12 +2,12 @@
 // reason. Pure: no I/O, no clock of its own, so it can be property-tested and fuzzed.
 import {
   parseDeviceTopic,
-  senmlPack,
   statusPayload,
   type DeviceRegistry,
   type DeviceTopic,
 } from '../../devices/index.ts';
 import { overSizeLimit, type DeviceStatus, type Reading, type RejectReason } from '../contracts/index.ts';
+import { iso, resolveSenml, senmlReadings } from './senml.ts';
 
 export type Classified =
   | { type: 'readings'; readings: Reading[] }
@@ -79,16 +79,24 @@ export function classify(topic: string, payload: Buffer, ctx: ClassifyContext): 
     return { type: 'status', status: { ...address(t), state: s.data.state, at: s.data.ts ?? ctx.receivedAt, ...(location ? { location } : {}) } };
   }
 
-  const candidates = Array.isArray(json) ? fromSenml(json, ctx.receivedAt) : { ok: true as const, value: [json] };
-  if (!candidates.ok) return reject('schema-mismatch', candidates.reason);
+  let candidates: unknown[] = [json];
+  if (Array.isArray(json)) {
+    // SenML (RFC 8428): relative times are relative to the reception time, from the injected clock.
+    const resolved = resolveSenml(json, ctx.receivedAt);
+    if (!resolved.ok) return reject(resolved.reason, resolved.detail);
+    const readings = senmlReadings(resolved.records, kind, t.deviceId);
+    // a refused pack counts as the readings it would have made: one per distinct time
+    if (!readings.ok) return reject(readings.reason, readings.detail, new Set(resolved.records.map((r) => Math.round(r.t * 1000))).size);
+    candidates = readings.value;
+  }
   const readings: Reading[] = [];
-  for (const candidate of candidates.value) {
+  for (const candidate of candidates) {
     const r = kind.schema.safeParse(candidate);
-    if (!r.success) return reject('schema-mismatch', `${t.kind}: ${formatIssues(r.error.issues)}`, candidates.value.length);
+    if (!r.success) return reject('schema-mismatch', `${t.kind}: ${formatIssues(r.error.issues)}`, candidates.length);
     const metrics: Record<string, number> = {};
     for (const [k, v] of Object.entries(r.data.metrics)) if (v !== undefined) metrics[k] = v;
     const off = outOfRange(r.data.ts, ctx);
-    if (off) return reject('timestamp-out-of-range', `${t.kind}: ${off}`, candidates.value.length);
+    if (off) return reject('timestamp-out-of-range', `${t.kind}: ${off}`, candidates.length);
     readings.push({ ...address(t), ts: r.data.ts, receivedAt: ctx.receivedAt, metrics });
   }
   return { type: 'readings', readings };
@@ -102,11 +110,6 @@ function outOfRange(ts: number, ctx: ClassifyContext): string | undefined {
   if (ts < ctx.receivedAt - past) return `ts ${iso(ts)} is ${human(ctx.receivedAt - ts)} behind the platform's clock (${iso(ctx.receivedAt)}); at most ${human(past)} is accepted`;
   return undefined;
 }
-
-const iso = (ms: number): string => {
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
-};
 
 function human(ms: number): string {
   if (ms >= 2 * 86_400_000) return `${Math.round(ms / 86_400_000)} d`;
@@ -124,32 +127,4 @@ function formatIssues(issues: readonly { path: PropertyKey[]; message: string }[
     .slice(0, 5)
     .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
     .join('; ');
-}
-
-/**
- * SenML (RFC 8428) → candidate readings, one per distinct time. Names resolve as
- * bn + n (§4.5.1); the metric is the part after the last ':' or '/', so both
- * "urn:dev:ow:...:pressure" and a bare "pressure" work. Times are bt + t seconds;
- * a value under 2^28 is relative to now (§4.5.3).
- */
-function fromSenml(json: unknown[], now: number): { ok: true; value: unknown[] } | { ok: false; reason: string } {
-  const pack = senmlPack.safeParse(json);
-  if (!pack.success) return { ok: false, reason: `SenML: ${formatIssues(pack.error.issues)}` };
-  let bn = '';
-  let bt = 0;
-  const byTime = new Map<number, Record<string, number>>();
-  for (const [i, rec] of pack.data.entries()) {
-    if (rec.bn !== undefined) bn = rec.bn;
-    if (rec.bt !== undefined) bt = rec.bt;
-    const name = bn + (rec.n ?? '');
-    if (rec.v === undefined) return { ok: false, reason: `SenML record ${i}: only numeric values (v) are accepted` };
-    const metric = name.split(/[:/]/).pop() ?? '';
-    if (!metric) return { ok: false, reason: `SenML record ${i}: no name` };
-    const seconds = bt + (rec.t ?? 0);
-    const ms = Math.round(seconds < 2 ** 28 ? now + seconds * 1000 : seconds * 1000);
-    const metrics = byTime.get(ms) ?? {};
-    metrics[metric] = rec.v;
-    byTime.set(ms, metrics);
-  }
-  return { ok: true, value: [...byTime].map(([ts, metrics]) => ({ ts, metrics })) };
 }

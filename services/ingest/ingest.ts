@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { deadLetterTopic, type DeviceRegistry } from '../../devices/index.ts';
 import type { Bus, BusMessage } from '../bus/bus.ts';
-import { REJECT_CODES, admits, type Rejection, type RejectReason } from '../contracts/index.ts';
+import { REJECT_CODES, REJECT_REASONS, admits, type Rejection, type RejectReason } from '../contracts/index.ts';
 import type { EventBus } from '../events.ts';
 import { classify } from './classify.ts';
 
@@ -39,7 +39,7 @@ export interface IngestStats {
   messages: { readings: number; status: number; ignored: number; rejected: number };
 }
 
-const byReason = (): Record<RejectReason, number> => ({ 'payload-too-large': 0, 'bad-json': 0, 'schema-mismatch': 0, 'unknown-kind': 0, 'topic-off-scheme': 0, 'timestamp-out-of-range': 0 });
+const byReason = (): Record<RejectReason, number> => Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>;
 
 const DEAD_LETTER_PAYLOAD_CHARS = 4096;
 const OWNER = 'ingest';

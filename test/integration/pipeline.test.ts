@@ -154,7 +154,7 @@ describe.each(STORES)('pipeline on $name: device → broker → ingest → store
       return json.points[0]?.count === good ? json.points[0] : undefined;
     }, 'the good readings between the bad ones');
     expect(stored.count).toBe(5);
-    expect(platform.ingest.stats().rejected).toEqual({ 'bad-json': 1, 'schema-mismatch': 1, 'unknown-kind': 1, 'topic-off-scheme': 0, 'payload-too-large': 1, 'timestamp-out-of-range': 0 });
+    expect(platform.ingest.stats().rejected).toEqual({ 'bad-json': 1, 'schema-mismatch': 1, 'unknown-kind': 1, 'topic-off-scheme': 0, 'payload-too-large': 1, 'timestamp-out-of-range': 0, 'senml-invalid': 0, 'senml-unsupported': 0, 'senml-conflict': 0 });
     expect((platform.health().broker as { refusedPublishes: number }).refusedPublishes).toBe(1);
     const health = (await (await api('/health')).json()) as { status: string; ingest: { rejected: Record<string, number> } };
     expect(health.status).toBe('ok');

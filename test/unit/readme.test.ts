@@ -13,6 +13,7 @@ import { EventBus } from '../../services/events.ts';
 import { IncidentManager } from '../../services/incidents/incidents.ts';
 import { Notifier } from '../../services/incidents/notifier.ts';
 import { defaultRoutes } from '../../services/incidents/routing.ts';
+import { classify } from '../../services/ingest/classify.ts';
 import { Ingest } from '../../services/ingest/ingest.ts';
 import { createLogger } from '../../services/log.ts';
 import { Feed, type SimMessage } from '../../simulator/feed.ts';
@@ -141,6 +142,20 @@ describe('README MQTT messages', () => {
     const sent = payloads('telemetry');
     expect(sent.length).toBeGreaterThan(1000);
     for (const p of sent) expect(shape(p)).toEqual(shape(doc));
+  });
+
+  it('documents a SenML pack whose readings are the ones the prose names', () => {
+    const pack = example('SenML') as unknown as unknown[];
+    expect(Array.isArray(pack)).toBe(true);
+    const r = classify('city/temirtau/utilities/old-town/power-feeder/pf-001/telemetry', Buffer.from(JSON.stringify(pack)), {
+      town: 'temirtau', registry: new DeviceRegistry(), maxPayloadBytes: 64 * 1024, receivedAt: 1768449600000 + 120_000,
+    });
+    expect(r.type === 'readings' && r.readings.map((x) => ({ ts: x.ts, metrics: x.metrics }))).toEqual([
+      { ts: 1768449600000, metrics: { voltage: 227 } },
+      { ts: 1768449660000, metrics: { voltage: 229, load: 64 } },
+    ]);
+    expect(prose()).toContain('227 V at 1768449600000, and 229 V with a load of 64 % a minute later');
+    for (const reason of ['senml-invalid', 'senml-unsupported', 'senml-conflict']) expect(prose()).toContain(`(\`${reason}\``);
   });
 
   it('documents every status shape a device sends, and only those', () => {

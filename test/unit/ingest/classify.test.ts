@@ -47,18 +47,18 @@ describe('ingest classification', () => {
     }
   });
 
-  it('accepts SenML (RFC 8428) with base name and base time, one reading per time', () => {
+  it('accepts SenML (RFC 8428) with base name, time and unit, one reading per time', () => {
     const bt = ts / 1000;
     const pack = [
-      { bn: 'urn:dev:wp-1:', bt, n: 'pressure', u: 'bar', v: 3.7 },
-      { n: 'flow', u: 'm3/h', v: 88 },
-      { n: 'pressure', t: 10, v: 3.6 },
+      { bn: 'urn:dev:wp-1:', bt, bu: 'Pa', n: 'pressure', v: 370_000 },
+      { n: 'flow', u: 'm3/s', v: 0.025 },
+      { n: 'pressure', t: 10, v: 360_000 },
     ];
     const r = classify(TOPIC, buf(pack), ctx);
     expect(r).toMatchObject({
       type: 'readings',
       readings: [
-        { ts, metrics: { pressure: 3.7, flow: 88 } },
+        { ts, metrics: { pressure: 3.7, flow: 90 } },
         { ts: ts + 10_000, metrics: { pressure: 3.6 } },
       ],
     });
