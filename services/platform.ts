@@ -78,7 +78,7 @@ interface Component {
 }
 
 /** The adapter QALA_STORE names (the config check made sure InfluxDB has its URL). */
-function createStore(config: Config): TimeSeriesStore {
+function createStore(config: Config, clock: Clock, log: Logger): TimeSeriesStore {
   if (config.store === 'influxdb') {
     return new InfluxDbStore({
       url: config.influxUrl!,
@@ -88,7 +88,13 @@ function createStore(config: Config): TimeSeriesStore {
       ...(config.influxOrg ? { org: config.influxOrg } : {}),
     });
   }
-  return new DuckDbStore({ dataDir: config.dataDir });
+  return new DuckDbStore({
+    dataDir: config.dataDir,
+    clock,
+    retention: { rawMs: config.retentionRawMs, minuteMs: config.retentionMinuteMs, hourMs: config.retentionHourMs },
+    maintenanceMs: config.storeMaintenanceMs,
+    onMaintenanceError: (err) => log.warn({ err }, 'store maintenance failed; retried at the next pass'),
+  });
 }
 
 export function createPlatform({ config, log, clock = systemClock, announce = () => {} }: PlatformDeps): Platform {
@@ -101,7 +107,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
   const sessions = new SessionStore({ dataDir: config.dataDir, clock, log: child('sessions'), ttlMs: config.sessionTtlMs });
   const access = new Access({ town, dataDir: config.dataDir, clock, log: child('access'), audit, maxRegisteredDevices: config.maxRegisteredDevices, users });
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
-  const store = createStore(config);
+  const store = createStore(config, clock, child('store'));
   const writer = new StoreWriter({
     store, events, clock, log: child('store-writer'), flushMs: config.storeFlushMs, batchSize: config.storeBatchSize, bufferMax: config.storeBufferMax,
   });

@@ -185,7 +185,7 @@ export class ApiServer {
     app.get('/api/series', { config: { access: 'user' } }, async (req) => {
       const q = resolveSeriesQuery(req.query, d.clock.now());
       const points = await d.store.series(q);
-      return { ...q, points };
+      return { ...q, source: d.store.seriesSource?.(q) ?? 'raw', points };
     });
 
     registerLoginRoutes(app, { town: d.town, users: d.users, sessions: d.sessions, audit: d.audit, limiter, sockets, secure });

@@ -1,15 +1,61 @@
 // Embedded DuckDB adapter: one long table (a row per metric value), written with
 // the appender, queried with integer-ms buckets. The file lives in QALA_DATA_DIR.
+//
+// Rollups: each write also appends, in the same transaction, the batch's partial
+// aggregates (sum, min, max, count) per device, metric and 1-minute / 1-hour bucket of
+// data time. Late and back-filled readings simply add partials to their old buckets;
+// a maintenance pass merges each bucket's partials into one row and deletes what is
+// older than its retention (raw 30 d, 1 min 90 d, 1 h 5 years by default), measured
+// back from the newest stored reading, so a replay of last January is not wiped by
+// today's wall clock. Queries with a long step read the rollups (pickSource).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { Reading } from '../contracts/index.ts';
+import type { Clock, Reading, Timer } from '../contracts/index.ts';
 import { QalaError } from '../contracts/errors.ts';
-import type { LatestDevice, SeriesPoint, SeriesQuery, TimeSeriesStore } from './port.ts';
+import { pickSource, type LatestDevice, type Retention, type SeriesPoint, type SeriesQuery, type SeriesSource, type TimeSeriesStore } from './port.ts';
 
 export interface DuckDbStoreDeps {
   dataDir: string;
   fileName?: string;
+  clock?: Clock;
+  retention?: Retention;
+  /** how often rollup partials are merged and expired data deleted; 0 = never (tests call maintain()) */
+  maintenanceMs?: number;
+  onMaintenanceError?: (err: Error) => void;
+}
+
+export const DEFAULT_RETENTION: Retention = { rawMs: 30 * 86_400_000, minuteMs: 90 * 86_400_000, hourMs: 5 * 365 * 86_400_000 };
+
+const ROLLUPS = [
+  { table: 'rollup_1m', ms: 60_000, kept: 'minuteMs' },
+  { table: 'rollup_1h', ms: 3_600_000, kept: 'hourMs' },
+] as const;
+
+const rollupSchema = (table: string) => `
+CREATE TABLE IF NOT EXISTS ${table} (
+  bucket_ms BIGINT NOT NULL,
+  device_id VARCHAR NOT NULL,
+  metric VARCHAR NOT NULL,
+  sum DOUBLE NOT NULL,
+  min DOUBLE NOT NULL,
+  max DOUBLE NOT NULL,
+  n BIGINT NOT NULL,
+  merged BOOLEAN NOT NULL
+)`;
+
+export interface MaintenanceResult {
+  /** rows deleted per table for being older than its retention */
+  expired: Record<string, number>;
+  /** partial rollup rows merged away */
+  merged: number;
+}
+
+interface Partial {
+  sum: number;
+  min: number;
+  max: number;
+  n: number;
 }
 
 const SCHEMA = `
@@ -30,6 +76,10 @@ export class DuckDbStore implements TimeSeriesStore {
   #instance: DuckDBInstance | undefined;
   #writer: DuckDBConnection | undefined;
   #reader: DuckDBConnection | undefined;
+  #timer: Timer | undefined;
+  /** writes and maintenance take turns on the writer connection */
+  #turn: Promise<unknown> = Promise.resolve();
+  #newest = 0;
 
   constructor(deps: DuckDbStoreDeps) {
     this.#deps = deps;
@@ -45,6 +95,72 @@ export class DuckDbStore implements TimeSeriesStore {
     this.#writer = await this.#instance.connect();
     this.#reader = await this.#instance.connect();
     await this.#writer.run(SCHEMA);
+    for (const r of ROLLUPS) await this.#writer.run(rollupSchema(r.table));
+    const newest = (await this.#writer.runAndReadAll('SELECT max(ts_ms) AS t FROM readings')).getRowObjectsJS()[0]?.t;
+    this.#newest = newest == null ? 0 : Number(newest);
+    this.#scheduleMaintenance();
+  }
+
+  get retention(): Retention {
+    return this.#deps.retention ?? DEFAULT_RETENTION;
+  }
+
+  #scheduleMaintenance(): void {
+    const every = this.#deps.maintenanceMs ?? 0;
+    if (every <= 0 || !this.#deps.clock) return;
+    this.#timer = this.#deps.clock.setTimeout(() => {
+      this.maintain()
+        .catch((err: Error) => this.#deps.onMaintenanceError?.(err))
+        .finally(() => this.#writer && this.#scheduleMaintenance());
+    }, every);
+  }
+
+  #serially<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.#turn.then(work, work);
+    this.#turn = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Merges rollup partials and deletes data older than each table's retention. */
+  maintain(): Promise<MaintenanceResult> {
+    return this.#serially(async () => {
+      const conn = this.#conn(this.#writer);
+      const result: MaintenanceResult = { expired: {}, merged: 0 };
+      const newest = this.#newest;
+      try {
+        await conn.run('BEGIN TRANSACTION');
+        for (const { table } of ROLLUPS) result.merged += await this.#merge(conn, table);
+        if (newest > 0) {
+          const ret = this.retention;
+          const cut = { readings: newest - ret.rawMs, rollup_1m: newest - ret.minuteMs, rollup_1h: newest - ret.hourMs };
+          for (const [table, before] of Object.entries(cut)) {
+            const col = table === 'readings' ? 'ts_ms' : 'bucket_ms';
+            const del = await conn.run(`DELETE FROM ${table} WHERE ${col} < $before`, { before: BigInt(before) });
+            result.expired[table] = Number(del.rowsChanged);
+          }
+        }
+        await conn.run('COMMIT');
+      } catch (err) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        throw new QalaError('ERR_STORE_WRITE', `DuckDB maintenance failed: ${(err as Error).message}`, { cause: err });
+      }
+      return result;
+    });
+  }
+
+  /** One row per (bucket, device, metric) where partials were added since the last merge. */
+  async #merge(conn: DuckDBConnection, table: string): Promise<number> {
+    const touched = `SELECT DISTINCT bucket_ms, device_id, metric FROM ${table} WHERE NOT merged`;
+    await conn.run(`CREATE OR REPLACE TEMP TABLE qala_merge AS
+      SELECT t.bucket_ms, t.device_id, t.metric, sum(t.sum) AS sum, min(t.min) AS min, max(t.max) AS max,
+             sum(t.n)::BIGINT AS n, true AS merged, count(*) AS parts
+        FROM ${table} t SEMI JOIN (${touched}) k USING (bucket_ms, device_id, metric)
+       GROUP BY t.bucket_ms, t.device_id, t.metric`);
+    const before = (await conn.runAndReadAll('SELECT coalesce(sum(parts), 0) AS p, count(*) AS k FROM qala_merge')).getRowObjectsJS()[0];
+    await conn.run(`DELETE FROM ${table} t WHERE EXISTS (SELECT 1 FROM qala_merge m WHERE m.bucket_ms = t.bucket_ms AND m.device_id = t.device_id AND m.metric = t.metric)`);
+    await conn.run(`INSERT INTO ${table} SELECT bucket_ms, device_id, metric, sum, min, max, n, merged FROM qala_merge`);
+    await conn.run('DROP TABLE qala_merge');
+    return Number(before?.p ?? 0) - Number(before?.k ?? 0);
   }
 
   /** DuckDB locks its file for one process; a second Qala on the same directory gets a clear line instead of DuckDB's IO error. */
@@ -64,6 +180,8 @@ export class DuckDbStore implements TimeSeriesStore {
   }
 
   async stop(): Promise<void> {
+    this.#timer?.cancel();
+    await this.#turn;
     if (this.#writer) await this.#writer.run('CHECKPOINT');
     this.#writer?.closeSync();
     this.#reader?.closeSync();
@@ -71,9 +189,16 @@ export class DuckDbStore implements TimeSeriesStore {
     this.#writer = this.#reader = this.#instance = undefined;
   }
 
-  async write(readings: readonly Reading[]): Promise<void> {
+  write(readings: readonly Reading[]): Promise<void> {
+    return this.#serially(() => this.#write(readings));
+  }
+
+  async #write(readings: readonly Reading[]): Promise<void> {
     const conn = this.#conn(this.#writer);
+    await conn.run('BEGIN TRANSACTION');
     const appender = await conn.createAppender('readings');
+    let newest = this.#newest;
+    let closed = false;
     try {
       for (const r of readings) {
         for (const [metric, value] of Object.entries(r.metrics)) {
@@ -88,24 +213,89 @@ export class DuckDbStore implements TimeSeriesStore {
           appender.appendDouble(value);
           appender.endRow();
         }
+        if (r.ts > newest) newest = r.ts;
       }
       appender.flushSync();
+      closed = true;
+      appender.closeSync();
+      for (const { table, ms } of ROLLUPS) await this.#appendPartials(conn, table, ms, readings);
+      await conn.run('COMMIT');
+      this.#newest = newest;
     } catch (err) {
-      appender.clear();
+      if (!closed) {
+        appender.clear();
+        appender.closeSync();
+      }
+      await conn.run('ROLLBACK').catch(() => undefined);
       throw new QalaError('ERR_STORE_WRITE', `DuckDB append of ${readings.length} readings failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** The batch's own aggregates per (device, metric, bucket): merged later by maintain(). */
+  async #appendPartials(conn: DuckDBConnection, table: string, ms: number, readings: readonly Reading[]): Promise<void> {
+    // device → metric → bucket → partial; nested maps, no key strings to build per value
+    const parts = new Map<string, Map<string, Map<number, Partial>>>();
+    for (const r of readings) {
+      const bucket = r.ts - (((r.ts % ms) + ms) % ms);
+      let byMetric = parts.get(r.deviceId);
+      if (!byMetric) parts.set(r.deviceId, (byMetric = new Map()));
+      for (const metric in r.metrics) {
+        const value = r.metrics[metric]!;
+        let byBucket = byMetric.get(metric);
+        if (!byBucket) byMetric.set(metric, (byBucket = new Map()));
+        const p = byBucket.get(bucket);
+        if (p) {
+          p.sum += value;
+          p.n++;
+          if (value < p.min) p.min = value;
+          if (value > p.max) p.max = value;
+        } else byBucket.set(bucket, { sum: value, min: value, max: value, n: 1 });
+      }
+    }
+    const appender = await conn.createAppender(table);
+    try {
+      for (const [deviceId, byMetric] of parts)
+        for (const [metric, byBucket] of byMetric)
+          for (const [bucket, p] of byBucket) {
+            appender.appendBigInt(BigInt(bucket));
+            appender.appendVarchar(deviceId);
+            appender.appendVarchar(metric);
+            appender.appendDouble(p.sum);
+            appender.appendDouble(p.min);
+            appender.appendDouble(p.max);
+            appender.appendBigInt(BigInt(p.n));
+            appender.appendBoolean(false);
+            appender.endRow();
+          }
+      appender.flushSync();
     } finally {
       appender.closeSync();
     }
   }
 
+  seriesSource(q: SeriesQuery): SeriesSource {
+    return pickSource(q.stepMs, q.from, this.#newest || q.to, this.retention);
+  }
+
   async series(q: SeriesQuery): Promise<SeriesPoint[]> {
-    const reader = await this.#query(
-      `SELECT (ts_ms // $step) * $step AS t, avg(value) AS avg, min(value) AS min, max(value) AS max, count(*) AS n
-         FROM readings
-        WHERE device_id = $device AND metric = $metric AND ts_ms >= $from AND ts_ms < $to
-        GROUP BY 1 ORDER BY 1`,
-      { step: BigInt(q.stepMs), device: q.deviceId, metric: q.metric, from: BigInt(q.from), to: BigInt(q.to) },
-    );
+    const source = this.seriesSource(q);
+    const sql =
+      source === 'raw'
+        ? `SELECT (ts_ms // $step) * $step AS t, avg(value) AS avg, min(value) AS min, max(value) AS max, count(*) AS n
+             FROM readings
+            WHERE device_id = $device AND metric = $metric AND ts_ms >= $from AND ts_ms < $to
+            GROUP BY 1 ORDER BY 1`
+        : `SELECT (bucket_ms // $step) * $step AS t, sum(sum) / sum(n) AS avg, min(min) AS min, max(max) AS max, sum(n) AS n
+             FROM ${source === '1m' ? 'rollup_1m' : 'rollup_1h'}
+            WHERE device_id = $device AND metric = $metric AND bucket_ms >= $from AND bucket_ms < $to
+            GROUP BY 1 ORDER BY 1`;
+    const reader = await this.#query(sql, {
+      step: BigInt(q.stepMs),
+      device: q.deviceId,
+      metric: q.metric,
+      from: BigInt(q.from),
+      to: BigInt(q.to),
+    });
     return reader.getRowObjectsJS().map((row) => ({
       t: Number(row.t),
       avg: Number(row.avg),
@@ -140,9 +330,9 @@ export class DuckDbStore implements TimeSeriesStore {
     return [...devices.values()];
   }
 
-  /** Readings rows stored, for tests and /health. */
-  async rowCount(): Promise<number> {
-    const reader = await this.#query('SELECT count(*) AS n FROM readings');
+  /** Rows stored in a table (readings by default), for tests and /health. */
+  async rowCount(table: 'readings' | 'rollup_1m' | 'rollup_1h' = 'readings'): Promise<number> {
+    const reader = await this.#query(`SELECT count(*) AS n FROM ${table}`);
     return Number(reader.getRowObjectsJS()[0]?.n ?? 0);
   }
 
