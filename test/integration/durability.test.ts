@@ -1,5 +1,6 @@
 // The platform as a process: kill -9 it with incidents open and readings stored,
-// start it again on the same data directory, and nothing acknowledged is gone. A
+// start it again on the same data directory (and the same store: DuckDB, or a real
+// influxd where Debian's influxdb is installed), and nothing acknowledged is gone. A
 // rule file edited while it runs is reloaded; a broken edit leaves the old rules live.
 import type { ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -12,6 +13,8 @@ import { login, TEST_ADMIN_PASSWORD } from '../helpers/auth.ts';
 import { connectMqtt, gatewayLogin } from '../helpers/mqtt.ts';
 import { tempDir } from '../helpers/platform.ts';
 import { spawnHeld } from '../helpers/resources.ts';
+import { storeCases } from '../helpers/stores.ts';
+import { envName } from '../../services/config.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const QALA = fileURLToPath(new URL('../../bin/qala.mjs', import.meta.url));
@@ -32,9 +35,10 @@ async function startProcess(env: Record<string, string>): Promise<Running> {
 }
 
 describe('platform process', () => {
-  it('keeps incidents and every acknowledged reading through kill -9', async () => {
+  it.each(storeCases())('keeps incidents and every acknowledged reading through kill -9 on $name', async (store) => {
     const dataDir = await tempDir();
-    const first = await startProcess({ QALA_DATA_DIR: dataDir });
+    const storeEnv = Object.fromEntries(Object.entries(await store.settings()).map(([k, v]) => [envName(k), String(v)]));
+    const first = await startProcess({ QALA_DATA_DIR: dataDir, ...storeEnv });
     const device = await connectMqtt(`mqtt://127.0.0.1:${first.mqtt}`, gatewayLogin(dataDir));
     const t0 = Date.now() - 3_600_000;
     for (let i = 0; i < 20; i++) {
@@ -59,7 +63,7 @@ describe('platform process', () => {
     })();
     await new Promise((r) => first.child.once('exit', r));
 
-    const second = await startProcess({ QALA_DATA_DIR: dataDir });
+    const second = await startProcess({ QALA_DATA_DIR: dataDir, ...storeEnv });
     const again = (await api(second.http, `/api/incidents/${open.id}`)) as Incident;
     expect(again).toMatchObject({ id: open.id, ruleId: 'sewage-overflow', state: 'open', asset: 'sw-k9-1' });
     const series = (await api(second.http, `/api/series?deviceId=sw-k9-1&metric=level&from=${t0}&to=${t0 + 300_000}&step=5m`)) as { points: { count: number }[] };

@@ -7,41 +7,17 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../services/config.ts';
 import type { LiveMessage } from '../../services/contracts/index.ts';
 import type { Platform } from '../../services/platform.ts';
-import { DuckDbStore } from '../../services/store/duckdb-store.ts';
-import { InfluxDbStore } from '../../services/store/influxdb-store.ts';
-import type { TimeSeriesStore } from '../../services/store/port.ts';
-import { influxdbAvailable, startInfluxDb, type TestInfluxDb } from '../helpers/influxdb.ts';
 import { client, loginAs, type Login } from '../helpers/auth.ts';
 import { connectDevice, connectMqtt, connectWatcher, gatewayLogin } from '../helpers/mqtt.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
 import { hold } from '../helpers/resources.ts';
+import { storeCases } from '../helpers/stores.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const TOPIC = 'city/temirtau/utilities/old-town/water-pressure/wp-it-1/telemetry';
 const T0 = Date.UTC(2026, 10, 22, 6, 0);
 
-/** A store the same tests run on: the settings that select it, and how to open what a stopped platform left in it. */
-interface StoreCase {
-  name: string;
-  /** settings for one test's platform (an empty store of its own) */
-  settings(): Promise<Partial<Record<keyof Config, unknown>>>;
-  open(config: Config): TimeSeriesStore;
-}
-let influx: TestInfluxDb | undefined;
-let databases = 0;
-const STORES: StoreCase[] = [
-  { name: 'DuckDB', settings: async () => ({}), open: (c) => new DuckDbStore({ dataDir: c.dataDir }) },
-  ...(influxdbAvailable()
-    ? [{
-        name: 'InfluxDB',
-        settings: async () => {
-          influx ??= await startInfluxDb();
-          return influx.fresh(`pipeline${++databases}`);
-        },
-        open: (c: Config) => new InfluxDbStore({ url: c.influxUrl!, bucket: c.influxBucket, timeoutMs: c.influxTimeoutMs }),
-      }]
-    : []),
-];
+const STORES = storeCases();
 
 // Every test gets a platform of its own, so each passes alone and in any order; the
 // helpers stop it and delete its data dir when the test ends.
