@@ -32,14 +32,19 @@ export const instant = z
 const limitOf = (max: number) =>
   z.string().regex(/^\d{1,5}$/, `a whole number from 1 to ${max}`).transform(Number).pipe(z.number().min(1, `a whole number from 1 to ${max}`).max(max, `a whole number from 1 to ${max}`));
 
+/** Filters both the list and the search take. */
+const filters = {
+  state: oneOf(['open', 'acknowledged', 'resolved', 'unresolved']).optional(),
+  utility: oneOf(UTILITIES).optional(),
+  subsystem: oneOf(SUBSYSTEMS).optional(),
+  district: district.optional(),
+  severity: oneOf(SEVERITIES).optional(),
+  rule: rule.optional(),
+};
+
 export const incidentListQuery = z
   .object({
-    state: oneOf(['open', 'acknowledged', 'resolved', 'unresolved']).optional(),
-    utility: oneOf(UTILITIES).optional(),
-    subsystem: oneOf(SUBSYSTEMS).optional(),
-    district: district.optional(),
-    severity: oneOf(SEVERITIES).optional(),
-    rule: rule.optional(),
+    ...filters,
     limit: z.string().regex(/^\d{1,4}$/, 'a whole number from 1 to 5000').transform(Number).pipe(z.number().min(1, 'a whole number from 1 to 5000').max(5000, 'a whole number from 1 to 5000')).optional(),
   })
   .strict();
@@ -51,12 +56,7 @@ export const incidentSearchQuery = z
   .object({
     from: instant.optional(),
     to: instant.optional(),
-    state: oneOf(['open', 'acknowledged', 'resolved', 'unresolved']).optional(),
-    utility: oneOf(UTILITIES).optional(),
-    subsystem: oneOf(SUBSYSTEMS).optional(),
-    district: district.optional(),
-    severity: oneOf(SEVERITIES).optional(),
-    rule: rule.optional(),
+    ...filters,
     planned: oneOf(['true', 'false']).transform((v) => v === 'true').optional(),
     assignee: userName.optional(),
     limit: limitOf(SEARCH_MAX).default(100),
@@ -65,7 +65,7 @@ export const incidentSearchQuery = z
   .strict()
   .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, { message: 'from must come before to', path: ['to'] });
 
-export const handoverQuery = z.object({ since: instant, limit: limitOf(1000).default(200) }).strict();
+export const handoverQuery = z.object({ since: instant.describe('the time to report from (ISO 8601 with offset, or ms), such as the start of the last shift'), limit: limitOf(1000).default(200) }).strict();
 
 const comment = z.string('a comment as text').max(10_000, 'a comment of at most 10000 characters');
 const actionBody = z.object({ comment: comment.optional() }).strict();
@@ -142,16 +142,28 @@ export function registerIncidentRoutes(app: FastifyInstance, { incidents, rules,
     }
   };
 
+  // each action's body is checked before the incident is looked up (a malformed request is 400 whatever its id)
   const act = {
-    acknowledge: (id: string, by: string, raw: unknown) => incidents.acknowledge(id, by, parseBody(actionBody, raw).comment),
-    resolve: (id: string, by: string, raw: unknown) => incidents.resolve(id, by, parseBody(actionBody, raw).comment),
-    comment: (id: string, by: string, raw: unknown) => incidents.comment(id, by, parseBody(commentBody, raw).comment),
-    assign: (id: string, by: string, raw: unknown, incident: Incident) => {
-      const body = parseBody(assignBody, raw);
-      if (body.assignee !== null) checkAssignee(body.assignee, incident);
-      return incidents.assign(id, by, body.assignee ?? undefined, body.comment);
+    acknowledge: (raw: unknown) => {
+      const { comment } = parseBody(actionBody, raw);
+      return (id: string, by: string) => incidents.acknowledge(id, by, comment);
     },
-  } satisfies Record<IncidentAction, (id: string, by: string, raw: unknown, incident: Incident) => Incident>;
+    resolve: (raw: unknown) => {
+      const { comment } = parseBody(actionBody, raw);
+      return (id: string, by: string) => incidents.resolve(id, by, comment);
+    },
+    comment: (raw: unknown) => {
+      const { comment } = parseBody(commentBody, raw);
+      return (id: string, by: string) => incidents.comment(id, by, comment);
+    },
+    assign: (raw: unknown) => {
+      const body = parseBody(assignBody, raw);
+      return (id: string, by: string, incident: Incident) => {
+        if (body.assignee !== null) checkAssignee(body.assignee, incident);
+        return incidents.assign(id, by, body.assignee ?? undefined, body.comment);
+      };
+    },
+  } satisfies Record<IncidentAction, (raw: unknown) => (id: string, by: string, incident: Incident) => Incident>;
 
   for (const action of Object.keys(ACTION_ROLES) as IncidentAction[]) {
     app.post<{ Params: { id: string } }>(`/api/incidents/:id/${action}`, { config: { access: ACTION_ROLES[action], auditAs: `incident.${action}` } }, async (req) => {
@@ -160,6 +172,7 @@ export function registerIncidentRoutes(app: FastifyInstance, { incidents, rules,
       if (raw && typeof raw === 'object' && !Array.isArray(raw) && 'operator' in raw) {
         throw new QalaError('ERR_BODY_INVALID', 'operator is not accepted: the logged-in user is recorded as who acted');
       }
+      const run = act[action](req.body);
       const p = principalOf(req);
       const record = (outcome: 'ok' | 'refused' | 'failed', detail: Record<string, unknown>) =>
         audit.record({ who: principalName(p), action: `incident.${action}`, outcome, from: req.ip, detail: { id: req.params.id, ...detail } });
@@ -171,7 +184,7 @@ export function registerIncidentRoutes(app: FastifyInstance, { incidents, rules,
         throw err;
       }
       try {
-        const done = act[action](req.params.id, p.name, req.body, incident);
+        const done = run(req.params.id, p.name, incident);
         const last = done.history[done.history.length - 1];
         record('ok', { ...(last?.comment ? { comment: last.comment } : {}), ...(action === 'assign' ? { assignee: done.assignee ?? null } : {}) });
         return done;

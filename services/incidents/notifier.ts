@@ -18,7 +18,8 @@ export interface NotifierDeps {
   town: string;
   bus: Bus;
   routes: Route[];
-  outbox: Pick<Outbox, 'enqueue'>;
+  /** the durable webhook outbox (what it returns is not needed here) */
+  outbox: { enqueue(...args: Parameters<Outbox['enqueue']>): unknown };
   events: EventBus;
   /** unresolved incidents, published again at start */
   unresolved: () => readonly Incident[];
