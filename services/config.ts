@@ -67,6 +67,7 @@ export const configSchema = z.object({
     .default('auto')
     .describe('"per-device" (own connection and last will each), a number of multiplexed connections, or "auto" (per-device up to 2,000 devices)'),
   simStart: z.iso.datetime({ offset: true }).optional().describe('simulated start as ISO 8601 date-time (default: now)'),
+  kpiMaxRangeDays: z.coerce.number().int().min(1).max(3660).default(366).describe('the longest range /api/kpis computes the city indicators over, days; a longer one is refused'),
   rulesFile: z.string().min(1).optional().describe('rule file (YAML or JSON), reloaded on change (default: the built-in rule pack)'),
   routesFile: z.string().min(1).optional().describe('incident routing file (YAML or JSON): which utility gets what, over MQTT and webhook (default: each utility its own kinds, MQTT)'),
   escalationFile: z.string().min(1).optional().describe('escalation policy file (YAML or JSON): per utility and severity, re-notify, escalate to further routes and remind while an incident is not acknowledged (default: none, nothing escalates)'),

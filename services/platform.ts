@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DEVICE_KINDS, DeviceRegistry } from '../devices/index.ts';
+import { loadScenario } from '../simulator/scenario.ts';
 import { Access } from './access/access.ts';
 import { SessionStore } from './access/sessions.ts';
 import { UserStore } from './access/users.ts';
@@ -28,6 +29,8 @@ import { loadRoutes, webhookSecret } from './incidents/routing.ts';
 import { EscalationPlan, Escalator, loadEscalation } from './incidents/escalation.ts';
 import { SilenceStore } from './incidents/silences.ts';
 import { Ingest } from './ingest/ingest.ts';
+import { KpiService } from './kpis/kpis.ts';
+import { profileFromScenario } from './kpis/profile.ts';
 import { Intake } from './intake/intake.ts';
 import { LiveHub } from './live/live-hub.ts';
 import { BUILTIN_RULES } from './rules/loader.ts';
@@ -178,6 +181,9 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     incidents: () => incidents.list({ state: 'unresolved', limit: 200 }),
   });
 
+  // the town's districts, households and area, for the city indicators: the scenario's data (QALA_SCENARIO)
+  const kpis = new KpiService({ town: profileFromScenario(loadScenario(config.scenario)), incidents, directory, store, clock });
+
   const reports = new Map<string, () => unknown>();
   const health = () => ({
     uptimeS: Math.round(process.uptime()),
@@ -210,6 +216,8 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     silences,
     escalation: { file: config.escalationFile, policies },
     rules,
+    kpis,
+    kpiMaxRangeDays: config.kpiMaxRangeDays,
     clock,
     handleMqttStream: (stream, req) => broker.handleStream(stream, req),
     health,
@@ -228,7 +236,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
   // platform is up) start once it has.
   const transport: Component = external ?? broker;
   const core: Component[] = [store, audit, users, sessions, access, writer, directory, outbox, silences, incidents, transport, notifier, escalator, rules, ingest, intake];
-  const edge: Component[] = [hub, api];
+  const edge: Component[] = [hub, kpis, api];
   const started: Component[] = [];
 
   return {

@@ -61,6 +61,18 @@ export const scenarioSchema = z
       .strict()
       .optional(),
     faults: z.array(scheduledFault).default([]),
+    /** figures the city indicators need (services/kpis); each one's source as a "key: source" line of `sources` */
+    cityProfile: z
+      .object({
+        areaKm2: z.number().positive().max(100_000).optional().describe("the town's area, km² (air stations per km², ISO 37122)"),
+        householdSize: z.number().min(1).max(15).optional().describe('persons per household (default 3.5, the 2009 census mean)'),
+        plantEmployees: z.number().int().nonnegative().optional().describe("the town-forming enterprise's employees (ISO 37123 §5.5)"),
+        workforce: z.number().int().positive().optional().describe("the town's workforce: employed residents, or working-age residents where that is what is known (ISO 37123 §5.5)"),
+        buildingTauH: z.number().positive().max(1000).optional().describe('thermal time constant of the housing stock, h (time to freeze; default 40)'),
+        sources: z.array(z.string()).default([]),
+      })
+      .strict()
+      .optional(),
     districts: z
       .array(
         z

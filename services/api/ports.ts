@@ -4,7 +4,7 @@
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import type {
-  AccessChange, Actor, AuditEntry, DeviceRecord, DeviceState, EscalationPolicy, Handover, Incident, IncidentFilter, IncidentPage, IncidentSearch, Principal, Role, Silence,
+  AccessChange, Actor, AuditEntry, DeviceRecord, DeviceState, EscalationPolicy, FreezeReport, Handover, Incident, IncidentFilter, IncidentPage, IncidentSearch, KpiReport, Principal, Role, Silence,
   SilenceMatch, SilenceRecurrence, SilenceView, TokenInfo, UserInfo,
 } from '../contracts/index.ts';
 
@@ -123,4 +123,10 @@ export interface DevicesAdminPort {
 /** The audit log, read by admins. */
 export interface AuditReadPort {
   read(q: { limit: number; since?: number; action?: string; who?: string }): AuditEntry[];
+}
+
+/** City indicators over a range, and time to freeze of open heating outages (services/kpis). */
+export interface KpisPort {
+  report(range: { from: number; to: number }): Promise<KpiReport>;
+  freeze(): FreezeReport;
 }

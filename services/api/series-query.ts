@@ -13,7 +13,7 @@ const EPOCH_MS = /^\d{1,15}$/;
 const ISO = z.iso.datetime({ offset: true });
 
 const INSTANT = 'a time as ms since epoch (1768442400000) or an ISO 8601 date-time with Z or an offset (2026-01-15T06:00:00Z, 2026-01-15T11:00:00+05:00)';
-const instant = z
+export const instant = z
   .string()
   .describe(INSTANT)
   .transform((s, ctx) => {

@@ -19,10 +19,11 @@ import { installGuard } from './auth.ts';
 import { bundleDashboard } from './dashboard-bundle.ts';
 import { answerError, installHttpErrors } from './http-errors.ts';
 import { registerIncidentRoutes } from './incident-routes.ts';
+import { registerKpiRoutes } from './kpi-routes.ts';
 import { registerSilenceRoutes } from './silence-routes.ts';
 import { registerLoginRoutes } from './login-routes.ts';
 import { PlatformMetrics, qalaVersion } from './metrics.ts';
-import type { AuditReadPort, DevicesAdminPort, DirectoryPort, EscalationPort, IncidentsPort, LivePort, MqttStreamHandler, RulesPort, SeriesPort, SessionsPort, SilencesPort, UsersPort } from './ports.ts';
+import type { AuditReadPort, DevicesAdminPort, DirectoryPort, EscalationPort, IncidentsPort, KpisPort, LivePort, MqttStreamHandler, RulesPort, SeriesPort, SessionsPort, SilencesPort, UsersPort } from './ports.ts';
 import { noQuery, oneOf, parseQuery } from './query.ts';
 import { FailureLimiter } from './rate-limit.ts';
 import { resolveSeriesQuery } from './series-query.ts';
@@ -41,6 +42,10 @@ export interface ApiDeps {
   silences: SilencesPort;
   escalation: EscalationPort;
   rules: RulesPort;
+  /** city indicators and time to freeze (/api/kpis) */
+  kpis: KpisPort;
+  /** the longest range /api/kpis takes, days */
+  kpiMaxRangeDays: number;
   clock: Clock;
   /** MQTT over websocket: each /mqtt connection becomes a broker client */
   handleMqttStream: MqttStreamHandler;
@@ -193,6 +198,7 @@ export class ApiServer {
     registerIncidentRoutes(app, { incidents: d.incidents, rules: d.rules, audit: d.audit, users: d.users });
     registerSilenceRoutes(app, d.silences, d.escalation, d.audit);
     registerAdminRoutes(app, d.devicesAdmin, d.audit);
+    registerKpiRoutes(app, d.kpis, { now: () => d.clock.now(), maxRangeDays: d.kpiMaxRangeDays });
 
     // websockets are held to the login that opened them, and closed when it ends
     app.route({

@@ -7,3 +7,4 @@ export * from './events.ts';
 export * from './clock.ts';
 export * from './admission.ts';
 export * from './access.ts';
+export * from './kpis.ts';

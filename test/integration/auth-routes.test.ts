@@ -38,6 +38,8 @@ const EXPECTED: Record<string, 'public' | 'user' | readonly string[]> = {
   'DELETE /api/silences/:id': ['admin', 'operator', 'utility'],
   'GET /api/escalation': 'user',
   'GET /api/rules': 'user',
+  'GET /api/kpis': 'user',
+  'GET /api/kpis/freeze': 'user',
   'GET /api/users': ADMIN,
   'POST /api/users': ADMIN,
   'DELETE /api/users/:name': ADMIN,

@@ -1,0 +1,100 @@
+// City indicators from a real platform: feeders, substations and air stations report
+// over MQTT, the built-in rules raise a feeder outage (which clears) and a heating
+// failure (which lasts), and /api/kpis and /api/kpis/freeze answer the indicators
+// computed from those incidents and the stored readings.
+import type { MqttClient } from 'mqtt';
+import { describe, expect, it } from 'vitest';
+import type { FreezeReport, Incident, Indicator, KpiReport } from '../../services/contracts/index.ts';
+import { client, loginAs } from '../helpers/auth.ts';
+import { connectDevice } from '../helpers/mqtt.ts';
+import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const H = 3_600_000;
+const STEP = 30_000;
+const topic = (subsystem: string, district: string, kind: string, id: string) => `city/temirtau/${subsystem}/${district}/${kind}/${id}/telemetry`;
+
+async function publish(device: MqttClient, t: string, ts: number, metrics: Record<string, number>): Promise<void> {
+  await device.publishAsync(t, JSON.stringify({ ts, metrics }), { qos: 1 });
+}
+
+describe('city indicators on a running platform', () => {
+  it('computes SAIFI, CAIDI, response times, air means and time to freeze from live incidents and readings', async () => {
+    const platform = await startPlatform(testConfig(await tempDir(), { rulesSweepMs: 50 }));
+    const operator = await loginAs(platform, 'operator', { name: 'dana' });
+    const api = client(platform, operator);
+    const device = await connectDevice(platform);
+    // device time three hours back (within the clock-skew window), on a whole minute
+    const base = Math.floor(Date.now() / 60_000) * 60_000 - 3 * H;
+
+    // Feeder pf-kpi-1 (old-town's only feeder the platform knows): 0 V from 1 min to 7 min, 230 V after; the rule
+    // clears after 2 min of good readings. Substation hs-kpi-1 (new-town): circulation lost (40 °C supply) at −25 °C outdoors throughout.
+    const feeder = topic('utilities', 'old-town', 'power-feeder', 'pf-kpi-1');
+    const substation = topic('utilities', 'new-town', 'heat-substation', 'hs-kpi-1');
+    for (let i = 0; i <= 24; i++) {
+      const ts = base + i * STEP;
+      await publish(device, feeder, ts, { voltage: i >= 2 && i < 14 ? 0 : 230, load: 40 });
+      await publish(device, substation, ts, { supplyTemp: 40, returnTemp: 35, flow: 50, outdoorTemp: -25 });
+    }
+    // air: old-town's station 10 then 20 µg/m³ PM2.5 (mean 15), new-town's 30: the town's mean (15 + 30) / 2 = 22.5
+    await publish(device, topic('environment', 'old-town', 'air-station', 'aq-kpi-1'), base + 60_000, { pm25: 10, pm10: 20, so2: 5, no2: 8 });
+    await publish(device, topic('environment', 'old-town', 'air-station', 'aq-kpi-1'), base + 120_000, { pm25: 20, pm10: 20, so2: 5, no2: 8 });
+    await publish(device, topic('environment', 'new-town', 'air-station', 'aq-kpi-2'), base + 60_000, { pm25: 30, pm10: 40, so2: 15, no2: 12 });
+
+    const incidentOf = (ruleId: string, state?: string) =>
+      waitFor(async () => {
+        const j = (await (await api(`/api/incidents?rule=${ruleId}${state ? `&state=${state}` : ''}`)).json()) as { incidents: Incident[] };
+        return j.incidents[0];
+      }, `a ${state ?? ''} ${ruleId} incident`);
+    const outage = await incidentOf('power-outage', 'resolved');
+    const heating = await incidentOf('heating-failure', 'open');
+    // an operator acknowledges the heating failure: detection to acknowledgement is then known
+    const acked = (await (await api(`/api/incidents/${heating.id}/acknowledge`, { method: 'POST', body: { comment: 'crew sent' } })).json()) as Incident;
+
+    const from = base - H;
+    const report = await waitFor(async () => {
+      const r = (await (await api(`/api/kpis?from=${from}`)).json()) as KpiReport;
+      const pm = r.indicators.find((i) => i.id === 'air-pm25');
+      return pm?.value === 22.5 && r;
+    }, 'the air readings stored and in the indicators');
+    const get = (id: string): Indicator => report.indicators.find((i) => i.id === id)!;
+    expect(report).toMatchObject({ town: 'temirtau', from });
+
+    // Temirtau: 178,400 people; old-town 38,000; 3.5 persons a household. The outage cut off old-town's only known
+    // feeder, i.e. all 38,000 / 3.5 households, of 178,400 / 3.5 served: SAIFI = 38,000 / 178,400.
+    const minutes = (outage.resolvedAt! - outage.openedAt) / 60_000;
+    expect(minutes).toBeGreaterThan(5); // sustained (IEEE 1366), so it counts
+    expect(get('power-saifi').value).toBeCloseTo(38_000 / 178_400, 9);
+    // CAIDI: one interruption, so its own duration
+    expect(get('power-caidi').value).toBeCloseTo(minutes, 9);
+    // the heating failure is still on: its hours so far over the town's households, new-town's 52,000 of 178,400 people
+    const heat = get('heating-interruption-hours');
+    expect(heat.value).toBeGreaterThan(0);
+    expect(heat.parts).toMatchObject({ interruptions: 1, planned: 0 });
+    // response times: the outage resolved itself (the only resolution), the heating failure was acknowledged (the only acknowledgement)
+    expect(get('response-to-resolve').value).toBeCloseTo(minutes, 9);
+    expect(get('response-to-acknowledge').value).toBeCloseTo((acked.acknowledgedAt! - acked.openedAt) / 60_000, 9);
+    // air: NO2 (8 + 12) / 2 = 10, SO2 (5 + 15) / 2 = 10
+    expect(get('air-no2').value).toBe(10);
+    expect(get('air-so2').value).toBe(10);
+    expect(get('air-pm25').guidelines![0]).toMatchObject({ value: 5, exceeded: true });
+    // 2 air stations reported, over Temirtau's 296.1 km²; Qarmet's 34,000 of 105,345 working-age residents
+    expect(get('air-stations-per-km2').value).toBeCloseTo(2 / 296.1, 12);
+    expect(get('employment-concentration').value).toBeCloseTo((100 * 34_000) / 105_345, 9);
+    // no water pressure point reported: nothing monitored
+    expect(get('water-network-monitored').value).toBe(0);
+
+    // time to freeze of the open heating failure, at new-town's −25 °C: 40 · ln((20 + 25) / (12 + 25))
+    const freeze = (await (await api('/api/kpis/freeze')).json()) as FreezeReport;
+    expect(freeze.estimates).toHaveLength(1);
+    expect(freeze.estimates[0]).toMatchObject({ incidentId: heating.id, district: 'new-town', outdoorC: -25, limitC: 12, tauH: 40 });
+    expect(freeze.estimates[0]!.hoursToLimit).toBeCloseTo(40 * Math.log(45 / 37), 9);
+
+    // a range past QALA_KPI_MAX_RANGE_DAYS is refused, and so is anyone not logged in
+    const tooLong = await api(`/api/kpis?from=${from - 400 * 24 * H}&to=${from}`);
+    expect(tooLong.status).toBe(400);
+    expect(((await tooLong.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'ERR_QUERY_INVALID', message: expect.stringContaining('QALA_KPI_MAX_RANGE_DAYS') });
+    expect((await client(platform, undefined)('/api/kpis')).status).toBe(401);
+    expect((await client(platform, undefined)('/api/kpis/freeze')).status).toBe(401);
+  });
+});
