@@ -104,6 +104,35 @@ describe('incident operations', () => {
     expect(audit.entries.filter((e) => e.action.startsWith('silence.')).map((e) => `${e.action}:${e.who}:${e.outcome}`).sort()).toEqual(['silence.add:user:aigerim:ok', 'silence.expire:user:aigerim:ok', 'silence.expire:user:aigerim:refused']);
   });
 
+  it('escalates an unacknowledged incident to the city control route by the policy file, and tells it of the acknowledgement', async () => {
+    const water = await webhookReceiver();
+    const control = await webhookReceiver();
+    const dataDir = await tempDir();
+    const routesFile = join(dataDir, 'routes.yaml');
+    await writeFile(routesFile, `routes:
+  - utility: water
+    match: { utilities: [water] }
+    webhook: { url: "${water.url}", secret: "${SECRET}" }
+  - utility: city-control
+    match: { severities: [critical] }
+    webhook: { url: "${control.url}", secret: "${SECRET}" }
+`);
+    const escalationFile = join(dataDir, 'escalation.yaml');
+    // steps a fraction of a minute apart, so a real clock reaches them in a test
+    await writeFile(escalationFile, 'policies:\n  - id: water-urgent\n    match: { utilities: [water] }\n    steps:\n      - afterMinutes: 0.001\n        routes: [city-control]\n');
+    const platform = await startPlatform(testConfig(dataDir, { routesFile, escalationFile, escalationCheckMs: 100 }));
+    const operator = await loginAs(platform, 'operator', { name: 'aigerim' });
+    const api = client(platform, operator);
+    expect(((await (await api('/api/escalation')).json()) as { policies: { id: string }[] }).policies.map((p) => p.id)).toEqual(['water-urgent']);
+    const inc = raise(platform, 'water', 'wp-esc-1');
+    const escalated = await waitFor(() => control.events().find((e) => e.incident.id === inc.id), 'the escalation delivered to city control');
+    expect(escalated).toMatchObject({ event: 'incident.escalated', incident: { escalatedTo: ['city-control'], escalation: { policy: 'water-urgent', step: 1 } } });
+    expect((await api(`/api/incidents/${inc.id}/acknowledge`, { method: 'POST', body: { comment: 'seen' } })).status).toBe(200);
+    await waitFor(() => control.events().find((e) => e.incident.id === inc.id && e.event === 'incident.acknowledged'), 'the acknowledgement delivered to city control');
+    expect(water.events().filter((e) => e.incident.id === inc.id).map((e) => e.event)).toContain('incident.opened');
+    expect(platform.health()).toMatchObject({ escalation: { policies: 1, escalated: 1 } });
+  });
+
   it('comments, assigns, resolves with a comment, and finds it again in the history and the handover, live on /live', async () => {
     const platform = await startPlatform(testConfig(await tempDir(), { incidentMaxComments: 2, incidentCommentMaxChars: 50 }));
     const operator = await loginAs(platform, 'operator', { name: 'aigerim' });
