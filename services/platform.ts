@@ -185,7 +185,18 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
   const kpis = new KpiService({ town: profileFromScenario(loadScenario(config.scenario)), incidents, directory, store, clock });
 
   const reports = new Map<string, () => unknown>();
+  /**
+   * What keeps the platform from acknowledging or storing now, as codes (the public
+   * /health says `degraded` and lists them; the reasons, which name files, are in the log):
+   * spool-write-failing (a full disk or no file descriptors: acknowledgements held),
+   * store-write-failing (store down: readings buffered, retried).
+   */
+  const problems = (): string[] => [
+    ...(intake.failing ? ['spool-write-failing'] : []),
+    ...(writer.stats().lastError ? ['store-write-failing'] : []),
+  ];
   const health = () => ({
+    problems: problems(),
     uptimeS: Math.round(process.uptime()),
     broker: external ? { external: config.brokerUrl, ...external.stats() } : broker.stats(),
     access: { registeredDevices: access.devices.size },

@@ -164,7 +164,9 @@ export class ApiServer {
 
     app.get('/health', { config: { access: 'public' } }, async (req) => {
       parseQuery(noQuery, req.query);
-      return { status: 'ok', ...(countsOnly(d.health()) as Record<string, unknown>) };
+      const h = d.health();
+      const problems = Array.isArray(h.problems) ? h.problems : [];
+      return { status: problems.length > 0 ? 'degraded' : 'ok', ...(countsOnly(h) as Record<string, unknown>), problems };
     });
     // Prometheus scrapes with a bearer token (a viewer's will do)
     const metrics = new PlatformMetrics({ health: d.health, version: qalaVersion() });

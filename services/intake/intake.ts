@@ -42,6 +42,7 @@ export class Intake {
   #stored = 0;
   #unsubscribe: (() => Promise<void>) | undefined;
   readonly #stats = { admitted: 0, replayed: 0 };
+  #lastErrorLog = -Infinity;
 
   constructor(deps: IntakeDeps) {
     this.#deps = deps;
@@ -49,12 +50,27 @@ export class Intake {
       dir: deps.dir,
       commitMs: deps.commitMs,
       clock: deps.clock,
-      onCommitError: (err) => deps.log.error({ err }, 'spool write failed: acknowledgements held until it succeeds'),
+      onCommitError: (err) => {
+        // retried every 100 ms: one line when it starts failing, then one a minute
+        const now = deps.clock.now();
+        if (now - this.#lastErrorLog < 60_000) return;
+        this.#lastErrorLog = now;
+        deps.log.error({ err, code: (err as NodeJS.ErrnoException).code }, 'spool write failed (disk full or out of file descriptors?): acknowledgements held until it succeeds; /health says degraded');
+      },
+      onRecovered: (ms) => {
+        this.#lastErrorLog = -Infinity;
+        deps.log.warn({ failedForMs: ms }, 'spool writes succeed again: acknowledging');
+      },
     });
   }
 
   stats() {
     return { ...this.#stats, unstored: this.#unstored.length - this.#head, spool: this.#spool.stats() };
+  }
+
+  /** True while spool commits fail: nothing is acknowledged (the reason is in the log and the spool's lastError). */
+  get failing(): boolean {
+    return this.#spool.failing;
   }
 
   async start(): Promise<void> {

@@ -4,7 +4,7 @@
 // in the order they were appended; the owner releases every number below the oldest
 // message whose readings are not yet stored, and a segment holding only released
 // messages is deleted. A crashed run's segments are read back at start.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Clock, Timer } from '../contracts/index.ts';
 
@@ -30,6 +30,8 @@ interface Segment {
   firstSeq: number;
   maxSeq: number;
   lines: number;
+  /** bytes of whole, fsynced lines: a failed commit is cut back to this */
+  bytes: number;
   openedAt: number;
 }
 
@@ -42,6 +44,8 @@ export interface SpoolDeps {
   segmentAgeMs?: number;
   /** told when a group commit fails (disk full, I/O error); it is retried, nothing is acknowledged meanwhile */
   onCommitError?: (err: Error) => void;
+  /** told when commits succeed again after failing, with how long they failed */
+  onRecovered?: (failedForMs: number) => void;
 }
 
 const MARKER = 'released.json';
@@ -62,14 +66,19 @@ export class Spool {
   #markerTimer: Timer | undefined;
   /** every message numbered below this has its readings stored */
   #releasedBelow = 0;
-  readonly #stats = { appended: 0, commits: 0, commitErrors: 0, segmentsDeleted: 0, tornLines: 0, recovered: 0 };
+  readonly #stats = { appended: 0, commits: 0, commitErrors: 0, segmentsDeleted: 0, tornLines: 0, recovered: 0, lastError: null as string | null, failingSince: null as number | null };
 
   constructor(deps: SpoolDeps) {
     this.#deps = deps;
   }
 
   stats() {
-    return { segments: this.#segments.length, committedSeq: this.#committedSeq, ...this.#stats };
+    return { segments: this.#segments.length, committedSeq: this.#committedSeq, pending: this.#pending.length, ...this.#stats };
+  }
+
+  /** True while group commits fail (a full disk, no file descriptors): nothing is acknowledged meanwhile. */
+  get failing(): boolean {
+    return this.#stats.failingSince !== null;
   }
 
   /**
@@ -105,7 +114,7 @@ export class Spool {
         }
       }
       if (lines === 0) unlinkSync(path);
-      else this.#segments.push({ path, fd: undefined, firstSeq, maxSeq: this.#seq, lines, openedAt: 0 });
+      else this.#segments.push({ path, fd: undefined, firstSeq, maxSeq: this.#seq, lines, bytes: statSync(path).size, openedAt: 0 });
     }
     this.#committedSeq = this.#seq;
     this.#stats.recovered += out.length;
@@ -136,10 +145,15 @@ export class Spool {
       } catch (err) {
         // nothing is acknowledged until the write succeeds; the devices wait and retry
         this.#stats.commitErrors++;
+        this.#stats.lastError = (err as Error).message;
+        this.#stats.failingSince ??= this.#deps.clock.now();
         this.#deps.onCommitError?.(err as Error);
         this.#timer = this.#deps.clock.setTimeout(() => this.commit(), Math.max(100, this.#deps.commitMs));
         return;
       }
+      if (this.#stats.failingSince !== null) this.#deps.onRecovered?.(this.#deps.clock.now() - this.#stats.failingSince);
+      this.#stats.failingSince = null;
+      this.#stats.lastError = null;
     }
     const ready = this.#waiters.filter((w) => w.seq <= this.#committedSeq);
     this.#waiters = this.#waiters.filter((w) => w.seq > this.#committedSeq);
@@ -150,9 +164,15 @@ export class Spool {
     const seg = this.#current();
     const firstInCommit = this.#pending[0]!.seq;
     const bytes = Buffer.from(`${this.#pending.map((p) => p.line).join('\n')}\n`);
-    // writeSync may write less than asked (a full disk): write the rest, or throw
-    for (let off = 0; off < bytes.length; ) off += writeSync(seg.fd!, bytes, off);
-    fsyncSync(seg.fd!);
+    try {
+      // writeSync may write less than asked (a full disk): write the rest, or throw
+      for (let off = 0; off < bytes.length; ) off += writeSync(seg.fd!, bytes, off);
+      fsyncSync(seg.fd!);
+    } catch (err) {
+      this.#cutBack(seg);
+      throw err;
+    }
+    seg.bytes += bytes.length;
     if (seg.lines === 0) seg.firstSeq = this.#pending[0]!.seq;
     seg.lines += this.#pending.length;
     seg.maxSeq = this.#pending[this.#pending.length - 1]!.seq;
@@ -161,6 +181,34 @@ export class Spool {
     this.#stats.commits++;
     // some of these messages were stored before they reached the disk: note it now
     if (this.#releasedBelow > firstInCommit) this.#note(true);
+  }
+
+  /**
+   * A commit that failed half-way leaves part of a line at the segment's end; the retry
+   * must not append whole lines after it (recovery would read the joined line as torn
+   * and lose the message behind it, or count lines wrongly against released.json). So
+   * the file is cut back to its last whole line; if even that fails, the segment is
+   * abandoned (its torn tail is then its last line, harmless) and the retry opens a new one.
+   */
+  #cutBack(seg: Segment): void {
+    try {
+      ftruncateSync(seg.fd!, seg.bytes);
+    } catch {
+      try {
+        closeSync(seg.fd!);
+      } catch {
+        // the descriptor is gone either way
+      }
+      seg.fd = undefined;
+      if (seg.lines === 0) {
+        this.#segments = this.#segments.filter((s) => s !== seg);
+        try {
+          unlinkSync(seg.path);
+        } catch {
+          // an empty file; recovery skips a segment with no whole line
+        }
+      }
+    }
   }
 
   /**
@@ -239,7 +287,7 @@ export class Spool {
     // never append to a segment of an earlier run (a test clock may repeat a time)
     do path = join(this.#deps.dir, `seg-${String(now).padStart(15, '0')}-${String(this.#next++).padStart(6, '0')}.jsonl`);
     while (existsSync(path));
-    const seg: Segment = { path, fd: openSync(path, 'a'), firstSeq: 0, maxSeq: 0, lines: 0, openedAt: now };
+    const seg: Segment = { path, fd: openSync(path, 'a'), firstSeq: 0, maxSeq: 0, lines: 0, bytes: 0, openedAt: now };
     this.#segments.push(seg);
     return seg;
   }
