@@ -12,6 +12,7 @@ import type { BusMessage } from '../bus/bus.ts';
 import type { Principal } from '../contracts/index.ts';
 import type { Guard } from './guard.ts';
 import { capOutbound } from './slow-consumer.ts';
+import { IdentifierCheck, forwardAtGrantedQos } from './conformance.ts';
 import { Limits, type BrokerLimits, type PersistenceInternals } from './limits.ts';
 import type { AuditSink, Clock } from '../contracts/index.ts';
 import { systemClock } from '../clock.ts';
@@ -58,6 +59,8 @@ export class Broker {
 
   readonly #limits: Limits;
   #slowConsumersCut = 0;
+  /** [MQTT-3.1.3-8], which aedes 1.2 does not keep (./conformance.ts) */
+  readonly #identifiers = new IdentifierCheck();
 
   constructor(deps: BrokerDeps) {
     this.#deps = deps;
@@ -85,7 +88,7 @@ export class Broker {
   }
 
   stats() {
-    return { clients: this.connectedClients, mqttPort: this.port, mqttTlsPort: this.tlsPort, ...this.#deps.guard?.stats, slowConsumersCut: this.#slowConsumersCut, limits: { ...this.#limits.stats, openConnections: this.#limits.openConnections } };
+    return { clients: this.connectedClients, mqttPort: this.port, mqttTlsPort: this.tlsPort, ...this.#deps.guard?.stats, slowConsumersCut: this.#slowConsumersCut, identifiersRejected: this.#identifiers.refused, limits: { ...this.#limits.stats, openConnections: this.#limits.openConnections } };
   }
 
   /** Closes every connection of a device at once (it was revoked). */
@@ -122,14 +125,19 @@ export class Broker {
     const log = this.#deps.log;
     const beforeAck = this.#deps.beforeAck;
     const guard = this.#deps.guard;
+    const identifiers = this.#identifiers;
     const aedes = await Aedes.createBroker({
       id: 'qala',
-      ...(guard
-        ? {
-            authenticate: (client, username, password, done) => guard.authenticate(client, username, password, done),
-            authorizeSubscribe: (client, sub, done) => guard.authorizeSubscribe(client, sub, done),
-          }
-        : {}),
+      preConnect: identifiers.preConnect,
+      authenticate: (client, username, password, done) => {
+        const rejected = identifiers.rejection(client);
+        if (rejected) return done(rejected, false);
+        if (guard) return guard.authenticate(client, username, password, done);
+        done(null, true);
+      },
+      // the delivered QoS is at most the granted one, wildcard subscriptions included [MQTT-3.8.4-6]
+      authorizeForward: forwardAtGrantedQos,
+      ...(guard ? { authorizeSubscribe: (client, sub, done) => guard.authorizeSubscribe(client, sub, done) } : {}),
       authorizePublish: (client, packet, done) => {
         // a refused publish is acknowledged and discarded (guard.ts says why)
         if (client && guard && !guard.admitPublish(client, packet)) return done(null);
