@@ -37,6 +37,8 @@ export interface DeviceKind {
   readonly metrics: Readonly<Record<string, MetricSpec>>;
   /** The metric a dashboard tile shows first for this kind. */
   readonly headline: string;
+  /** How often a healthy device of this kind reports; the dashboard greys figures older than this (60 s when absent). */
+  readonly reportEveryMs?: number;
 }
 
 const kinds = [

@@ -33,6 +33,7 @@ import { KpiService } from './kpis/kpis.ts';
 import { profileFromScenario } from './kpis/profile.ts';
 import { Intake } from './intake/intake.ts';
 import { LiveHub } from './live/live-hub.ts';
+import { describeTown } from './geo/town.ts';
 import { BUILTIN_RULES } from './rules/loader.ts';
 import { RulesService } from './rules/rules-service.ts';
 import { DuckDbStore } from './store/duckdb-store.ts';
@@ -219,6 +220,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     host: config.httpHost,
     port: config.httpPort,
     town,
+    townInfo: describeTown(town, config.scenario),
     log,
     store,
     directory,

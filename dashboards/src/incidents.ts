@@ -1,77 +1,144 @@
-// The incident panel: unresolved incidents, most severe first, with acknowledge and
-// resolve for the roles that may (the server records the logged-in user as who
-// acted, and checks the role again). Fed by /live, acted on over REST.
+// The pinned incident panel: unresolved incidents, most severe first, always on
+// screen. Acknowledge and resolve appear only for the roles that may (the server
+// checks again and records the logged-in user); resolving asks for a comment and a
+// confirmation. Clicking an incident highlights its devices on the map.
 import type { Incident, Role } from '../../services/contracts/index.ts';
+import { num, t, townTime, tOr } from './i18n/i18n.ts';
 import { postJson, type Me } from './session.ts';
 
 const RANK: Record<string, number> = { critical: 0, major: 1, minor: 2, warning: 3 };
-const incidents = new Map<string, Incident>();
 /** what the logged-in role may do (services/api/incident-routes.ts ACTION_ROLES) */
 const MAY: Record<'acknowledge' | 'resolve', readonly Role[]> = { acknowledge: ['admin', 'operator', 'utility'], resolve: ['admin', 'operator'] };
-let role: Role = 'viewer';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const time = (t: number) => new Date(t).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
-/** Devices named in an unresolved incident, for the map. */
-export function incidentDevices(): Set<string> {
-  const out = new Set<string>();
-  for (const i of incidents.values()) for (const d of i.devices) out.add(d);
-  return out;
+export interface IncidentPanelDeps {
+  me: Me;
+  /** the incidents changed (the alarm and the map follow) */
+  onChange: (unresolved: Incident[]) => void;
+  /** an incident was picked (or unpicked: undefined) */
+  onSelect: (incident: Incident | undefined) => void;
 }
 
-export function setIncidents(list: Incident[]): void {
-  incidents.clear();
-  upsertIncidents(list);
-}
+export class IncidentPanel {
+  readonly #deps: IncidentPanelDeps;
+  readonly #incidents = new Map<string, Incident>();
+  #selected: string | undefined;
+  #resolving: string | undefined;
 
-export function upsertIncidents(list: Incident[]): void {
-  for (const i of list) {
-    if (i.state === 'resolved') incidents.delete(i.id);
-    else incidents.set(i.id, i);
+  constructor(deps: IncidentPanelDeps) {
+    this.#deps = deps;
+    document.getElementById('incident-list')!.addEventListener('click', (ev) => this.#click(ev));
   }
-  render();
-}
 
-function render(): void {
-  const body = document.querySelector('#incidents tbody')!;
-  const rows = [...incidents.values()].sort((a, b) => RANK[a.severity]! - RANK[b.severity]! || b.openedAt - a.openedAt);
-  document.getElementById('incident-count')!.textContent = String(rows.length);
-  body.innerHTML = rows
-    .map(
-      (i) => `<tr data-id="${esc(i.id)}" data-state="${i.state}">
-        <td><span class="sev sev-${i.severity}">${i.severity}</span></td>
-        <td>${esc(i.title)}<div class="dim">${esc(i.id)} · ${esc(i.ruleId)}</div></td>
-        <td>${esc(i.asset)}<div class="dim">${esc(i.district)}</div></td>
-        <td>${esc(i.utility)}</td>
-        <td>${time(i.openedAt)}</td>
-        <td class="num">${i.occurrences}</td>
-        <td>${i.state}${i.conditionCleared ? '<div class="dim">condition clear</div>' : ''}</td>
-        <td class="actions">${i.state === 'open' && MAY.acknowledge.includes(role) ? '<button data-action="acknowledge">Ack</button>' : ''}${MAY.resolve.includes(role) ? '<button data-action="resolve">Resolve</button>' : ''}</td>
-      </tr>`,
-    )
-    .join('');
-  if (rows.length === 0) body.innerHTML = '<tr><td colspan="8" class="dim">No open incidents.</td></tr>';
-}
+  get unresolved(): Incident[] {
+    return [...this.#incidents.values()];
+  }
 
-export function wireIncidentPanel(me: Me): void {
-  role = me.user.role;
-  document.querySelector('#incidents tbody')!.addEventListener('click', (ev) => {
-    const button = (ev.target as HTMLElement).closest('button');
-    const row = button?.closest('tr');
-    if (!button || !row) return;
-    const status = document.getElementById('incident-status')!;
-    button.disabled = true;
-    void postJson(`/api/incidents/${encodeURIComponent(row.dataset.id!)}/${button.dataset.action}`).then(async (res) => {
-      const json = (await res.json()) as Incident & { error?: { message: string } };
-      if (!res.ok) {
-        status.textContent = json.error?.message ?? `HTTP ${res.status}`;
-        button.disabled = false;
-        return;
-      }
-      status.textContent = `${json.id} ${json.state} by ${me.user.name}`;
-      upsertIncidents([json]);
-    });
-  });
-  render();
+  /** Devices named in an unresolved incident, for the map. */
+  devices(): Set<string> {
+    const out = new Set<string>();
+    for (const i of this.#incidents.values()) for (const d of i.devices) out.add(d);
+    return out;
+  }
+
+  set(list: Incident[]): void {
+    this.#incidents.clear();
+    this.upsert(list);
+  }
+
+  upsert(list: Incident[]): void {
+    for (const i of list) {
+      if (i.state === 'resolved') this.#incidents.delete(i.id);
+      else this.#incidents.set(i.id, i);
+    }
+    if (this.#selected && !this.#incidents.has(this.#selected)) {
+      this.#selected = undefined;
+      this.#deps.onSelect(undefined);
+    }
+    this.render();
+    this.#deps.onChange(this.unresolved);
+  }
+
+  #may(action: 'acknowledge' | 'resolve'): boolean {
+    return MAY[action].includes(this.#deps.me.user.role);
+  }
+
+  render(): void {
+    const list = document.getElementById('incident-list')!;
+    // a live update re-renders the list; a comment being typed survives it
+    const draft = list.querySelector('textarea')?.value;
+    const rows = [...this.#incidents.values()].sort((a, b) => RANK[a.severity]! - RANK[b.severity]! || b.openedAt - a.openedAt);
+    document.getElementById('incident-count')!.textContent = num(rows.length, 0);
+    if (rows.length === 0) {
+      list.innerHTML = `<li class="none">${esc(t('incidents.none'))}</li>`;
+      return;
+    }
+    list.innerHTML = rows
+      .map((i) => {
+        const title = tOr(`rule.${i.ruleId}`, i.title);
+        const actions = [
+          i.state === 'open' && this.#may('acknowledge') ? `<button type="button" data-action="acknowledge">${esc(t('incidents.acknowledge'))}</button>` : '',
+          this.#may('resolve') ? `<button type="button" data-action="resolve">${esc(t('incidents.resolve'))}</button>` : '',
+        ].join('');
+        const resolving =
+          this.#resolving === i.id
+            ? `<form class="resolve-form"><label>${esc(t('incidents.comment'))}<textarea name="comment" rows="2" maxlength="2000"></textarea></label>
+               <div class="form-actions"><button type="submit" data-action="confirm-resolve">${esc(t('incidents.confirmResolve'))}</button><button type="button" data-action="cancel">${esc(t('incidents.cancel'))}</button></div></form>`
+            : '';
+        return `<li class="incident sev-${i.severity}${this.#selected === i.id ? ' selected' : ''}" data-id="${esc(i.id)}" data-state="${i.state}" data-severity="${i.severity}" tabindex="0">
+          <div class="line1"><span class="sev sev-${i.severity}">${esc(t(`severity.${i.severity}`))}</span> <span class="title">${esc(title)}</span></div>
+          <div class="line2">${esc(i.asset)} · ${esc(i.district)} · ${esc(tOr(`utility.${i.utility}`, i.utility))}</div>
+          <div class="line3 dim">${esc(t('incidents.opened', { time: townTime(i.openedAt, 'dateTime') }))} · ${esc(t(`state.${i.state}`))}${i.occurrences > 1 ? ` · ${esc(t('incidents.occurrences', { n: num(i.occurrences, 0) }))}` : ''}${i.conditionCleared ? ` · ${esc(t('incidents.conditionClear'))}` : ''}</div>
+          ${actions ? `<div class="actions">${actions}</div>` : ''}${resolving}
+        </li>`;
+      })
+      .join('');
+    const form = list.querySelector<HTMLFormElement>('.resolve-form');
+    if (form) {
+      form.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        const comment = (form.elements.namedItem('comment') as HTMLTextAreaElement).value.trim();
+        if (!comment) return this.#status(t('incidents.commentNeeded'));
+        void this.#act(this.#resolving!, 'resolve', comment);
+      });
+      const area = form.querySelector('textarea')!;
+      if (draft) area.value = draft;
+      area.focus();
+    }
+  }
+
+  #status(text: string): void {
+    document.getElementById('incident-status')!.textContent = text;
+  }
+
+  #click(ev: Event): void {
+    const target = ev.target as HTMLElement;
+    const item = target.closest<HTMLElement>('li.incident');
+    if (!item) return;
+    const id = item.dataset.id!;
+    const action = target.closest('button')?.dataset.action;
+    if (action === 'acknowledge') return void this.#act(id, 'acknowledge');
+    if (action === 'resolve') {
+      this.#resolving = id;
+      return this.render();
+    }
+    if (action === 'cancel') {
+      this.#resolving = undefined;
+      return this.render();
+    }
+    if (target.closest('form')) return;
+    this.#selected = this.#selected === id ? undefined : id;
+    this.render();
+    this.#deps.onSelect(this.#selected ? this.#incidents.get(id) : undefined);
+  }
+
+  async #act(id: string, action: 'acknowledge' | 'resolve', comment?: string): Promise<void> {
+    const res = await postJson(`/api/incidents/${encodeURIComponent(id)}/${action}`, comment ? { comment } : {});
+    const json = (await res.json()) as Incident & { error?: { message: string } };
+    if (!res.ok) return this.#status(json.error?.message ?? `HTTP ${res.status}`);
+    if (action === 'resolve') this.#resolving = undefined;
+    this.#status(t('incidents.done', { id: json.id, state: t(`state.${json.state}`), name: this.#deps.me.user.name }));
+    this.upsert([json]);
+  }
 }

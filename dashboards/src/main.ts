@@ -1,146 +1,177 @@
-// The control-room page: one tile per subsystem with live figures and a chart of
-// its headline figure, fed by the /live websocket, behind a login (session.ts).
-// Imports only types from services.
-import {
-  Chart,
-  LineController,
-  LineElement,
-  PointElement,
-  LinearScale,
-  CategoryScale,
-  Filler,
-  Tooltip,
-} from 'chart.js';
-import type { HistoryPoint, LiveMessage, SubsystemSummary } from '../../services/contracts/index.ts';
-import { incidentDevices, setIncidents, upsertIncidents, wireIncidentPanel } from './incidents.ts';
-import { startMap } from './map.ts';
-import { CLOSE_LOGGED_OUT, sessionEnded, showLogin, showUser, whoAmI, type Me } from './session.ts';
+// The control-room page: the incident panel pinned on the right, a tile per
+// subsystem and the town map, fed by the /live websocket, behind a login
+// (session.ts), in the user's language. A lost connection greys the page and says
+// since when its figures are. Imports only types and data from services/devices.
+import type { DeviceKind } from '../../devices/index.ts';
+import type { Incident, LiveMessage, TownInfo } from '../../services/contracts/index.ts';
+import { Alarm } from './alarm.ts';
+import { IncidentPanel } from './incidents.ts';
+import { LANGS, currentLang, initialLang, isLang, offsetLabel, onLangChange, setLang, setTownOffset, t, townTime } from './i18n/i18n.ts';
+import { TownMap } from './map.ts';
+import { CLOSE_LOGGED_OUT, api, renderUser, sessionEnded, showLogin, showUser, whoAmI, type Me } from './session.ts';
+import { ruleThresholds } from './thresholds.ts';
+import { ORDER, Tiles } from './tiles.ts';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Filler, Tooltip);
+const RANGES = { '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
+type RangeId = keyof typeof RANGES;
 
-const LABELS: Record<string, string> = {
-  utilities: 'Housing & communal utilities',
-  mobility: 'Mobility',
-  safety: 'Safety',
-  health: 'Healthcare',
-  environment: 'Environment',
-};
-const ORDER = Object.keys(LABELS);
-const MAX_POINTS = 300;
+/** The server's clock: the last message's time plus what elapsed here since (a simulated town may run on its own time). */
+const clock = { serverAt: Date.now(), localAt: Date.now() };
+const serverNow = () => clock.serverAt + (Date.now() - clock.localAt);
 
-interface Tile {
-  el: HTMLElement;
-  chart: Chart<'line', number[], string>;
-  lastT: number;
+async function getJson<T>(path: string): Promise<T> {
+  const res = await api(path);
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  return (await res.json()) as T;
 }
-const tiles = new Map<string, Tile>();
 
-function tile(subsystem: string): Tile {
-  let t = tiles.get(subsystem);
-  if (t) return t;
-  const el = document.createElement('section');
-  el.className = 'tile';
-  el.dataset.subsystem = subsystem;
-  el.innerHTML = `<h2>${LABELS[subsystem] ?? subsystem}</h2>
-    <div class="meta"><span class="devices">0</span> devices, <span class="online">0</span> online,
-      <span class="alerts" data-n="0">0</span> out of normal</div>
-    <div class="headline"><span class="value">–</span> <small class="unit"></small></div>
-    <div class="chart"><canvas></canvas></div><table><tbody></tbody></table>`;
-  const container = document.getElementById('tiles')!;
-  const before = [...container.children].find((c) => ORDER.indexOf((c as HTMLElement).dataset.subsystem!) > ORDER.indexOf(subsystem));
-  container.insertBefore(el, before ?? null);
-  const chart = new Chart(el.querySelector('canvas')!, {
-    type: 'line',
-    data: { labels: [], datasets: [{ data: [], borderColor: '#58a6ff', backgroundColor: 'rgba(88,166,255,0.15)', fill: true, pointRadius: 0, tension: 0.25 }] },
-    options: { animation: false, responsive: true, maintainAspectRatio: false, scales: { x: { display: false }, y: { ticks: { color: '#8b9bab' }, grid: { color: '#2a3a48' } } }, plugins: { tooltip: { enabled: true } } },
+function wallMode(): void {
+  const params = new URLSearchParams(location.search);
+  const auto = () => window.innerWidth >= 2400 && window.innerHeight >= 1300;
+  const apply = () => document.documentElement.classList.toggle('wall', params.get('wall') === '1' || (params.get('wall') !== '0' && auto()));
+  apply();
+  window.addEventListener('resize', apply);
+  document.getElementById('wall-toggle')!.addEventListener('click', () => {
+    params.set('wall', document.documentElement.classList.contains('wall') ? '0' : '1');
+    history.replaceState(null, '', `?${params}`);
+    apply();
   });
-  t = { el, chart, lastT: 0 };
-  tiles.set(subsystem, t);
-  return t;
 }
 
-const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(v % 1 === 0 ? 0 : 2));
-
-function render(s: SubsystemSummary): void {
-  const t = tile(s.subsystem);
-  const q = (sel: string) => t.el.querySelector(sel) as HTMLElement;
-  q('.devices').textContent = String(s.devices);
-  q('.online').textContent = String(s.online);
-  q('.alerts').textContent = String(s.outOfNormal);
-  q('.alerts').dataset.n = String(s.outOfNormal);
-  if (s.headline) {
-    q('.value').textContent = fmt(s.headline.value);
-    q('.unit').textContent = `${s.headline.unit} · ${s.headline.metric} (${s.headline.kind})`;
-  }
-  const rows: string[] = [];
-  for (const [kind, k] of Object.entries(s.kinds)) {
-    for (const [metric, m] of Object.entries(k.metrics)) {
-      rows.push(`<tr class="${m.outOfNormal ? 'out' : ''}"><td class="k">${kind} · ${metric} (${m.aggregate})</td><td class="v">${fmt(m.value)} ${m.unit}</td></tr>`);
-    }
-  }
-  q('tbody').innerHTML = rows.join('');
-  t.el.dataset.lastReadingAt = String(s.lastReadingAt);
-}
-
-function plot(subsystem: string, p: HistoryPoint): void {
-  const t = tile(subsystem);
-  const ds = t.chart.data.datasets[0]!;
-  const label = new Date(p.t).toLocaleTimeString();
-  if (p.t - t.lastT < 1000 && ds.data.length > 0) {
-    ds.data[ds.data.length - 1] = p.value;
-  } else {
-    t.chart.data.labels!.push(label);
-    ds.data.push(p.value);
-    t.lastT = p.t;
-  }
-  if (ds.data.length > MAX_POINTS) {
-    ds.data.shift();
-    t.chart.data.labels!.shift();
-  }
-  t.el.dataset.points = String(ds.data.length);
-}
-
-function onMessage(msg: LiveMessage): void {
-  for (const s of Object.values(msg.subsystems)) render(s);
-  if (msg.type === 'hello') {
-    for (const [s, points] of Object.entries(msg.history)) for (const p of points) plot(s, p);
-    setIncidents(msg.incidents);
-  } else {
-    if (msg.incidents.length) upsertIncidents(msg.incidents);
-    for (const s of Object.values(msg.subsystems)) if (s.headline) plot(s.subsystem, { t: msg.at, value: s.headline.value });
-  }
-  for (const t of tiles.values()) t.chart.update('none');
-}
-
-function connect(delayMs = 500): void {
-  const conn = document.getElementById('conn')!;
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live`);
-  ws.onopen = () => {
-    conn.dataset.state = 'open';
-    conn.textContent = 'live';
-    delayMs = 500;
-  };
-  ws.onmessage = (ev) => onMessage(JSON.parse(String(ev.data)) as LiveMessage);
-  ws.onclose = (ev) => {
-    conn.dataset.state = 'closed';
-    conn.textContent = 'reconnecting…';
-    // the server ended the login; a refused upgrade shows only as 1006, so ask who we are
-    if (ev.code === CLOSE_LOGGED_OUT) return sessionEnded();
-    setTimeout(() => {
-      void whoAmI().then((me) => (me ? connect(Math.min(delayMs * 2, 10_000)) : sessionEnded()), () => connect(Math.min(delayMs * 2, 10_000)));
-    }, delayMs);
-  };
-}
-
-function start(me: Me): void {
+async function start(me: Me): Promise<void> {
+  setLang(initialLang(me.user.name));
   showUser(me);
-  const name = me.town.charAt(0).toUpperCase() + me.town.slice(1);
-  document.getElementById('town')!.textContent = `${name} control room`;
-  document.title = `Qala · ${name}`;
-  for (const s of ORDER) tile(s);
-  wireIncidentPanel(me);
-  startMap(incidentDevices);
+  const [kindsJson, town, rulesJson] = await Promise.all([
+    getJson<{ kinds: DeviceKind[] }>('/api/kinds'),
+    getJson<TownInfo>('/api/town'),
+    getJson<{ rules: unknown[] }>('/api/rules').catch(() => ({ rules: [] })),
+  ]);
+  const kinds = new Map(kindsJson.kinds.map((k) => [k.id, k]));
+  const thresholds = ruleThresholds(rulesJson.rules);
+  setTownOffset(town.utcOffsetMinutes);
+  const districtNames = new Map(town.districts.map((d) => [d.id, d.name]));
+  let range: RangeId = (localStorage.getItem('qala.range') as RangeId | null) ?? '1h';
+  if (!(range in RANGES)) range = '1h';
+
+  const map = new TownMap({ kinds, now: serverNow, incidentDevices: () => panel.devices(), districtName: (id) => districtNames.get(id) ?? id });
+  const tiles = new Tiles({
+    kinds,
+    offsetMin: () => town.utcOffsetMinutes,
+    now: serverNow,
+    rangeMs: () => RANGES[range],
+    thresholds: (kind, metric) => thresholds.get(`${kind}.${metric}`) ?? [],
+    onOutOfNormal: (subsystem) => map.setFilter({ subsystem, look: 'out' }),
+  });
+  const alarm = new Alarm();
+  const panel: IncidentPanel = new IncidentPanel({
+    me,
+    onChange: (unresolved: Incident[]) => {
+      alarm.update(unresolved);
+      map.draw();
+    },
+    onSelect: (i) => map.highlight(i?.devices ?? []),
+  });
+
+  const title = () => {
+    document.getElementById('town')!.textContent = t('app.townControlRoom', { town: town.name });
+    alarm.setBaseTitle(`Qala · ${town.name}`);
+    alarm.update(panel.unresolved);
+  };
+  const langSelect = document.getElementById('lang') as HTMLSelectElement;
+  langSelect.innerHTML = Object.entries(LANGS)
+    .map(([id, name]) => `<option value="${id}" lang="${id}">${name}</option>`)
+    .join('');
+  langSelect.value = currentLang();
+  langSelect.addEventListener('change', () => {
+    if (isLang(langSelect.value)) setLang(langSelect.value, me.user.name);
+  });
+  const rangeSelect = document.getElementById('range') as HTMLSelectElement;
+  const rangeOptions = () => {
+    rangeSelect.innerHTML = (Object.keys(RANGES) as RangeId[]).map((id) => `<option value="${id}">${t(`range.${id}`)}</option>`).join('');
+    rangeSelect.value = range;
+  };
+  rangeSelect.addEventListener('change', () => {
+    range = rangeSelect.value as RangeId;
+    localStorage.setItem('qala.range', range);
+    tiles.tick();
+  });
+  onLangChange(() => {
+    renderUser(me);
+    title();
+    rangeOptions();
+    tiles.relabel();
+    panel.render();
+    alarm.relabel();
+    map.draw();
+    conn.relabel();
+  });
+  rangeOptions();
+  title();
+  for (const s of ORDER.slice(0, 5)) tiles.tile(s);
+  wallMode();
+
+  const tickClock = () => {
+    document.getElementById('clock')!.textContent = `${townTime(serverNow(), 'seconds')} ${offsetLabel()}`;
+  };
+  window.setInterval(() => {
+    tickClock();
+    tiles.tick();
+  }, 1000);
+  tickClock();
+
+  const onMessage = (msg: LiveMessage) => {
+    clock.serverAt = msg.at;
+    clock.localAt = Date.now();
+    for (const s of Object.values(msg.subsystems)) tiles.render(s);
+    if (msg.type === 'hello') {
+      for (const [s, points] of Object.entries(msg.history)) tiles.setHistory(s, points);
+      panel.set(msg.incidents);
+    } else {
+      if (msg.incidents.length) panel.upsert(msg.incidents);
+      for (const s of Object.values(msg.subsystems)) if (s.headline) tiles.plot(s.subsystem, { t: msg.at, value: s.headline.value });
+    }
+  };
+  const conn = connection(onMessage);
+  map.start();
+}
+
+/** The /live websocket, reconnecting with back-off; while it is down the page is greyed and says so. */
+function connection(onMessage: (m: LiveMessage) => void) {
+  const el = document.getElementById('conn')!;
+  let state: 'connecting' | 'open' | 'closed' = 'connecting';
+  let lastData = 0;
+  const relabel = () => {
+    el.dataset.state = state;
+    el.textContent = t(state === 'open' ? 'conn.live' : state === 'closed' ? 'conn.reconnecting' : 'conn.connecting');
+    const veil = document.getElementById('veil')!;
+    veil.hidden = state !== 'closed';
+    document.body.classList.toggle('disconnected', state === 'closed');
+    veil.querySelector('.body')!.textContent = t('veil.body', { time: lastData ? townTime(lastData, 'seconds') : '–' });
+  };
+  const connect = (delayMs = 500): void => {
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live`);
+    ws.onopen = () => {
+      state = 'open';
+      delayMs = 500;
+      relabel();
+    };
+    ws.onmessage = (ev) => {
+      const msg = JSON.parse(String(ev.data)) as LiveMessage;
+      lastData = msg.at;
+      onMessage(msg);
+    };
+    ws.onclose = (ev) => {
+      state = 'closed';
+      relabel();
+      // the server ended the login; a refused upgrade shows only as 1006, so ask who we are
+      if (ev.code === CLOSE_LOGGED_OUT) return sessionEnded();
+      const next = Math.min(delayMs * 2, 10_000);
+      setTimeout(() => void whoAmI().then((me) => (me ? connect(next) : sessionEnded()), () => connect(next)), delayMs);
+    };
+  };
+  relabel();
   connect();
+  return { relabel };
 }
 
 void whoAmI().then((me) => (me ? start(me) : showLogin()), () => showLogin());

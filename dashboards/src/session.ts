@@ -3,6 +3,7 @@
 // out, expired, removed) any 401 sends the page back to the login form, by reloading
 // it, so nothing of the last user's view stays on screen.
 import type { Role } from '../../services/contracts/index.ts';
+import { initialLang, setLang, t, tOr } from './i18n/i18n.ts';
 
 export interface Me {
   user: { name: string; role: Role; utility?: string };
@@ -40,6 +41,7 @@ export async function whoAmI(): Promise<Me | undefined> {
 }
 
 export function showLogin(): void {
+  setLang(initialLang());
   document.getElementById('app')!.hidden = true;
   const section = document.getElementById('login')!;
   section.hidden = false;
@@ -65,12 +67,12 @@ export function showLogin(): void {
           return;
         }
         const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
-        error.textContent = res.status === 401 ? 'Wrong user name or password.' : (body.error?.message ?? `Login failed (HTTP ${res.status}).`);
+        error.textContent = res.status === 401 ? t('login.wrong') : (body.error?.message ?? t('login.failed', { status: res.status }));
         password.value = '';
         password.focus();
       })
       .catch(() => {
-        error.textContent = 'The server cannot be reached.';
+        error.textContent = t('login.unreachable');
       })
       .finally(() => {
         button.disabled = false;
@@ -81,9 +83,15 @@ export function showLogin(): void {
 export function showUser(me: Me): void {
   document.getElementById('login')!.hidden = true;
   document.getElementById('app')!.hidden = false;
-  const who = document.getElementById('who')!;
-  who.textContent = `${me.user.name} · ${me.user.role}${me.user.utility ? ` (${me.user.utility})` : ''}`;
+  renderUser(me);
   document.getElementById('signout')!.addEventListener('click', () => {
     void fetch('/api/logout', { method: 'POST', credentials: 'same-origin' }).finally(() => location.reload());
   });
+}
+
+/** The logged-in user, their role and (for a utility) whose network, in the page's language. */
+export function renderUser(me: Me): void {
+  const who = document.getElementById('who')!;
+  who.textContent = `${me.user.name} · ${t(`role.${me.user.role}`)}${me.user.utility ? ` (${tOr(`utility.${me.user.utility}`, me.user.utility)})` : ''}`;
+  who.dataset.role = me.user.role;
 }

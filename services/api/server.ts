@@ -13,11 +13,12 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { DEVICE_KINDS, KIND_IDS, SUBSYSTEM_LABELS, SUBSYSTEMS } from '../../devices/index.ts';
 import { QalaError } from '../contracts/errors.ts';
-import type { AuditSink, Clock } from '../contracts/index.ts';
+import type { AuditSink, Clock, TownInfo } from '../contracts/index.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { installGuard } from './auth.ts';
 import { bundleDashboard } from './dashboard-bundle.ts';
 import { answerError, installHttpErrors } from './http-errors.ts';
+import { registerGeoRoutes } from './geo-routes.ts';
 import { registerIncidentRoutes } from './incident-routes.ts';
 import { registerKpiRoutes } from './kpi-routes.ts';
 import { registerSilenceRoutes } from './silence-routes.ts';
@@ -34,6 +35,8 @@ export interface ApiDeps {
   host: string;
   port: number;
   town: string;
+  /** the town's name, clock and districts, for the control room */
+  townInfo: TownInfo;
   log: Logger;
   store: SeriesPort;
   directory: DirectoryPort;
@@ -201,6 +204,7 @@ export class ApiServer {
     registerSilenceRoutes(app, d.silences, d.escalation, d.audit);
     registerAdminRoutes(app, d.devicesAdmin, d.audit);
     registerKpiRoutes(app, d.kpis, { now: () => d.clock.now(), maxRangeDays: d.kpiMaxRangeDays });
+    registerGeoRoutes(app, d.townInfo);
 
     // websockets are held to the login that opened them, and closed when it ends
     app.route({

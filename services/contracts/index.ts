@@ -8,3 +8,4 @@ export * from './clock.ts';
 export * from './admission.ts';
 export * from './access.ts';
 export * from './kpis.ts';
+export * from './town.ts';

@@ -29,7 +29,8 @@ export interface SubsystemSummary {
   outOfNormal: number;
   lastReadingAt: number;
   headline: { kind: string; metric: string; value: number; unit: string } | null;
-  kinds: Record<string, { devices: number; metrics: Record<string, MetricFigure> }>;
+  /** per kind: its devices, the newest reading among them (ms, device time) and its figures */
+  kinds: Record<string, { devices: number; lastReadingAt: number; metrics: Record<string, MetricFigure> }>;
 }
 
 export interface HistoryPoint {

@@ -4,7 +4,7 @@ import type { DeviceKind, Subsystem } from '../../devices/index.ts';
 import type { DeviceState, MetricFigure, SubsystemSummary } from '../contracts/live.ts';
 
 export function summarise(subsystem: Subsystem, devices: Iterable<DeviceState>, kinds: ReadonlyMap<string, DeviceKind>): SubsystemSummary {
-  const acc = new Map<string, { devices: number; metrics: Map<string, { sum: number; max: number; n: number; out: number }> }>();
+  const acc = new Map<string, { devices: number; last: number; metrics: Map<string, { sum: number; max: number; n: number; out: number }> }>();
   let count = 0;
   let online = 0;
   let lastReadingAt = 0;
@@ -14,8 +14,9 @@ export function summarise(subsystem: Subsystem, devices: Iterable<DeviceState>, 
     if (d.online) online++;
     lastReadingAt = Math.max(lastReadingAt, d.ts);
     const spec = kinds.get(d.kind);
-    const k = acc.get(d.kind) ?? { devices: 0, metrics: new Map() };
+    const k = acc.get(d.kind) ?? { devices: 0, last: 0, metrics: new Map() };
     k.devices++;
+    k.last = Math.max(k.last, d.ts);
     for (const [metric, value] of Object.entries(d.metrics)) {
       const m = k.metrics.get(metric) ?? { sum: 0, max: -Infinity, n: 0, out: 0 };
       m.sum += value;
@@ -40,7 +41,7 @@ export function summarise(subsystem: Subsystem, devices: Iterable<DeviceState>, 
       const value = aggregate === 'sum' ? m.sum : aggregate === 'max' ? m.max : m.sum / m.n;
       metrics[metric] = { value: round(value), unit: ms?.unit ?? '', aggregate, outOfNormal: m.out };
     }
-    out.kinds[kindId] = { devices: k.devices, metrics };
+    out.kinds[kindId] = { devices: k.devices, lastReadingAt: k.last, metrics };
   }
   // Headline: the first kind of the subsystem in catalog order that has data.
   for (const spec of kinds.values()) {

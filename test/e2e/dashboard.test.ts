@@ -34,8 +34,9 @@ describe.runIf(browserAvailable())('dashboard in chromium', () => {
     const readingAt = () => page.$eval('[data-subsystem="utilities"]', (el) => Number((el as HTMLElement).dataset.lastReadingAt));
     const first = await readingAt();
     await page.waitForFunction((t) => Number((document.querySelector('[data-subsystem="utilities"]') as HTMLElement).dataset.lastReadingAt) > t, first);
-    const headline = await page.$eval('[data-subsystem="utilities"] .value', (el) => el.textContent);
+    const headline = await page.$eval('[data-subsystem="utilities"] .value', (el) => (el as HTMLElement).dataset.value);
     expect(Number(headline)).toBeGreaterThan(0);
+    await expect(page.locator('[data-subsystem="utilities"] .value').textContent()).resolves.toMatch(/^\d+\.\d{2} bar$/);
     // the chart gains history points (one a second) and stays inside its tile
     await page.waitForFunction(() => Number((document.querySelector('[data-subsystem="utilities"]') as HTMLElement).dataset.points) >= 3);
     const canvasHeight = await page.$eval('[data-subsystem="utilities"] canvas', (c) => (c as HTMLCanvasElement).getBoundingClientRect().height);
@@ -45,7 +46,7 @@ describe.runIf(browserAvailable())('dashboard in chromium', () => {
     // the town map draws every located device, with district names
     await page.waitForFunction(() => document.querySelectorAll('#map circle').length >= 50);
     const districts = await page.$$eval('#map text.district', (ts) => ts.map((t) => t.textContent).sort());
-    expect(districts).toEqual(['aktau', 'industrial-zone', 'metallurgists', 'microdistricts', 'new-town', 'old-town']);
+    expect(districts).toEqual(["Aktau settlement", "Metallurgists' Avenue", 'New Town (Sotsgorod)', 'Northern microdistricts', 'Old Town', 'Plant industrial zone']);
     const legendTotal = await page.$$eval('#map-legend .n', (ns) => ns.reduce((n, x) => n + Number(x.textContent), 0));
     expect(legendTotal).toBe(await page.$$eval('#map circle', (cs) => cs.length));
     expect(errors).toEqual([]);

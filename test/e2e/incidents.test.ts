@@ -23,7 +23,7 @@ describe.runIf(browserAvailable())('incident panel in chromium', () => {
     const page = await browser.newPage();
     await signIn(page, platform, await addUser(platform, 'operator', { name: 'aigerim' }));
     await page.waitForSelector('#conn[data-state="open"]');
-    await page.waitForSelector('#incidents tbody >> text=No open incidents.');
+    await page.locator('#incident-list li.none').waitFor();
 
     const device = await connectDevice(platform);
     await device.publishAsync('city/temirtau/utilities/aktau/power-feeder/pf-e2e-1/status', JSON.stringify({ state: 'online', location: [50.117, 73.01] }), { qos: 1, retain: true });
@@ -34,7 +34,7 @@ describe.runIf(browserAvailable())('incident panel in chromium', () => {
     }
     await device.endAsync();
 
-    const row = page.locator('#incidents tr[data-state="open"]', { hasText: 'pf-e2e-1' });
+    const row = page.locator('#incident-list li.incident[data-state="open"]', { hasText: 'pf-e2e-1' });
     await row.waitFor();
     await expect(row.locator('.sev').textContent()).resolves.toBe('critical');
     const id = await row.getAttribute('data-id');
@@ -43,12 +43,15 @@ describe.runIf(browserAvailable())('incident panel in chromium', () => {
     expect(await page.locator('#map circle[data-device="pf-e2e-2"]').getAttribute('class')).not.toContain('incident');
 
     await row.locator('button[data-action="acknowledge"]').click();
-    await page.locator(`#incidents tr[data-id="${id}"][data-state="acknowledged"]`).waitFor();
+    await page.locator(`#incident-list li[data-id="${id}"][data-state="acknowledged"]`).waitFor();
     expect(platform.incidents.get(id!).history.at(-1)).toMatchObject({ action: 'acknowledged', by: 'aigerim' });
-    await expect(page.locator('#incident-status').textContent()).resolves.toBe(`${id} acknowledged by aigerim`);
+    await expect(page.locator('#incident-status').textContent()).resolves.toBe(`${id}: acknowledged by aigerim`);
 
-    await page.locator(`#incidents tr[data-id="${id}"] button[data-action="resolve"]`).click();
+    const item = page.locator(`#incident-list li[data-id="${id}"]`);
+    await item.locator('button[data-action="resolve"]').click();
+    await item.locator('textarea').fill('feeder back on');
+    await item.locator('button[data-action="confirm-resolve"]').click();
     await waitFor(() => platform.incidents.get(id!).state === 'resolved', 'resolved via the dashboard');
-    await page.locator(`#incidents tr[data-id="${id}"]`).waitFor({ state: 'detached' });
+    await item.waitFor({ state: 'detached' });
   });
 });

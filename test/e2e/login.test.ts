@@ -81,8 +81,8 @@ describe.runIf(browserAvailable())('login in chromium', () => {
     const buttons = async (role: 'viewer' | 'operator' | 'utility') => {
       const page = await browser.newPage();
       await signIn(page, platform, await addUser(platform, role));
-      await page.locator(`#incidents tr[data-id="${water.id}"]`).waitFor();
-      const rows = await page.$$eval('#incidents tbody tr[data-id]', (trs) =>
+      await page.locator(`#incident-list li[data-id="${water.id}"]`).waitFor();
+      const rows = await page.$$eval('#incident-list li[data-id]', (trs) =>
         trs.map((tr) => `${(tr as HTMLElement).dataset.id}:${[...tr.querySelectorAll('button')].map((b) => b.dataset.action).join('+')}`).sort());
       await page.context().close();
       return rows;

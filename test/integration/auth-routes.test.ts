@@ -22,6 +22,7 @@ const EXPECTED: Record<string, 'public' | 'user' | readonly string[]> = {
   'GET /api/kinds': 'user',
   'GET /api/devices': 'user',
   'GET /api/series': 'user',
+  'GET /api/town': 'user',
   'POST /api/logout': 'user',
   'GET /api/me': 'user',
   'POST /api/me/password': 'user',

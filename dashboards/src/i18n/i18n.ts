@@ -1,0 +1,107 @@
+// The page's language: English, Russian or Kazakh, chosen per user (kept in this
+// browser under the user's name) and switchable at any time. Every label, unit and
+// message goes through t(); numbers, dates and "N s ago" through Intl in the chosen
+// locale. Times are the town's wall clock (its UTC offset), 24-hour, whatever the
+// browser's own zone and habits.
+import { en, type Dictionary, type MessageKey } from './en.ts';
+import { kk } from './kk.ts';
+import { ru } from './ru.ts';
+
+export const LANGS = { kk: 'Қазақша', ru: 'Русский', en: 'English' } as const;
+export type Lang = keyof typeof LANGS;
+const DICTS: Record<Lang, Dictionary> = { en, ru, kk };
+/** BCP 47 tags for Intl */
+const LOCALES: Record<Lang, string> = { en: 'en-GB', ru: 'ru-RU', kk: 'kk-KZ' };
+
+let lang: Lang = 'en';
+let offsetMin = 300;
+const listeners: (() => void)[] = [];
+
+export const currentLang = (): Lang => lang;
+export const isLang = (x: unknown): x is Lang => typeof x === 'string' && x in LANGS;
+
+/** The message for a key in the chosen language, with {placeholders} filled. */
+export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
+  return DICTS[lang][key].replace(/\{(\w+)\}/g, (_, p: string) => (p in params ? String(params[p]) : `{${p}}`));
+}
+
+/** A message whose key is built from data (a unit, a kind, a rule id), or the fallback when the key is unknown. */
+export function tOr(key: string, fallback: string): string {
+  return key in en ? t(key as MessageKey) : fallback;
+}
+
+/** The language for a user: their saved choice, else the last one chosen in this browser, else the browser's if we have it, else Russian. */
+export function initialLang(user?: string): Lang {
+  for (const saved of [user ? localStorage.getItem(`qala.lang.${user}`) : null, localStorage.getItem('qala.lang')]) if (isLang(saved)) return saved;
+  const nav = navigator.language.slice(0, 2);
+  return isLang(nav) ? nav : 'ru';
+}
+
+export function setLang(next: Lang, user?: string): void {
+  lang = next;
+  if (user) {
+    localStorage.setItem(`qala.lang.${user}`, next);
+    localStorage.setItem('qala.lang', next);
+  }
+  document.documentElement.lang = next;
+  applyStatic();
+  for (const fn of listeners) fn();
+}
+
+/** Called after every language change (parts of the page that render text re-render). */
+export function onLangChange(fn: () => void): void {
+  listeners.push(fn);
+}
+
+/** Fills every element marked data-i18n (text) or data-i18n-attr="attr:key,..." from the dictionary. */
+export function applyStatic(root: ParentNode = document): void {
+  for (const el of root.querySelectorAll<HTMLElement>('[data-i18n]')) el.textContent = t(el.dataset.i18n as MessageKey);
+  for (const el of root.querySelectorAll<HTMLElement>('[data-i18n-attr]')) {
+    for (const pair of el.dataset.i18nAttr!.split(',')) {
+      const [attr, key] = pair.split(':');
+      el.setAttribute(attr!, t(key as MessageKey));
+    }
+  }
+}
+
+export function setTownOffset(minutes: number): void {
+  offsetMin = minutes;
+}
+
+const numberFormats = new Map<string, Intl.NumberFormat>();
+/** A number in the chosen locale with at most `digits` decimals. */
+export function num(v: number, digits = 2): string {
+  const k = `${lang}:${digits}`;
+  let f = numberFormats.get(k);
+  if (!f) numberFormats.set(k, (f = new Intl.NumberFormat(LOCALES[lang], { maximumFractionDigits: digits })));
+  return f.format(v);
+}
+
+/**
+ * A time on the town's clock: the instant shifted by the town's UTC offset and
+ * formatted as UTC, so neither the browser's zone nor its 12-hour habit leaks in.
+ */
+export function townTime(t: number, parts: 'time' | 'seconds' | 'dateTime' | 'date' = 'time'): string {
+  const opts: Intl.DateTimeFormatOptions = { timeZone: 'UTC', hourCycle: 'h23' };
+  if (parts !== 'date') Object.assign(opts, { hour: '2-digit', minute: '2-digit' });
+  if (parts === 'seconds') opts.second = '2-digit';
+  if (parts === 'dateTime' || parts === 'date') Object.assign(opts, { day: 'numeric', month: 'short' });
+  return new Intl.DateTimeFormat(LOCALES[lang], opts).format(new Date(t + offsetMin * 60_000));
+}
+
+/** The town's UTC offset as "UTC+5" / "UTC+5:30". */
+export function offsetLabel(): string {
+  const sign = offsetMin < 0 ? '−' : '+';
+  const a = Math.abs(offsetMin);
+  return `UTC${sign}${Math.floor(a / 60)}${a % 60 ? `:${String(a % 60).padStart(2, '0')}` : ''}`;
+}
+
+/** "42 seconds ago" / "42 секунды назад" / "42 секунд бұрын". */
+export function ago(ms: number): string {
+  const rtf = new Intl.RelativeTimeFormat(LOCALES[lang], { numeric: 'always', style: 'long' });
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 90) return rtf.format(-s, 'second');
+  if (s < 90 * 60) return rtf.format(-Math.round(s / 60), 'minute');
+  if (s < 36 * 3600) return rtf.format(-Math.round(s / 3600), 'hour');
+  return rtf.format(-Math.round(s / 86_400), 'day');
+}
