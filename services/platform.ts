@@ -90,6 +90,7 @@ function createStore(config: Config, clock: Clock, log: Logger): TimeSeriesStore
       timeoutMs: config.influxTimeoutMs,
       ...(config.influxToken ? { token: config.influxToken } : {}),
       ...(config.influxOrg ? { org: config.influxOrg } : {}),
+      onRetentionDrop: (dropped, batch) => log.warn({ dropped, batch }, "InfluxDB dropped readings older than its retention policy's duration; the batch counts as stored"),
     });
   }
   return new DuckDbStore({

@@ -11,7 +11,7 @@
 import { InfluxDB, type WriteApi } from '@influxdata/influxdb-client';
 import type { Reading } from '../contracts/index.ts';
 import { QalaError } from '../contracts/errors.ts';
-import { bucketToDbrp, LATEST_QUERY, parseLatest, parseSeries, seriesQuery, statement, toPoints, type InfluxResponse } from './influxql.ts';
+import { bucketToDbrp, LATEST_QUERY, parseLatest, parseSeries, seriesQuery, statement, toLines, type InfluxResponse } from './influxql.ts';
 import type { LatestDevice, SeriesPoint, SeriesQuery, TimeSeriesStore } from './port.ts';
 
 export interface InfluxDbStoreDeps {
@@ -23,7 +23,18 @@ export interface InfluxDbStoreDeps {
   /** "database/retention-policy" or "database" (1.x, 3 Core), the bucket on 2.x */
   bucket: string;
   timeoutMs: number;
+  /** told when InfluxDB took a batch but dropped readings older than its retention policy keeps */
+  onRetentionDrop?: (dropped: number, batch: number) => void;
 }
+
+/**
+ * InfluxDB's answer when it stored a batch except the points older than its retention
+ * policy's duration (1.x: 400, tsdb PartialWriteError "partial write: points beyond
+ * retention policy dropped=N"; 2.x says the same with 422). Retrying cannot change
+ * it, and those points would be deleted by the policy anyway: the batch is taken as
+ * written, and the drop is reported, not retried forever.
+ */
+const BEYOND_RETENTION = /partial write: points beyond retention policy dropped=(\d+)/;
 
 /** Bodies past this many bytes are gzipped (the client's default threshold, made explicit). */
 const GZIP_THRESHOLD = 1000;
@@ -61,10 +72,10 @@ export class InfluxDbStore implements TimeSeriesStore {
   }
 
   async write(readings: readonly Reading[]): Promise<void> {
-    const points = toPoints(readings);
-    if (points.length === 0) return;
+    const lines = toLines(readings);
+    if (lines.length === 0) return;
     const api: WriteApi = this.#influx().getWriteApi(this.#deps.org ?? '', this.#deps.bucket, 'ms', {
-      batchSize: points.length + 1, // never an automatic flush, whose failure the client would only log
+      batchSize: lines.length + 1, // never an automatic flush, whose failure the client would only log
       maxBatchBytes: Number.MAX_SAFE_INTEGER,
       flushInterval: 0,
       maxRetries: 0, // the store writer retries, and keeps the batch meanwhile
@@ -73,9 +84,14 @@ export class InfluxDbStore implements TimeSeriesStore {
       gzipThreshold: GZIP_THRESHOLD,
     });
     try {
-      api.writePoints(points);
+      api.writeRecords(lines);
       await api.flush();
     } catch (err) {
+      const beyond = BEYOND_RETENTION.exec((err as Error).message);
+      if (beyond) {
+        this.#deps.onRetentionDrop?.(Number(beyond[1]), readings.length);
+        return;
+      }
       throw new QalaError('ERR_STORE_WRITE', `InfluxDB write of ${readings.length} readings to ${this.#deps.bucket} failed: ${(err as Error).message}`, { cause: err });
     } finally {
       api.dispose();

@@ -16,6 +16,8 @@ export function influxdbAvailable(): boolean {
 export interface TestInfluxDb {
   /** the front Qala is pointed at */
   url: string;
+  /** influxd itself (InfluxQL that changes things: CREATE RETENTION POLICY ...) */
+  serverUrl: string;
   database: string;
   /** v2 writes that reached the server, by Content-Encoding */
   readonly writes: { gzip: number; plain: number };
@@ -48,6 +50,7 @@ export async function startInfluxDb(database = 'qala'): Promise<TestInfluxDb> {
   );
   return {
     url: db.url,
+    serverUrl: db.serverUrl,
     database,
     writes: db.writes,
     config: { store: 'influxdb', influxUrl: db.url, influxBucket: database },

@@ -9,6 +9,7 @@ import { InfluxDbStore } from '../../services/store/influxdb-store.ts';
 import { freePort } from '../../infra/mosquitto.ts';
 import { influxdbAvailable, startInfluxDb, type TestInfluxDb } from '../helpers/influxdb.ts';
 import { hold } from '../helpers/resources.ts';
+import { influxQl } from '../../infra/influxdb.ts';
 
 const T0 = Date.UTC(2026, 10, 22, 6, 0);
 const reading = (deviceId: string, i: number, over: Partial<Reading> = {}): Reading => ({
@@ -63,6 +64,19 @@ describe.runIf(influxdbAvailable())('InfluxDB store adapter on a real influxd', 
     await store.write(batch); // a retry of a batch InfluxDB had taken: same series and time, one point
     const points = await store.series({ deviceId: 'wp-2', metric: 'flow', from: T0, to: T0 + 60_000, stepMs: 60_000 });
     expect(points).toEqual([{ t: T0, avg: 124.5, min: 100, max: 149, count: 50 }]);
+  });
+
+  it("takes a batch whose oldest readings are past the retention policy's duration as written, and says how many InfluxDB dropped", async () => {
+    const { influxBucket } = await influx.fresh('short');
+    await influxQl(influx.serverUrl, `CREATE RETENTION POLICY "day" ON "${influxBucket}" DURATION 24h REPLICATION 1`);
+    const drops: [number, number][] = [];
+    const store = new InfluxDbStore({ url: influx.url, bucket: `${influxBucket}/day`, timeoutMs: 5_000, onRetentionDrop: (dropped, batch) => drops.push([dropped, batch]) });
+    await store.start();
+    hold('InfluxDB store on a one-day policy', () => store.stop());
+    const now = Date.now();
+    await store.write([reading('wp-3', 0, { ts: now - 3 * 86_400_000 }), reading('wp-3', 1, { ts: now - 60_000 })]);
+    expect(drops).toEqual([[1, 2]]);
+    expect(await store.series({ deviceId: 'wp-3', metric: 'flow', from: now - 4 * 86_400_000, to: now, stepMs: 4 * 86_400_000 })).toMatchObject([{ count: 1, min: 101 }]);
   });
 
   it('stops start-up naming QALA_INFLUX_URL when nothing answers there, and QALA_INFLUX_BUCKET for an unknown database', async () => {

@@ -1,16 +1,22 @@
 // The InfluxDB adapter's pure half: what it writes (line protocol through the
 // official client's Point) and the InfluxQL it asks, and how it reads the answers
 // (answers recorded from Debian's influxd 1.6).
+import { Point } from '@influxdata/influxdb-client';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../../../services/contracts/index.ts';
-import { bucketToDbrp, ident, parseLatest, parseSeries, seriesQuery, str, toPoints, type InfluxSeries } from '../../../services/store/influxql.ts';
+import { bucketToDbrp, ident, parseLatest, parseSeries, seriesQuery, str, toLines, type InfluxSeries } from '../../../services/store/influxql.ts';
 
 const reading = (over: Partial<Reading> = {}): Reading => ({
   town: 'temirtau', subsystem: 'utilities', district: 'old-town', kind: 'water-pressure', deviceId: 'wp-1', ts: 1_764_000_000_123, receivedAt: 1_764_000_000_200, metrics: { pressure: 3.8, flow: 140 },
   ...over,
 });
-const line = (p: ReturnType<typeof toPoints>[number]) => p.toLineProtocol({ convertTime: (t: unknown) => String(t) } as never);
+/** The official client's own serialisation of a reading (Point, with its WriteApi's ms time conversion): the oracle for toLines. */
+const viaPoint = (r: Reading): string | undefined => {
+  const p = new Point(r.kind).tag('town', r.town).tag('subsystem', r.subsystem).tag('district', r.district).tag('device', r.deviceId).timestamp(r.ts);
+  for (const [metric, value] of Object.entries(r.metrics)) p.floatField(metric, value);
+  return p.toLineProtocol({ convertTime: (t: unknown) => String(Math.floor(t as number)) } as never);
+};
 
 /** InfluxQL's scanner reading a quoted string (influxql scanner.go, ScanString), transcribed: the oracle for str/ident. */
 function scan(quoted: string): string {
@@ -34,15 +40,30 @@ function scan(quoted: string): string {
 }
 
 describe('InfluxDB line protocol and InfluxQL', () => {
-  it('writes a reading as one point: measurement = kind, tags town/subsystem/district/device, a float field per metric, the device timestamp in ms', () => {
-    expect(toPoints([reading()]).map(line)).toEqual([
+  it('writes a reading as one line: measurement = kind, tags town/subsystem/district/device, a float field per metric, the device timestamp in ms', () => {
+    expect(toLines([reading()])).toEqual([
       'water-pressure,device=wp-1,district=old-town,subsystem=utilities,town=temirtau flow=140,pressure=3.8 1764000000123',
     ]);
   });
 
-  it('escapes tag values and measurement names as line protocol requires, and skips a reading without metrics', () => {
-    const lines = toPoints([reading({ district: 'old town,east=1', kind: 'odd kind,x' }), reading({ metrics: {} })]).map(line);
-    expect(lines).toEqual(['odd\\ kind\\,x,device=wp-1,district=old\\ town\\,east\\=1,subsystem=utilities,town=temirtau flow=140,pressure=3.8 1764000000123']);
+  it('escapes measurement, tags and field keys as line protocol requires, and skips a reading without metrics', () => {
+    const lines = toLines([reading({ district: 'old town,east=1', kind: 'odd kind,x', metrics: { 'a=b c': 1 } }), reading({ metrics: {} })]);
+    expect(lines).toEqual(['odd\\ kind\\,x,device=wp-1,district=old\\ town\\,east\\=1,subsystem=utilities,town=temirtau a\\=b\\ c=1 1764000000123']);
+  });
+
+  it("writes exactly what the official client's Point writes, for any names and finite values", () => {
+    // line protocol's special characters are rare in uniform text: draw from them and a few others
+    const name = fc.oneof(fc.string({ unit: fc.constantFrom('a', 'Z', '-', ',', ' ', '=', '\n', '\r', '\t', '\\', '"', "'", 'ё'), maxLength: 8 }), fc.string({ unit: 'binary', maxLength: 8 }));
+    const arbReading = fc.record({
+      town: name, subsystem: fc.constant('utilities' as const), district: name, kind: name, deviceId: name,
+      ts: fc.integer({ min: 0, max: 4_000_000_000_000 }), receivedAt: fc.constant(0),
+      metrics: fc.dictionary(name, fc.double({ noNaN: true, noDefaultInfinity: true }), { maxKeys: 4 }),
+    });
+    fc.assert(
+      fc.property(fc.array(arbReading, { maxLength: 5 }), (readings) => {
+        expect(toLines(readings)).toEqual(readings.map(viaPoint).filter((l) => l !== undefined));
+      }),
+    );
   });
 
   it('maps a bucket name to a database and retention policy as InfluxDB 1.8 does', () => {
