@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startMosquitto } from '../infra/mosquitto.ts';
 import { startPlatform, type PlatformProc } from './lib/processes.ts';
-import { aclCost, delivery, fanout, latency, rulesCost, scale, storeWrite, throughput } from './lib/workloads.ts';
+import { aclCost, delivery, fanout, latency, rulesCost, scale, storeWrite, storeWriteInflux, throughput } from './lib/workloads.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' } }, strict: true });
 const quick = values.quick;
@@ -100,6 +100,13 @@ for (let run = 1; run <= runs; run++) {
   record('Authorisation per publish (broker guard, in-process)', 'the ACL decision alone, uncached', 'ns', 'lower', 'aedes', acl.aclNs);
   const sw = await storeWrite(size.store);
   record('Store', 'DuckDB write (appender, batches of 5,000)', 'readings/s', 'higher', 'aedes', sw.readingsPerS);
+  const iw = await storeWriteInflux(size.store);
+  if (iw) record('Store', "InfluxDB 1.6 write (official client, gzip, via the v2-write front; batches of 5,000, each acknowledged)", 'readings/s', 'higher', 'aedes', iw.readingsPerS);
+  else if (run === 1) {
+    const note = 'InfluxDB store write skipped: no /usr/bin/influxd (bash infra/install-test-deps.sh installs Debian\'s influxdb)';
+    log(note);
+    notes.push(note);
+  }
 }
 
 // ---- report ----

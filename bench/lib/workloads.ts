@@ -14,6 +14,8 @@ import { createLogger } from '../../services/log.ts';
 import { RulesEngine } from '../../services/rules/engine.ts';
 import { parseRules } from '../../services/rules/loader.ts';
 import { DuckDbStore } from '../../services/store/duckdb-store.ts';
+import { InfluxDbStore } from '../../services/store/influxdb-store.ts';
+import { influxdInstalled, startInfluxDb } from '../../infra/influxdb.ts';
 import { createSimClock } from '../../simulator/clock.ts';
 import type { SimMessage } from '../../simulator/feed.ts';
 import { Fleet } from '../../simulator/fleet.ts';
@@ -275,6 +277,36 @@ export async function storeWrite(total: number): Promise<{ readingsPerS: number;
   await store.stop();
   rmSync(dir, { recursive: true, force: true });
   return { readingsPerS: Math.round(total / s), rowsPerS: Math.round((total * 2) / s) };
+}
+
+/**
+ * 7b. The same store write on InfluxDB, measured in the same run: Debian's influxd
+ * (1.6, infra/influxdb.ts, its files in a temp dir) behind the small front that maps
+ * the client's /api/v2/write onto /write (one extra loopback hop, counted in the
+ * figure). Batches of 5,000 readings (two metrics each) through the adapter: the
+ * official client, gzip, each batch acknowledged (204, fsynced WAL) before the next,
+ * as the store writer does. Every batch gets new timestamps, so every point is new
+ * (InfluxDB would overwrite a point of the same series and time). Undefined when
+ * influxd is not installed.
+ */
+export async function storeWriteInflux(total: number): Promise<{ readingsPerS: number } | undefined> {
+  if (!influxdInstalled()) return undefined;
+  const db = await startInfluxDb('bench');
+  try {
+    const store = new InfluxDbStore({ url: db.url, bucket: db.database, timeoutMs: 60_000 });
+    await store.start();
+    const batch: Reading[] = Array.from({ length: 5000 }, (_, i) => ({ town: 'temirtau', subsystem: 'utilities', district: `d${i % 6}`, kind: 'water-pressure', deviceId: `wp-${i % 1000}`, ts: TS + i, receivedAt: TS + i, metrics: { pressure: 3.1, flow: 120 } }));
+    const t0 = performance.now();
+    for (let n = 0; n < total; n += batch.length) {
+      for (let i = 0; i < batch.length; i++) batch[i]!.ts = TS + n + i;
+      await store.write(batch);
+    }
+    const s = (performance.now() - t0) / 1000;
+    await store.stop();
+    return { readingsPerS: Math.round(total / s) };
+  } finally {
+    await db.stop();
+  }
 }
 
 /**
