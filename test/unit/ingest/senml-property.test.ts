@@ -129,3 +129,54 @@ describe('SenML resolution', () => {
     );
   });
 });
+
+/** Readings of a water-pressure point: distinct times, each with pressure and/or flow, in its own units. */
+const pointReadings = fc.uniqueArray(fc.integer({ min: -3600, max: 0 }), { minLength: 1, maxLength: 6 }).chain((offsets) =>
+  fc.tuple(
+    ...offsets.map((dt) =>
+      fc.record({ dt: fc.constant(dt), pressure: fc.option(fc.integer({ min: 0, max: 2500 }), { nil: undefined }), flow: fc.option(fc.integer({ min: 0, max: 5000 }), { nil: undefined }) })
+        .filter((r) => r.pressure !== undefined || r.flow !== undefined),
+    ),
+  ),
+);
+
+/** As SenML for device wp-1: a base name and time, pressure in Pa or hPa (1 bar = 1e5 Pa = 1e3 hPa), flow without a unit (so m3/h). */
+function asPack(rs: { dt: number; pressure?: number; flow?: number }[], hpa: boolean): Record<string, unknown>[] {
+  const pack: Record<string, unknown>[] = [{ bn: 'urn:dev:mac:wp-1:', bt: now / 1000 }];
+  for (const r of rs) {
+    // pressure / 100 bar, written as an integer number of Pa or hPa, so the conversion is exact
+    if (r.pressure !== undefined) pack.push({ n: 'pressure', t: r.dt, ...(hpa ? { u: 'hPa', v: r.pressure * 10 } : { u: 'Pa', v: r.pressure * 1000 }) });
+    if (r.flow !== undefined) pack.push({ n: 'flow', t: r.dt, v: r.flow });
+  }
+  return pack;
+}
+
+describe('SenML onto a device', () => {
+  it('gives one reading per time, in the kind\'s units, for any pack of one device\'s values', () => {
+    fc.assert(
+      fc.property(pointReadings, fc.boolean(), (rs, hpa) => {
+        const r = classify(TOPIC, Buffer.from(JSON.stringify(asPack(rs, hpa))), ctx);
+        const want = [...rs].sort((a, b) => a.dt - b.dt).map((x) => ({
+          ts: now + x.dt * 1000,
+          metrics: { ...(x.pressure !== undefined ? { pressure: x.pressure / 100 } : {}), ...(x.flow !== undefined ? { flow: x.flow } : {}) },
+        }));
+        expect(r.type === 'readings' && r.readings.map((x) => ({ ts: x.ts, metrics: x.metrics }))).toEqual(want);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses with senml-conflict any such pack given a second value for a metric and time, or another device\'s record', () => {
+    fc.assert(
+      fc.property(pointReadings, fc.nat(), fc.boolean(), fc.constantFrom('wp-2', 'urn:dev:mac:wp-10', 'xwp-1'), (rs, at, twice, other) => {
+        const pack = asPack(rs, false);
+        const i = 1 + (at % (pack.length - 1));
+        const rec = pack[i]!;
+        if (twice) pack.push({ ...rec, v: (rec.v as number) + 1 }); // same name, same time (bt still applies)
+        else pack.push({ bn: `${other}:`, n: 'flow', t: -1, v: 5 });
+        expect(classify(TOPIC, Buffer.from(JSON.stringify(pack)), ctx)).toMatchObject({ type: 'rejected', reason: 'senml-conflict' });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
