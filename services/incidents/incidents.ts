@@ -309,7 +309,9 @@ export class IncidentManager {
     if (inc.state !== 'open') throw new QalaError('ERR_INCIDENT_STATE', `incident ${id} is ${inc.state}; only an open incident can be acknowledged`);
     comment = this.#checkComment(comment, false);
     const at = this.#deps.clock.now();
-    return this.#commit(inc, { at, action: 'acknowledged', by, ...(comment ? { comment } : {}) }, { state: 'acknowledged', acknowledgedAt: at });
+    // acknowledged: no further escalation step or reminder is due
+    const escalation = inc.escalation?.nextAt !== undefined ? { escalation: { policy: inc.escalation.policy, step: inc.escalation.step, reminders: inc.escalation.reminders } } : {};
+    return this.#commit(inc, { at, action: 'acknowledged', by, ...(comment ? { comment } : {}) }, { state: 'acknowledged', acknowledgedAt: at, ...escalation });
   }
 
   resolve(id: string, by: string, comment?: string): Incident {

@@ -3,6 +3,7 @@
 // last incident), so a long history is read without any answer growing with it;
 // and the shift handover: what opened, what changed and what is still open since
 // a time. Pure functions over the incidents the manager holds.
+import { QalaError } from '../contracts/errors.ts';
 import type { Handover, Incident, IncidentPage, IncidentSearch } from '../contracts/index.ts';
 
 /** A page position: the last incident's opening time and id, opaque to the client. */
@@ -32,9 +33,10 @@ export function matchesSearch(i: Incident, q: Omit<IncidentSearch, 'limit' | 'cu
   );
 }
 
-/** One page of matching incidents after the cursor; `next` while more remain. Throws nothing: a bad cursor is the caller's to refuse. */
+/** One page of matching incidents after the cursor; `next` while more remain. A cursor it did not write is ERR_QUERY_INVALID. */
 export function search(all: Iterable<Incident>, q: IncidentSearch): IncidentPage {
   const after = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
+  if (q.cursor !== undefined && !after) throw new QalaError('ERR_QUERY_INVALID', `cursor=${JSON.stringify(q.cursor.slice(0, 100))}: the \`next\` of a previous page, unchanged`);
   const hits: Incident[] = [];
   for (const i of all) {
     if (!matchesSearch(i, q)) continue;

@@ -83,6 +83,7 @@ describe('escalation', () => {
     // acknowledged: city control hears of it too (it was escalated there), and nothing more is sent
     t.incidents.acknowledge(id, 'aigerim', 'crew dispatched');
     expect(t.sent.slice(7)).toEqual(['water:incident.acknowledged@35', 'city-control:incident.acknowledged@35']);
+    expect(t.incidents.get(id).escalation).toEqual({ policy: 'water-urgent', step: 2, reminders: 2 }); // nothing more due
     clock.advance(120 * MIN);
     expect(t.sent).toHaveLength(9);
     await t.stop();

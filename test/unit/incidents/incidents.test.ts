@@ -38,6 +38,32 @@ describe('incidents', () => {
     expect(wp1).toMatchObject({ occurrences: 2, flaps: 1, state: 'open', utility: 'water', severity: 'major', evidence: [{ metrics: { pressure: 1.2 } }] });
   });
 
+  it('keeps comments and the assignee across a restart, bounded in count and length', async () => {
+    const dir = await tempDir();
+    const events = new EventBus(createLogger('silent', 'json'));
+    const first = new IncidentManager({ dataDir: dir, clock: { now: () => T0 }, events, maxComments: 2, maxCommentChars: 20 });
+    await first.start();
+    events.emit('ruleSignalled', { ...signal('raised'), autoResolve: false });
+    const id = first.list()[0]!.id;
+    first.comment(id, 'aigerim', '  crew 4 on the way ');
+    expect(() => first.comment(id, 'aigerim', 'x'.repeat(21))).toThrow(expect.objectContaining({ code: 'ERR_COMMENT_TOO_LONG' }));
+    expect(() => first.comment(id, 'aigerim', '')).toThrow(expect.objectContaining({ code: 'ERR_COMMENT_REQUIRED' }));
+    first.assign(id, 'aigerim', 'bolat', 'night shift');
+    first.comment(id, 'bolat', 'valve located');
+    expect(() => first.comment(id, 'bolat', 'third')).toThrow(expect.objectContaining({ code: 'ERR_INCIDENT_COMMENTS_FULL' }));
+    await first.stop();
+    const second = new IncidentManager({ dataDir: dir, clock: { now: () => T0 }, events: new EventBus(createLogger('silent', 'json')), maxComments: 2 });
+    await second.start();
+    const inc = second.get(id);
+    expect(inc).toMatchObject({ assignee: 'bolat', comments: 2 });
+    expect(inc.history.map((h) => `${h.action}/${h.by}:${h.assignee ?? ''}:${h.comment ?? ''}`)).toEqual([
+      'opened/rules::', 'commented/aigerim::crew 4 on the way', 'assigned/aigerim:bolat:night shift', 'commented/bolat::valve located',
+    ]);
+    second.resolve(id, 'bolat', 'replaced');
+    expect(() => second.assign(id, 'bolat', 'aigerim')).toThrow(expect.objectContaining({ code: 'ERR_INCIDENT_STATE' }));
+    await second.stop();
+  });
+
   it('goes open → acknowledged → resolved with operator and comment recorded', async () => {
     const { m, changes } = await manager(await tempDir());
     m.signal(signal('raised'));
