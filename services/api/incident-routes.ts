@@ -1,5 +1,5 @@
 // REST for incidents and rules: list with filters, search the history (paged), the
-// shift handover, get one, and act on one: acknowledge, resolve (with a comment),
+// shift handover, get one, and act on one: acknowledge, resolve (a comment required),
 // comment, assign. Who acted is the logged-in user, recorded in the incident's
 // history and the audit log; a name typed by the client is refused. A utility user
 // sees and acts on only its own utility's incidents (another's answer 404, as if
@@ -149,7 +149,11 @@ export function registerIncidentRoutes(app: FastifyInstance, { incidents, rules,
     },
     resolve: (raw: unknown) => {
       const { comment } = parseBody(actionBody, raw);
-      return (id: string, by: string) => incidents.resolve(id, by, comment);
+      return (id: string, by: string) => {
+        // a person who closes an incident says what was done: the history is the record of the fault
+        if (!comment?.trim()) throw new QalaError('ERR_COMMENT_REQUIRED', 'resolving needs a comment: say what was done or found (send {"comment": "..."})');
+        return incidents.resolve(id, by, comment);
+      };
     },
     comment: (raw: unknown) => {
       const { comment } = parseBody(commentBody, raw);

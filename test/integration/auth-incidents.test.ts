@@ -51,15 +51,18 @@ describe('incidents behind a login', () => {
     expect(platform.incidents.get(water.id).state).toBe('open');
 
     expect((await as(`/api/incidents/${water.id}/acknowledge`, { method: 'POST', body: { comment: 'crew dispatched' } })).status).toBe(200);
-    // no body at all is fine too
-    expect((await as(`/api/incidents/${water.id}/resolve`, { method: 'POST' })).status).toBe(200);
+    // resolving needs a comment: no body, or a blank one, is refused (and audited as refused)
+    expect(await errorOf(await as(`/api/incidents/${water.id}/resolve`, { method: 'POST' }))).toMatchObject({ code: 'ERR_COMMENT_REQUIRED' });
+    expect(await errorOf(await as(`/api/incidents/${water.id}/resolve`, { method: 'POST', body: { comment: ' ' } }))).toMatchObject({ code: 'ERR_COMMENT_REQUIRED' });
+    expect(platform.incidents.get(water.id).state).toBe('acknowledged');
+    expect((await as(`/api/incidents/${water.id}/resolve`, { method: 'POST', body: { comment: 'valve replaced' } })).status).toBe(200);
     const history = platform.incidents.get(water.id).history.map((h) => `${h.action}/${h.by}${h.comment ? `/${h.comment}` : ''}`);
-    expect(history).toEqual(['opened/rules', 'acknowledged/aigerim/crew dispatched', 'resolved/aigerim']);
+    expect(history).toEqual(['opened/rules', 'acknowledged/aigerim/crew dispatched', 'resolved/aigerim/valve replaced']);
     expect(history.join()).not.toContain('Mallory');
 
     const acks = await audit('incident.acknowledge');
     expect(acks.map((e) => [e.who, e.outcome, e.from, e.detail?.id])).toEqual([['user:aigerim', 'ok', '127.0.0.1', water.id]]);
-    expect((await audit('incident.resolve')).map((e) => `${e.who}:${e.outcome}`)).toEqual(['user:aigerim:ok']);
+    expect((await audit('incident.resolve')).map((e) => `${e.who}:${e.outcome}`)).toEqual(['user:aigerim:ok', 'user:aigerim:refused', 'user:aigerim:refused']);
   });
 
   it("shows a utility only its own utility's incidents and lets it acknowledge only those", async () => {

@@ -151,7 +151,7 @@ describe('incidents: rules → incident → MQTT, webhook, live, REST', () => {
     hookUp = true;
     await lowPressure('wp-inc-1', 1.2);
     const first = await openIncident('wp-inc-1');
-    expect((await post(`/api/incidents/${first.id}/resolve`, {})).status).toBe(200);
+    expect((await post(`/api/incidents/${first.id}/resolve`, { comment: 'valve replaced' })).status).toBe(200);
     await waitFor(() => hooks.some((h) => JSON.parse(h.body).event === 'incident.resolved') && platform.outbox.stats().pending === 0, 'the first incident\'s webhooks delivered');
     // a second one whose webhook the endpoint refuses
     hookUp = false;
