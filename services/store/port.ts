@@ -1,5 +1,6 @@
 // The store port: what the platform needs of a time-series store. Adapters:
-// DuckDB (embedded, default) and, later, InfluxDB.
+// DuckDB (embedded, default) and InfluxDB (influxdb-store.ts: retention is the
+// policy or bucket of InfluxDB itself, so it serves every series from raw points).
 import type { Reading } from '../contracts/index.ts';
 
 export interface SeriesQuery {
