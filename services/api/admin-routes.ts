@@ -30,16 +30,18 @@ const auditQuery = z
   })
   .strict();
 
+const emptyBody = z.object({}).strict();
+
 const ADMIN = ['admin'] as const;
 
 export function registerAdminRoutes(app: FastifyInstance, devices: DevicesAdminPort, audit: AuditReadPort): void {
-  app.get('/api/admin/devices', { config: { access: ADMIN } }, async (req) => {
+  app.get('/api/admin/devices', { config: { access: ADMIN, summary: 'The device registry', query: noQuery } }, async (req) => {
     parseQuery(noQuery, req.query);
     const list = devices.list();
     return { count: list.length, devices: list };
   });
 
-  app.post('/api/admin/devices', { config: { access: ADMIN, auditAs: 'device.add' } }, async (req, reply) => {
+  app.post('/api/admin/devices', { config: { access: ADMIN, auditAs: 'device.add', summary: "Register a device (its secret is shown once)", query: noQuery, body: newDevice } }, async (req, reply) => {
     parseQuery(noQuery, req.query);
     const body = parseBody(newDevice, req.body);
     const added = await devices.add(body, actorOf(req).who);
@@ -47,16 +49,16 @@ export function registerAdminRoutes(app: FastifyInstance, devices: DevicesAdminP
     return added;
   });
 
-  app.post<{ Params: { id: string } }>('/api/admin/devices/:id/revoke', { config: { access: ADMIN, auditAs: 'device.revoke' } }, async (req) => {
+  app.post<{ Params: { id: string } }>('/api/admin/devices/:id/revoke', { config: { access: ADMIN, auditAs: 'device.revoke', summary: 'Revoke a device and disconnect it at once', query: noQuery, body: emptyBody } }, async (req) => {
     parseQuery(noQuery, req.query);
-    parseBody(z.object({}).strict(), req.body);
+    parseBody(emptyBody, req.body);
     return { device: devices.revoke(req.params.id, actorOf(req).who) };
   });
 
   // its own context, so text/csv is accepted here and nowhere else
   app.register(async (csv) => {
     csv.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: CSV_LIMIT }, (_req, body, done) => done(null, body));
-    csv.post('/api/admin/devices/import', { bodyLimit: CSV_LIMIT, config: { access: ADMIN, auditAs: 'device.import' } }, async (req) => {
+    csv.post('/api/admin/devices/import', { bodyLimit: CSV_LIMIT, config: { access: ADMIN, auditAs: 'device.import', summary: 'Import devices from a CSV (columns deviceId, kind, district, and optionally lat, lon, owner)', query: noQuery, consumes: 'text/csv' } }, async (req) => {
       parseQuery(noQuery, req.query);
       const text = typeof req.body === 'string' ? req.body : undefined;
       if (text === undefined) {
@@ -66,7 +68,7 @@ export function registerAdminRoutes(app: FastifyInstance, devices: DevicesAdminP
     });
   });
 
-  app.get('/api/audit', { config: { access: ADMIN } }, async (req) => {
+  app.get('/api/audit', { config: { access: ADMIN, summary: 'The audit log, newest first', query: auditQuery } }, async (req) => {
     const q = parseQuery(auditQuery, req.query);
     const entries = audit.read({ limit: q.limit ?? 100, ...(q.since !== undefined ? { since: q.since } : {}), ...(q.action ? { action: q.action } : {}), ...(q.who ? { who: q.who } : {}) });
     return { count: entries.length, entries };

@@ -110,24 +110,24 @@ export function registerIncidentRoutes(app: FastifyInstance, { incidents, rules,
     return incident;
   };
 
-  app.get('/api/incidents', { config: { access: 'user' } }, async (req) => {
+  app.get('/api/incidents', { config: { access: 'user', summary: 'Incidents, unresolved first, most severe first', query: incidentListQuery } }, async (req) => {
     const { rule: ruleId, ...rest } = scopeUtility(principalOf(req), parseQuery(incidentListQuery, req.query));
     const list = incidents.list({ ...rest, ruleId } as Parameters<IncidentsPort['list']>[0]);
     return { count: list.length, incidents: list };
   });
 
-  app.get('/api/incidents/search', { config: { access: 'user' } }, async (req) => {
+  app.get('/api/incidents/search', { config: { access: 'user', summary: 'Search the incident history by time and filters, a page at a time', query: incidentSearchQuery } }, async (req) => {
     const { rule: ruleId, ...rest } = scopeUtility(principalOf(req), parseQuery(incidentSearchQuery, req.query));
     return incidents.search({ ...rest, ...(ruleId ? { ruleId } : {}) });
   });
 
-  app.get('/api/incidents/handover', { config: { access: 'user' } }, async (req) => {
+  app.get('/api/incidents/handover', { config: { access: 'user', summary: 'Shift handover: incidents opened or changed since a time, and those still open', query: handoverQuery } }, async (req) => {
     const p = principalOf(req);
     const q = parseQuery(handoverQuery, req.query);
     return incidents.handover(q.since, { limit: q.limit, ...(p.role === 'utility' && p.utility ? { utility: p.utility } : {}) });
   });
 
-  app.get<{ Params: { id: string } }>('/api/incidents/:id', { config: { access: 'user' } }, async (req) => {
+  app.get<{ Params: { id: string } }>('/api/incidents/:id', { config: { access: 'user', summary: 'One incident with its history', query: noQuery } }, async (req) => {
     parseQuery(noQuery, req.query);
     return getFor(req, req.params.id);
   });
@@ -168,8 +168,16 @@ export function registerIncidentRoutes(app: FastifyInstance, { incidents, rules,
     },
   } satisfies Record<IncidentAction, (raw: unknown) => (id: string, by: string, incident: Incident) => Incident>;
 
+  /** Each action's line in the API document and the body its handler parses. */
+  const ACTION_DOCS = {
+    acknowledge: { summary: 'Acknowledge an incident (stops its escalation), with an optional comment', body: actionBody },
+    resolve: { summary: 'Resolve an incident, with an optional comment', body: actionBody },
+    comment: { summary: 'Add a comment to an incident', body: commentBody },
+    assign: { summary: 'Assign an incident to a user who may act on it (null unassigns)', body: assignBody },
+  } satisfies Record<IncidentAction, { summary: string; body: z.ZodType }>;
+
   for (const action of Object.keys(ACTION_ROLES) as IncidentAction[]) {
-    app.post<{ Params: { id: string } }>(`/api/incidents/:id/${action}`, { config: { access: ACTION_ROLES[action], auditAs: `incident.${action}` } }, async (req) => {
+    app.post<{ Params: { id: string } }>(`/api/incidents/:id/${action}`, { config: { access: ACTION_ROLES[action], auditAs: `incident.${action}`, ...ACTION_DOCS[action], query: noQuery } }, async (req) => {
       parseQuery(noQuery, req.query);
       const raw = req.body as Record<string, unknown> | undefined;
       if (raw && typeof raw === 'object' && !Array.isArray(raw) && 'operator' in raw) {
@@ -198,7 +206,7 @@ export function registerIncidentRoutes(app: FastifyInstance, { incidents, rules,
     });
   }
 
-  app.get('/api/rules', { config: { access: 'user' } }, async (req) => {
+  app.get('/api/rules', { config: { access: 'user', summary: "The live rule set, engine counters and the rule file's last load error", query: noQuery } }, async (req) => {
     parseQuery(noQuery, req.query);
     return { status: rules.watcher.status(), stats: rules.engine.stats(), rules: rules.engine.rules() };
   });

@@ -37,7 +37,7 @@ const passwordBody = z
   .strict();
 
 export function registerLoginRoutes(app: FastifyInstance, d: LoginRoutesDeps): void {
-  app.post('/api/login', { config: { access: 'public' } }, async (req, reply) => {
+  app.post('/api/login', { config: { access: 'public', summary: 'Log in: sets the session cookie', query: noQuery, body: loginBody } }, async (req, reply) => {
     parseQuery(noQuery, req.query);
     const { name, password } = parseBody(loginBody, req.body);
     const keys = limiterKeys(req.ip, name);
@@ -60,7 +60,7 @@ export function registerLoginRoutes(app: FastifyInstance, d: LoginRoutesDeps): v
     return { user: p, expiresAt: session.expiresAt };
   });
 
-  app.post('/api/logout', { config: { access: 'user' } }, async (req, reply) => {
+  app.post('/api/logout', { config: { access: 'user', summary: 'Log out: ends this session and its websockets', query: noQuery } }, async (req, reply) => {
     parseQuery(noQuery, req.query);
     const auth = req.auth!;
     if (auth.sessionKey) {
@@ -72,13 +72,13 @@ export function registerLoginRoutes(app: FastifyInstance, d: LoginRoutesDeps): v
     return { loggedOut: auth.via === 'session' };
   });
 
-  app.get('/api/me', { config: { access: 'user' } }, async (req) => {
+  app.get('/api/me', { config: { access: 'user', summary: 'Who is logged in', query: noQuery } }, async (req) => {
     parseQuery(noQuery, req.query);
     const auth = req.auth!;
     return { user: auth.principal, via: auth.via, town: d.town, ...(auth.expiresAt ? { expiresAt: auth.expiresAt } : {}) };
   });
 
-  app.post('/api/me/password', { config: { access: 'user', auditAs: 'user.password' } }, async (req, reply) => {
+  app.post('/api/me/password', { config: { access: 'user', auditAs: 'user.password', summary: "Change one's own password (ends one's other sessions)", query: noQuery, body: passwordBody } }, async (req, reply) => {
     parseQuery(noQuery, req.query);
     const body = parseBody(passwordBody, req.body);
     const p = principalOf(req);

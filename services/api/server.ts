@@ -23,11 +23,13 @@ import { registerIncidentRoutes } from './incident-routes.ts';
 import { registerKpiRoutes } from './kpi-routes.ts';
 import { registerSilenceRoutes } from './silence-routes.ts';
 import { registerLoginRoutes } from './login-routes.ts';
+import { cookieName } from './cookies.ts';
+import { EXPLORER_ASSETS, EXPLORER_PAGE, collectRoutes, explorerAssetsDir, openApiDocument, type RouteEntry } from './openapi.ts';
 import { PlatformMetrics, qalaVersion } from './metrics.ts';
 import type { AuditReadPort, DevicesAdminPort, DirectoryPort, EscalationPort, IncidentsPort, KpisPort, LivePort, MqttStreamHandler, RulesPort, SeriesPort, SessionsPort, SilencesPort, UsersPort } from './ports.ts';
 import { noQuery, oneOf, parseQuery } from './query.ts';
 import { FailureLimiter } from './rate-limit.ts';
-import { resolveSeriesQuery } from './series-query.ts';
+import { resolveSeriesQuery, seriesQuerySchema } from './series-query.ts';
 import { registerUserRoutes } from './user-routes.ts';
 import { WsSessions, forUtility } from './ws-sessions.ts';
 
@@ -88,12 +90,13 @@ export function devicesQuery(knownDistricts: readonly string[]) {
   const known = new Set(knownDistricts);
   return z
     .object({
-      subsystem: oneOf(SUBSYSTEMS).optional(),
-      kind: oneOf(KIND_IDS as readonly string[] as [string, ...string[]]).optional(),
+      subsystem: oneOf(SUBSYSTEMS).optional().describe('only this subsystem'),
+      kind: oneOf(KIND_IDS as readonly string[] as [string, ...string[]]).optional().describe('only this device kind'),
       district: z
         .string()
         .refine((d) => known.has(d), known.size ? `one of the districts with known devices: ${[...known].sort().join(', ')}` : 'a district with known devices; none is known yet')
-        .optional(),
+        .optional()
+        .describe('only this district, one with known devices (such as old-town)'),
     })
     .strict();
 }
@@ -107,7 +110,7 @@ export class ApiServer {
   #app: FastifyInstance | undefined;
   #sockets: WsSessions | undefined;
   #metrics: PlatformMetrics | undefined;
-  readonly #routes: { method: string; url: string; access: unknown }[] = [];
+  #routes: RouteEntry[] = [];
 
   constructor(deps: ApiDeps) {
     this.#deps = deps;
@@ -119,7 +122,7 @@ export class ApiServer {
 
   /** Every route with the access it declares (the auth tests walk them all). */
   get routes(): readonly { method: string; url: string; access: unknown }[] {
-    return this.#routes;
+    return this.#routes.map((r) => ({ method: r.method, url: r.url, access: r.config.access }));
   }
 
   /** Open /live and /mqtt websockets held to a login. */
@@ -149,11 +152,13 @@ export class ApiServer {
     // before the guard: its onRequest hook marks upgrade requests, so a refused upgrade's socket is destroyed once answered
     await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
     installGuard(app, { users: d.users, sessions: d.sessions, audit: d.audit, log, secure, allowedOrigins: d.allowedOrigins, limiter });
-    // after the guard's own onRoute, so the list shows the access it settled on
-    this.#routes.length = 0;
+    // @fastify/static's catch-all takes no route options of its own
     app.addHook('onRoute', (r) => {
-      for (const method of [r.method].flat()) this.#routes.push({ method: String(method), url: r.url, access: r.config?.access });
+      if (r.url === '/*' && r.config?.summary === undefined) r.config = { ...r.config, summary: "The dashboard's files (index.html, styles, images)" };
     });
+    // after the guard's own onRoute, so the list shows the access it settled on; /openapi.json is made from it
+    const routes = collectRoutes(app);
+    this.#routes = routes;
     // Bodies are JSON only: text/plain would reach the handlers as a string.
     app.removeContentTypeParser('text/plain');
     const bundle = bundleDashboard().catch((err: unknown) => {
@@ -163,9 +168,9 @@ export class ApiServer {
 
     await app.register(fastifyStatic, { root: publicDir, index: 'index.html' });
 
-    app.get('/app.js', { config: { access: 'public' } }, async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(await bundle));
+    app.get('/app.js', { config: { access: 'public', summary: "The dashboard's script, bundled at start" } }, async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(await bundle));
 
-    app.get('/health', { config: { access: 'public' } }, async (req) => {
+    app.get('/health', { config: { access: 'public', summary: 'Liveness: status and counts (no names, paths or addresses)', query: noQuery } }, async (req) => {
       parseQuery(noQuery, req.query);
       const h = d.health();
       const problems = Array.isArray(h.problems) ? h.problems : [];
@@ -175,24 +180,24 @@ export class ApiServer {
     const metrics = new PlatformMetrics({ health: d.health, version: qalaVersion() });
     metrics.start();
     this.#metrics = metrics;
-    app.get('/metrics', { config: { access: 'user' } }, async (req, reply) => {
+    app.get('/metrics', { config: { access: 'user', summary: 'Prometheus text exposition format 0.0.4 (README: /metrics)', query: noQuery } }, async (req, reply) => {
       parseQuery(noQuery, req.query);
       return reply.type(metrics.contentType).send(await metrics.scrape());
     });
 
-    app.get('/api/kinds', { config: { access: 'user' } }, async (req) => {
+    app.get('/api/kinds', { config: { access: 'user', summary: 'The device catalog: subsystems and device kinds with their metrics', query: noQuery } }, async (req) => {
       parseQuery(noQuery, req.query);
       return { subsystems: SUBSYSTEM_LABELS, kinds: DEVICE_KINDS };
     });
 
-    app.get('/api/devices', { config: { access: 'user' } }, async (req) => {
+    app.get('/api/devices', { config: { access: 'user', summary: 'Known devices with their latest values and online state', query: devicesQuery([]) } }, async (req) => {
       const all = d.directory.list();
       const q = parseQuery(devicesQuery([...new Set(all.map((x) => x.district))]), req.query);
       const devices = all.filter((x) => (!q.subsystem || x.subsystem === q.subsystem) && (!q.kind || x.kind === q.kind) && (!q.district || x.district === q.district));
       return { count: devices.length, devices };
     });
 
-    app.get('/api/series', { config: { access: 'user' } }, async (req) => {
+    app.get('/api/series', { config: { access: 'user', summary: "One metric of one device over time, bucketed (avg, min, max, count)", query: seriesQuerySchema } }, async (req) => {
       const q = resolveSeriesQuery(req.query, d.clock.now());
       const points = await d.store.series(q);
       return { ...q, source: d.store.seriesSource?.(q) ?? 'raw', points };
@@ -206,11 +211,26 @@ export class ApiServer {
     registerKpiRoutes(app, d.kpis, { now: () => d.clock.now(), maxRangeDays: d.kpiMaxRangeDays });
     registerGeoRoutes(app, d.townInfo);
 
+    // The API document and its explorer need a login like the rest (README: API document)
+    let document: Record<string, unknown> | undefined;
+    app.get('/openapi.json', { config: { access: 'user', summary: 'This document: OpenAPI 3.1, generated from the routes', query: noQuery } }, async (req) => {
+      parseQuery(noQuery, req.query);
+      return (document ??= openApiDocument(routes, { version: qalaVersion(), cookieName: cookieName(secure) }));
+    });
+    app.get('/api/docs', { config: { access: 'user', summary: 'The API explorer (Swagger UI over /openapi.json)', query: noQuery } }, async (req, reply) => {
+      parseQuery(noQuery, req.query);
+      return reply.type('text/html; charset=utf-8').send(EXPLORER_PAGE);
+    });
+    const assets = explorerAssetsDir();
+    for (const file of EXPLORER_ASSETS) {
+      app.get(`/api/docs/${file}`, { config: { access: 'user', summary: `The explorer's ${file} (swagger-ui-dist)` } }, async (_req, reply) => reply.sendFile(file, assets));
+    }
+
     // websockets are held to the login that opened them, and closed when it ends
     app.route({
       method: 'GET',
       url: '/live',
-      config: { access: 'user' },
+      config: { access: 'user', summary: 'Live updates of every subsystem and the unresolved incidents (websocket)' },
       handler: notWebsocket('/live'),
       wsHandler: (socket, req) => {
         const auth = req.auth!;
@@ -222,7 +242,7 @@ export class ApiServer {
     app.route({
       method: 'GET',
       url: '/mqtt',
-      config: { access: 'user' },
+      config: { access: 'user', summary: 'MQTT 3.1.1 over websocket (the MQTT login is checked too)' },
       handler: notWebsocket('/mqtt'),
       wsHandler: (socket, req) => {
         sockets.hold(socket, req.auth!);

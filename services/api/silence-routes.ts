@@ -57,13 +57,13 @@ export function registerSilenceRoutes(app: FastifyInstance, silences: SilencesPo
     return p.role !== 'utility' || s.match.utility === p.utility;
   };
 
-  app.get('/api/silences', { config: { access: 'user' } }, async (req) => {
+  app.get('/api/silences', { config: { access: 'user', summary: 'Silences and maintenance windows (a utility user sees its own)', query: silenceList } }, async (req) => {
     const q = parseQuery(silenceList, req.query);
     const list = silences.list().filter((s) => mine(req, s) && (!q.state || s.state === q.state));
     return { count: list.length, silences: list };
   });
 
-  app.post('/api/silences', { config: { access: SILENCE_ROLES, auditAs: 'silence.add' } }, async (req, reply) => {
+  app.post('/api/silences', { config: { access: SILENCE_ROLES, auditAs: 'silence.add', summary: 'Add a silence or a recurring maintenance window', query: noQuery, body: silenceBody } }, async (req, reply) => {
     parseQuery(noQuery, req.query);
     const p = principalOf(req);
     const record = (outcome: 'ok' | 'refused', detail: Record<string, unknown>) => audit.record({ who: principalName(p), action: 'silence.add', outcome, from: req.ip, detail });
@@ -85,7 +85,7 @@ export function registerSilenceRoutes(app: FastifyInstance, silences: SilencesPo
     }
   });
 
-  app.delete<{ Params: { id: string } }>('/api/silences/:id', { config: { access: SILENCE_ROLES, auditAs: 'silence.expire' } }, async (req) => {
+  app.delete<{ Params: { id: string } }>('/api/silences/:id', { config: { access: SILENCE_ROLES, auditAs: 'silence.expire', summary: 'End a silence now', query: noQuery } }, async (req) => {
     parseQuery(noQuery, req.query);
     const p = principalOf(req);
     const record = (outcome: 'ok' | 'refused', detail: Record<string, unknown>) => audit.record({ who: principalName(p), action: 'silence.expire', outcome, from: req.ip, detail: { id: req.params.id, ...detail } });
@@ -101,7 +101,7 @@ export function registerSilenceRoutes(app: FastifyInstance, silences: SilencesPo
     }
   });
 
-  app.get('/api/escalation', { config: { access: 'user' } }, async (req) => {
+  app.get('/api/escalation', { config: { access: 'user', summary: 'The escalation policies per utility', query: noQuery } }, async (req) => {
     parseQuery(noQuery, req.query);
     return { configured: escalation.file !== undefined, policies: escalation.policies };
   });

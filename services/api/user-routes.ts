@@ -42,13 +42,13 @@ export function registerUserRoutes(app: FastifyInstance, users: UsersPort, sessi
     } else if (change.type === 'token-revoked') sockets.closeToken(change.tokenId);
   });
 
-  app.get('/api/users', { config: { access: ADMIN } }, async (req) => {
+  app.get('/api/users', { config: { access: ADMIN, summary: 'Users and their roles', query: noQuery } }, async (req) => {
     parseQuery(noQuery, req.query);
     const list = users.list();
     return { count: list.length, users: list };
   });
 
-  app.post('/api/users', { config: { access: ADMIN, auditAs: 'user.add' } }, async (req, reply) => {
+  app.post('/api/users', { config: { access: ADMIN, auditAs: 'user.add', summary: 'Add a user (a made password is shown once)', query: noQuery, body: newUser } }, async (req, reply) => {
     parseQuery(noQuery, req.query);
     const body = parseBody(newUser, req.body);
     const { user, password } = await users.add(body, actorOf(req));
@@ -57,18 +57,18 @@ export function registerUserRoutes(app: FastifyInstance, users: UsersPort, sessi
     return { user, ...(body.password === undefined ? { password } : {}) };
   });
 
-  app.delete<{ Params: { name: string } }>('/api/users/:name', { config: { access: ADMIN, auditAs: 'user.remove' } }, async (req) => {
+  app.delete<{ Params: { name: string } }>('/api/users/:name', { config: { access: ADMIN, auditAs: 'user.remove', summary: 'Remove a user, ending their sessions, tokens and websockets', query: noQuery } }, async (req) => {
     parseQuery(noQuery, req.query);
     return { removed: users.remove(req.params.name, actorOf(req)) };
   });
 
-  app.get('/api/tokens', { config: { access: ADMIN } }, async (req) => {
+  app.get('/api/tokens', { config: { access: ADMIN, summary: 'API tokens (never the secrets)', query: tokenQuery } }, async (req) => {
     const q = parseQuery(tokenQuery, req.query);
     const list = users.tokens(q.user);
     return { count: list.length, tokens: list };
   });
 
-  app.post('/api/tokens', { config: { access: ADMIN, auditAs: 'token.create' } }, async (req, reply) => {
+  app.post('/api/tokens', { config: { access: ADMIN, auditAs: 'token.create', summary: 'Create an API token (shown once)', query: noQuery, body: newToken } }, async (req, reply) => {
     parseQuery(noQuery, req.query);
     const body = parseBody(newToken, req.body);
     const { token, info } = await users.createToken(body.user ?? principalOf(req).name, body.label, actorOf(req));
@@ -76,7 +76,7 @@ export function registerUserRoutes(app: FastifyInstance, users: UsersPort, sessi
     return { token, ...info };
   });
 
-  app.delete<{ Params: { id: string } }>('/api/tokens/:id', { config: { access: ADMIN, auditAs: 'token.revoke' } }, async (req) => {
+  app.delete<{ Params: { id: string } }>('/api/tokens/:id', { config: { access: ADMIN, auditAs: 'token.revoke', summary: 'Revoke an API token, closing what it opened', query: noQuery } }, async (req) => {
     parseQuery(noQuery, req.query);
     return { revoked: users.revokeToken(req.params.id, actorOf(req)) };
   });

@@ -52,6 +52,10 @@ const EXPECTED: Record<string, 'public' | 'user' | readonly string[]> = {
   'POST /api/admin/devices/import': ADMIN,
   'POST /api/admin/devices/:id/revoke': ADMIN,
   'GET /api/audit': ADMIN,
+  'GET /openapi.json': 'user',
+  'GET /api/docs': 'user',
+  'GET /api/docs/swagger-ui.css': 'user',
+  'GET /api/docs/swagger-ui-bundle.js': 'user',
   'GET /live': 'user',
   'GET /mqtt': 'user',
 };
