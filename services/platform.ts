@@ -18,6 +18,7 @@ import { Guard } from './broker/guard.ts';
 import type { Bus } from './bus/bus.ts';
 import { MqttBus } from './bus/mqtt-bus.ts';
 import { systemClock } from './clock.ts';
+import { connectionBudget } from './fd-budget.ts';
 import type { Config } from './config.ts';
 import type { Clock } from './contracts/index.ts';
 import { DeviceDirectory } from './directory/directory.ts';
@@ -131,6 +132,8 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     flush: () => writer.flush(),
     ...(external ? { external } : {}),
   });
+  const budget = connectionBudget(config);
+  if (budget.lowered) log.warn({ component: 'broker' }, budget.lowered);
   const broker = new Broker({
     host: config.mqttHost,
     port: config.mqttPort,
@@ -142,7 +145,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     audit,
     clock,
     limits: {
-      maxPacketBytes: config.maxPacketBytes, maxConnections: config.maxConnections, maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+      maxPacketBytes: config.maxPacketBytes, maxConnections: budget.maxConnections, maxConnectionsPerAddress: config.maxConnectionsPerAddress,
       maxRetainedBytes: config.maxRetainedBytes, maxRetainedMessages: config.maxRetainedMessages, maxQueuedMessages: config.maxQueuedMessages, sessionExpiryMs: config.sessionExpiryMs,
       maxOutboundBytes: config.maxOutboundBytes,
     },
@@ -220,6 +223,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
   const api = new ApiServer({
     host: config.httpHost,
     port: config.httpPort,
+    maxConnections: config.maxHttpConnections,
     town,
     townInfo: describeTown(town, config.scenario),
     log,

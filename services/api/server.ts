@@ -36,6 +36,8 @@ import { WsSessions, forUtility } from './ws-sessions.ts';
 export interface ApiDeps {
   host: string;
   port: number;
+  /** QALA_MAX_HTTP_CONNECTIONS: past it Node closes a new socket at accept */
+  maxConnections?: number;
   town: string;
   /** the town's name, clock and districts, for the control room */
   townInfo: TownInfo;
@@ -145,6 +147,7 @@ export class ApiServer {
     // fastify serves HTTPS when given `https`; its handlers are typed the same either way
     const app: FastifyInstance = Fastify(d.https ? ({ ...options, https: d.https } as FastifyHttpOptions<Server>) : options);
     this.#app = app;
+    if (d.maxConnections) app.server.maxConnections = d.maxConnections;
     const sockets = new WsSessions(d.clock);
     this.#sockets = sockets;
     const limiter = new FailureLimiter(d.clock, d.loginAttemptsPerMinute);

@@ -289,11 +289,13 @@ export class DuckDbStore implements TimeSeriesStore {
              FROM ${source === '1m' ? 'rollup_1m' : 'rollup_1h'}
             WHERE device_id = $device AND metric = $metric AND bucket_ms >= $from AND bucket_ms < $to
             GROUP BY 1 ORDER BY 1`;
+    // a rollup answers in whole buckets: the one holding `from` counts, though it began before
+    const res = source === '1m' ? 60_000 : source === '1h' ? 3_600_000 : 1;
     const reader = await this.#query(sql, {
       step: BigInt(q.stepMs),
       device: q.deviceId,
       metric: q.metric,
-      from: BigInt(q.from),
+      from: BigInt(q.from - (((q.from % res) + res) % res)),
       to: BigInt(q.to),
     });
     return reader.getRowObjectsJS().map((row) => ({

@@ -78,7 +78,7 @@ describe('DuckDB rollups', () => {
           await check();
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
   });
 
