@@ -6,6 +6,7 @@ import type { DeviceKind } from '../../devices/index.ts';
 import type { Incident, LiveMessage, TownInfo } from '../../services/contracts/index.ts';
 import { Alarm } from './alarm.ts';
 import { IncidentPanel } from './incidents.ts';
+import { startKpiPanel } from './kpis.ts';
 import { LANGS, currentLang, initialLang, isLang, offsetLabel, onLangChange, setLang, setTownOffset, t, townTime } from './i18n/i18n.ts';
 import { TownMap } from './map.ts';
 import { CLOSE_LOGGED_OUT, api, renderUser, sessionEnded, showLogin, showUser, whoAmI, type Me } from './session.ts';
@@ -109,6 +110,7 @@ async function start(me: Me): Promise<void> {
   title();
   for (const s of ORDER.slice(0, 5)) tiles.tile(s);
   wallMode();
+  startKpiPanel({ now: serverNow, rangeMs: () => RANGES[range] });
 
   const tickClock = () => {
     document.getElementById('clock')!.textContent = `${townTime(serverNow(), 'seconds')} ${offsetLabel()}`;
