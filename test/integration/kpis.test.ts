@@ -1,7 +1,8 @@
-// City indicators from a real platform: feeders, substations and air stations report
-// over MQTT, the built-in rules raise a feeder outage (which clears) and a heating
-// failure (which lasts), and /api/kpis and /api/kpis/freeze answer the indicators
-// computed from those incidents and the stored readings.
+// City indicators from a real platform: feeders, substations, pressure points and air
+// stations report over MQTT, the built-in rules raise a feeder outage (which clears),
+// a heating failure (which lasts) and low water pressure inside a maintenance window
+// (planned works), and /api/kpis and /api/kpis/freeze answer the indicators computed
+// from those incidents and the stored readings.
 import type { MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import type { FreezeReport, Incident, Indicator, KpiReport } from '../../services/contracts/index.ts';
@@ -29,12 +30,18 @@ describe('city indicators on a running platform', () => {
 
     // Feeder pf-kpi-1 (old-town's only feeder the platform knows): 0 V from 1 min to 7 min, 230 V after; the rule
     // clears after 2 min of good readings. Substation hs-kpi-1 (new-town): circulation lost (40 °C supply) at −25 °C outdoors throughout.
+    // planned works on aktau's water network: a maintenance window open now (silences are judged on the platform's clock)
+    const window = await api('/api/silences', { method: 'POST', body: { match: { utility: 'water', district: 'aktau' }, startsAt: Date.now() - 60_000, endsAt: Date.now() + H, comment: 'main replacement, order 17' } });
+    expect(window.status).toBe(201);
     const feeder = topic('utilities', 'old-town', 'power-feeder', 'pf-kpi-1');
+    // aktau's pressure point wp-kpi-1: 1.5 bar for 4.5 min, then 3 bar (the rule clears after 5 min of good pressure)
+    const point = topic('utilities', 'aktau', 'water-pressure', 'wp-kpi-1');
     const substation = topic('utilities', 'new-town', 'heat-substation', 'hs-kpi-1');
     for (let i = 0; i <= 24; i++) {
       const ts = base + i * STEP;
       await publish(device, feeder, ts, { voltage: i >= 2 && i < 14 ? 0 : 230, load: 40 });
       await publish(device, substation, ts, { supplyTemp: 40, returnTemp: 35, flow: 50, outdoorTemp: -25 });
+      await publish(device, point, ts, { pressure: i < 9 ? 1.5 : 3, flow: 80 });
     }
     // air: old-town's station 10 then 20 µg/m³ PM2.5 (mean 15), new-town's 30: the town's mean (15 + 30) / 2 = 22.5
     await publish(device, topic('environment', 'old-town', 'air-station', 'aq-kpi-1'), base + 60_000, { pm25: 10, pm10: 20, so2: 5, no2: 8 });
@@ -48,6 +55,11 @@ describe('city indicators on a running platform', () => {
       }, `a ${state ?? ''} ${ruleId} incident`);
     const outage = await incidentOf('power-outage', 'resolved');
     const heating = await incidentOf('heating-failure', 'open');
+    const lowPressure = await waitFor(async () => {
+      const i = await incidentOf('water-low-pressure');
+      return i.conditionCleared && i;
+    }, 'the low pressure cleared');
+    expect(lowPressure.planned).toBe(true);
     // an operator acknowledges the heating failure: detection to acknowledgement is then known
     const acked = (await (await api(`/api/incidents/${heating.id}/acknowledge`, { method: 'POST', body: { comment: 'crew sent' } })).json()) as Incident;
 
@@ -81,8 +93,16 @@ describe('city indicators on a running platform', () => {
     // 2 air stations reported, over Temirtau's 296.1 km²; Qarmet's 34,000 of 105,345 working-age residents
     expect(get('air-stations-per-km2').value).toBeCloseTo(2 / 296.1, 12);
     expect(get('employment-concentration').value).toBeCloseTo((100 * 34_000) / 105_345, 9);
-    // no water pressure point reported: nothing monitored
-    expect(get('water-network-monitored').value).toBe(0);
+    // water: the planned low pressure cut off aktau's one known point, all its 9,400 / 3.5 households, of 178,400 / 3.5:
+    // its hours × 9,400 / 178,400, all planned
+    const cleared = [...lowPressure.history].reverse().find((c) => c.action === 'condition-cleared' || c.action === 'auto-resolved')!.at;
+    const water = get('water-interruption-hours');
+    expect(water.value).toBeCloseTo(((cleared - lowPressure.openedAt) / H) * (9_400 / 178_400), 9);
+    expect(water.parts).toMatchObject({ unplanned: 0, interruptions: 1 });
+    expect(water.parts!.planned).toBeCloseTo(water.value!, 12);
+    expect(water.value).toBeGreaterThan(0);
+    // aktau's pressure point reported: its 9,400 of 178,400 residents' households are monitored
+    expect(get('water-network-monitored').value).toBeCloseTo((100 * 9_400) / 178_400, 9);
 
     // time to freeze of the open heating failure, at new-town's −25 °C: 40 · ln((20 + 25) / (12 + 25))
     const freeze = (await (await api('/api/kpis/freeze')).json()) as FreezeReport;
