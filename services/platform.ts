@@ -36,7 +36,9 @@ import { Intake } from './intake/intake.ts';
 import { LiveHub } from './live/live-hub.ts';
 import { describeTown } from './geo/town.ts';
 import { BUILTIN_RULES } from './rules/loader.ts';
+import type { TownContext } from './rules/conditions.ts';
 import { RulesService } from './rules/rules-service.ts';
+import { loadScenario } from '../simulator/scenario.ts';
 import { DuckDbStore } from './store/duckdb-store.ts';
 import { InfluxDbStore } from './store/influxdb-store.ts';
 import type { TimeSeriesStore } from './store/port.ts';
@@ -180,7 +182,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     town, bus, routes, outbox, events, log: child('notifier'), silences, now: () => clock.now(),
     unresolved: () => incidents.list({ state: 'unresolved', limit: Number.MAX_SAFE_INTEGER }),
   });
-  const rules = new RulesService({ events, clock, audit, rulesFile: config.rulesFile ?? BUILTIN_RULES, sweepMs: config.rulesSweepMs, log: child('rules') });
+  const rules = new RulesService({ events, clock, audit, rulesFile: config.rulesFile ?? BUILTIN_RULES, sweepMs: config.rulesSweepMs, log: child('rules'), town: townContext(config.scenario, log) });
   const hub = new LiveHub({
     directory, events, clock, kinds: DEVICE_KINDS, intervalMs: config.liveIntervalMs, log: child('live'),
     incidents: () => incidents.list({ state: 'unresolved', limit: 200 }),
@@ -310,4 +312,19 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
       }
     },
   };
+}
+
+/**
+ * The town's climate and local time for the rules (the heating chart's design
+ * temperature, night windows), from its scenario; the engine's defaults (Karaganda,
+ * UTC+5) when the scenario cannot be read, which the simulator would report anyway.
+ */
+function townContext(scenario: string, log: Logger): Partial<TownContext> {
+  try {
+    const s = loadScenario(scenario);
+    return { utcOffsetMinutes: s.utcOffsetMinutes, ...(s.climate ? { designOutdoorC: s.climate.designOutdoorC } : {}) };
+  } catch (err) {
+    log.warn({ err, scenario }, 'the scenario could not be read: rules use Karaganda\'s climate and UTC+5');
+    return {};
+  }
 }

@@ -319,6 +319,7 @@ export class Feed {
     const silenced = this.#running
       .filter((r) => r.device.district === district && spec.silences?.includes(r.device.kind.id))
       .map((r) => r.device.deviceId);
+    if (spec.silencesTarget !== undefined && this.#faultRng.next() < spec.silencesTarget) silenced.unshift(target.device.deviceId);
     const fault: FaultRecord = {
       id: `f-${String(++this.#faultSeq).padStart(5, '0')}-${kind}`,
       kind,

@@ -3,6 +3,7 @@
 // scores every rule against the simulator's ground-truth faults.
 import { DeviceRegistry } from '../../devices/index.ts';
 import { readFeedFile } from '../../simulator/feed-file.ts';
+import { observableFrom } from '../../simulator/fault-kinds.ts';
 import type { HardCase } from '../../simulator/field.ts';
 import { Feed, type FaultRecord, type SimMessage } from '../../simulator/feed.ts';
 import { loadScenario } from '../../simulator/scenario.ts';
@@ -83,7 +84,10 @@ export async function runRulesTest(o: RulesTestOptions): Promise<RulesTestResult
     : new Feed({ scenario, town: scenario.id, seed: o.seed, start: o.start - (o.warmupMs ?? 0), intervalMs: o.intervalMs, durationMs: o.durationMs + (o.warmupMs ?? 0), scale: o.scale, faultRate: o.faultRate, hardCases: o.hardCases, faultsFrom: o.start });
   const raised: RuleSignal[] = [];
   // raised signals are incidents; repeated ones fold a new fault into an open incident
-  const engine = new RulesEngine({ onSignal: (s) => s.type !== 'cleared' && raised.push(s) });
+  const engine = new RulesEngine({
+    onSignal: (s) => s.type !== 'cleared' && raised.push(s),
+    town: { utcOffsetMinutes: scenario.utcOffsetMinutes, ...(scenario.climate ? { designOutdoorC: scenario.climate.designOutdoorC } : {}) },
+  });
   engine.setRules(rules);
   const registry = new DeviceRegistry();
   let readings = 0;
@@ -126,10 +130,13 @@ export async function runRulesTest(o: RulesTestOptions): Promise<RulesTestResult
   o.progress?.done();
   raised.sort((a, b) => a.at - b.at);
   const hard = scoreHardNegatives(rules, raised, feed.faults, feed.hardCases);
+  // a fault no rule could see before the run ended (a slow leak before its nights) is pending, not missed
+  const runEnd = o.feedFile ? last : o.start + o.durationMs;
+  const pending = (f: FaultRecord) => observableFrom(f.kind, f.start, scenario.utcOffsetMinutes) > Math.min(f.end, runEnd);
   return {
     rules,
-    scores: scoreRules(rules, raised, feed.faults),
-    byFault: scoreFaultKinds(rules, raised, feed.faults, feed.hardCases),
+    scores: scoreRules(rules, raised, feed.faults, { pending }),
+    byFault: scoreFaultKinds(rules, raised, feed.faults, feed.hardCases, { pending }),
     hardNegatives: hard.classes,
     unexplained: hard.unexplained,
     faults: [...feed.faults],

@@ -13,7 +13,7 @@
 // traffic would, and a device whose clock is minutes off keeps its durations.
 import { DEVICE_KINDS, type DeviceKind } from '../../devices/index.ts';
 import type { Evidence, Reading, RuleSignal } from '../contracts/index.ts';
-import { DAILY_BUCKET_MS, dailyNeeded, evaluate, expires, historyNeeded, maximaNeeded, type DeviceHistory } from './conditions.ts';
+import { DAILY_BUCKET_MS, DEFAULT_TOWN, dailyNeeded, evaluate, expires, historyNeeded, maximaNeeded, newNightHistory, nightsNeeded, observeNight, type DeviceHistory, type TownContext } from './conditions.ts';
 import type { Rule } from './schema.ts';
 import { HeatingSeasonTracker } from './season.ts';
 import { Subject, type SubjectSignal, type Timing } from './subject.ts';
@@ -50,16 +50,32 @@ interface Compiled {
   armed: Set<string>;
   /** `d:<district>` and `a:<device>` → how many of this rule's incidents are open there (for inhibition) */
   openIn: Map<string, number>;
+  /** asset → this rule's open (announced) incidents, with the consequences they have absorbed */
+  open: Map<string, OpenIncident>;
+}
+
+/** An announced incident, and the devices whose incidents it withheld as its consequences. */
+interface OpenIncident {
+  subject: Subject;
+  device: DeviceState;
+  groupDistrict: string | undefined;
+  members: string[] | undefined;
+  consequences: Set<string>;
+  /** consequences not announced yet: one `repeated` signal carries them at the end of the reading or sweep */
+  dirty: boolean;
 }
 
 export interface RulesEngineDeps {
   onSignal: (s: RuleSignal) => void;
   kinds?: readonly DeviceKind[];
+  /** the town's climate (heating chart) and local time (night windows); Karaganda's and UTC+5 by default */
+  town?: Partial<TownContext>;
 }
 
 export class RulesEngine {
   readonly #deps: RulesEngineDeps;
   readonly #kinds: Map<string, DeviceKind>;
+  readonly #town: Readonly<TownContext>;
   #rules: Compiled[] = [];
   #byId = new Map<string, Compiled>();
   #byKind = new Map<string, Compiled[]>();
@@ -67,8 +83,11 @@ export class RulesEngine {
   #windows = new Map<string, Map<string, number>>();
   #maxWindows = new Map<string, Map<string, number>>();
   #dailyMetrics = new Map<string, Set<string>>();
+  #nightMetrics = new Map<string, Map<string, { from: number; to: number }>>();
   readonly #devices = new Map<string, DeviceState>();
   readonly #season = new HeatingSeasonTracker();
+  /** root-cause incidents with consequences to announce */
+  readonly #dirty = new Map<OpenIncident, Compiled>();
   #watermark = Number.NEGATIVE_INFINITY;
   /** platform time at which the watermark was last set: between sweeps it runs on with the platform clock */
   #anchor = 0;
@@ -77,6 +96,7 @@ export class RulesEngine {
   constructor(deps: RulesEngineDeps) {
     this.#deps = deps;
     this.#kinds = new Map((deps.kinds ?? DEVICE_KINDS).map((k) => [k.id, k]));
+    this.#town = { ...DEFAULT_TOWN, ...deps.town };
   }
 
   stats() {
@@ -103,23 +123,26 @@ export class RulesEngine {
         if (prev && prev.fingerprint === fingerprint) return prev;
         const timing: Timing = { forMs: rule.for, clearForMs: rule.clearFor, minSamples: rule.minSamples };
         const expiring = expires(rule.when) || expires(rule.clearWhen);
-        return { rule, fingerprint, kinds: new Set(rule.match.kinds), timing, expiring, subjects: new Map(), groups: new Map(), members: new Map(), hits: new Map(), armed: new Set(), openIn: new Map() };
+        return { rule, fingerprint, kinds: new Set(rule.match.kinds), timing, expiring, subjects: new Map(), groups: new Map(), members: new Map(), hits: new Map(), armed: new Set(), openIn: new Map(), open: new Map() };
       });
     this.#byId = new Map(this.#rules.map((c) => [c.rule.id, c]));
     this.#byKind = new Map();
     this.#windows = new Map();
     this.#maxWindows = new Map();
     this.#dailyMetrics = new Map();
+    this.#nightMetrics = new Map();
     for (const c of this.#rules) {
       for (const k of c.kinds) {
         this.#byKind.set(k, [...(this.#byKind.get(k) ?? []), c]);
         const w = getOrCreate(this.#windows, k, () => new Map<string, number>());
         const mw = getOrCreate(this.#maxWindows, k, () => new Map<string, number>());
         const dm = getOrCreate(this.#dailyMetrics, k, () => new Set<string>());
+        const nm = getOrCreate(this.#nightMetrics, k, () => new Map<string, { from: number; to: number }>());
         for (const cond of [c.rule.when, c.rule.clearWhen]) {
           for (const [metric, ms] of historyNeeded(cond)) w.set(metric, Math.max(w.get(metric) ?? 0, ms));
           for (const [metric, ms] of maximaNeeded(cond)) mw.set(metric, Math.max(mw.get(metric) ?? 0, ms));
           for (const metric of dailyNeeded(cond)) dm.add(metric);
+          for (const [metric, w] of nightsNeeded(cond)) if (!nm.has(metric)) nm.set(metric, w);
         }
       }
     }
@@ -145,9 +168,9 @@ export class RulesEngine {
         raise = false; // out of the heating season a heating rule holds nothing
         clear = true;
       } else {
-        const verdict = evaluate(rule.when!, d, r.ts);
+        const verdict = evaluate(rule.when!, d, r.ts, this.#town);
         raise = verdict === 'raise';
-        clear = rule.clearWhen ? evaluate(rule.clearWhen, d, r.ts) === 'raise' : verdict === 'clear';
+        clear = rule.clearWhen ? evaluate(rule.clearWhen, d, r.ts, this.#town) === 'raise' : verdict === 'clear';
       }
       if (rule.group) {
         const wasActive = subject.active;
@@ -166,6 +189,7 @@ export class RulesEngine {
         else c.armed.delete(d.deviceId);
       }
     }
+    if (this.#dirty.size > 0) this.#announceConsequences(r.receivedAt);
   }
 
   /**
@@ -203,13 +227,24 @@ export class RulesEngine {
         if (!subject || !d) continue;
         const deviceNow = d.lastTs + (wm - d.wmAtLast);
         if (c.expiring && subject.hit && rule.when) {
-          const verdict = evaluate(rule.when, d, deviceNow);
+          const verdict = evaluate(rule.when, d, deviceNow, this.#town);
           if (verdict === 'clear') subject.observe(false, true, deviceNow, c.timing);
         }
         this.#emit(subject.elapse(deviceNow, c.timing), c, subject, d, now);
         if (!subject.hit && !subject.active) c.armed.delete(deviceId);
       }
     }
+    if (this.#dirty.size > 0) this.#announceConsequences(now);
+  }
+
+  /** One `repeated` signal per root-cause incident that absorbed consequences: its devices now list them. */
+  #announceConsequences(raisedAt: number): void {
+    for (const [o, c] of this.#dirty) {
+      o.dirty = false;
+      if (c.open.get(o.groupDistrict ?? o.device.deviceId) !== o) continue; // cleared meanwhile
+      this.#emit('repeated', c, o.subject, o.device, raisedAt, o.groupDistrict, o.members, this.#watermark);
+    }
+    this.#dirty.clear();
   }
 
   /** The watermark at platform time `p`: the last one carried forward on the platform clock. */
@@ -239,6 +274,7 @@ export class RulesEngine {
     for (let i = 0; i + g.k - 1 < hits.length; i++) {
       if (hits[i + g.k - 1]!.since - hits[i]!.since <= g.window) raise = true;
     }
+    if (raise && g.requires) raise = hits.some((h) => g.requires!.includes(this.#devices.get(h.id)?.kind ?? ''));
     const group = getOrCreate(c.groups, district, () => new Subject());
     let signal = group.observe(raise, hits.length === 0, at, { forMs: c.rule.for, clearForMs: c.rule.clearFor, minSamples: 1 });
     const known = getOrCreate(c.members, district, () => new Set<string>());
@@ -258,14 +294,18 @@ export class RulesEngine {
    * underheating) inhibits on the same device; a group rule or another kind's rule
    * (a main break, a feeder outage) inhibits its whole district.
    */
-  #inhibited(c: Compiled, d: DeviceState): boolean {
+  #inhibitor(c: Compiled, d: DeviceState): { by: Compiled; incident: OpenIncident | undefined } | undefined {
     for (const id of c.rule.inhibitedBy) {
       const by = this.#byId.get(id);
       if (!by) continue;
       const sameDevice = !by.rule.group && by.kinds.has(d.kind);
-      if ((by.openIn.get(sameDevice ? `a:${d.deviceId}` : `d:${d.district}`) ?? 0) > 0) return true;
+      if ((by.openIn.get(sameDevice ? `a:${d.deviceId}` : `d:${d.district}`) ?? 0) === 0) continue;
+      // the root-cause incident itself (announced, not itself withheld): the device's own, or the first open in its district
+      let incident = sameDevice ? by.open.get(d.deviceId) : undefined;
+      if (!sameDevice) for (const o of by.open.values()) if ((o.groupDistrict ?? o.device.district) === d.district) incident = incident ?? o;
+      return { by, incident };
     }
-    return false;
+    return undefined;
   }
 
   #count(c: Compiled, d: DeviceState, groupDistrict: string | undefined, delta: 1 | -1): void {
@@ -276,8 +316,18 @@ export class RulesEngine {
   #emit(type: SubjectSignal | undefined, c: Compiled, subject: Subject, d: DeviceState, raisedAt: number, groupDistrict?: string, members?: string[], atOverride?: number): void {
     if (!type) return;
     if (type === 'raised') {
-      subject.muted = this.#inhibited(c, d);
-      if (!subject.muted) this.#count(c, d, groupDistrict, 1);
+      const inhibitor = this.#inhibitor(c, d);
+      subject.muted = inhibitor !== undefined;
+      if (inhibitor?.incident) {
+        // carried on the root cause's incident: its devices list what it took down
+        for (const id of members ?? [d.deviceId]) inhibitor.incident.consequences.add(id);
+        inhibitor.incident.dirty = true;
+        this.#dirty.set(inhibitor.incident, inhibitor.by);
+      }
+      if (!subject.muted) {
+        this.#count(c, d, groupDistrict, 1);
+        c.open.set(groupDistrict ?? d.deviceId, { subject, device: d, groupDistrict, members, consequences: new Set(), dirty: false });
+      }
     }
     if (subject.muted) {
       // a consequence of an open root-cause incident: withheld, never announced
@@ -285,11 +335,16 @@ export class RulesEngine {
       if (type === 'cleared') subject.muted = false;
       return;
     }
-    if (type === 'cleared') this.#count(c, d, groupDistrict, -1);
+    const open = c.open.get(groupDistrict ?? d.deviceId);
+    if (type === 'cleared') {
+      this.#count(c, d, groupDistrict, -1);
+      c.open.delete(groupDistrict ?? d.deviceId);
+    } else if (open && members) open.members = members;
     this.#stats.signals++;
     const { rule } = c;
     const kind = this.#kinds.get(d.kind);
-    const devices = members ?? [d.deviceId];
+    const own = members ?? open?.members ?? [d.deviceId];
+    const devices = open && open.consequences.size > 0 ? [...new Set([...own, ...open.consequences])] : own;
     this.#deps.onSignal({
       type,
       ruleId: rule.id,
@@ -302,7 +357,7 @@ export class RulesEngine {
       utility: rule.utility ?? kind?.utility ?? 'unknown',
       kind: d.kind,
       devices,
-      evidence: devices.flatMap((id) => {
+      evidence: own.flatMap((id) => {
         const x = this.#devices.get(id);
         return x ? [{ deviceId: id, ts: x.lastTs, metrics: { ...x.latest } }] : [];
       }),
@@ -320,7 +375,7 @@ export class RulesEngine {
       this.#anchor = r.receivedAt;
     }
     if (!d) {
-      d = { deviceId: r.deviceId, kind: r.kind, district: r.district, subsystem: r.subsystem, latest: {}, latestTs: {}, recent: new Map(), maxima: new Map(), daily: new Map(), lastTs: Number.NEGATIVE_INFINITY, wmAtLast: this.#watermarkAt(r.receivedAt) };
+      d = { deviceId: r.deviceId, kind: r.kind, district: r.district, subsystem: r.subsystem, latest: {}, latestTs: {}, recent: new Map(), maxima: new Map(), daily: new Map(), nights: new Map(), lastTs: Number.NEGATIVE_INFINITY, wmAtLast: this.#watermarkAt(r.receivedAt) };
       this.#devices.set(r.deviceId, d);
     }
     const windows = this.#windows.get(r.kind);
@@ -364,6 +419,15 @@ export class RulesEngine {
           buckets.set(bucket, { s: v, n: 1 });
           buckets.delete(bucket - 300); // 25 h of 5-minute buckets
         }
+      }
+    }
+    const nightMetrics = this.#nightMetrics.get(r.kind);
+    if (nightMetrics && nightMetrics.size > 0) {
+      const local = r.ts + this.#town.utcOffsetMinutes * 60_000;
+      for (const [metric, w] of nightMetrics) {
+        const v = r.metrics[metric];
+        if (v === undefined) continue;
+        observeNight(getOrCreate(d.nights, metric, () => newNightHistory(w.from, w.to)), local, v);
       }
     }
     const maxWindows = this.#maxWindows.get(r.kind);

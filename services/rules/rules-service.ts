@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { AuditSink, Clock, Timer } from '../contracts/index.ts';
 import type { EventBus } from '../events.ts';
+import type { TownContext } from './conditions.ts';
 import { RulesEngine } from './engine.ts';
 import { RuleWatcher } from './loader.ts';
 
@@ -14,6 +15,8 @@ export interface RulesServiceDeps {
   clock: Clock;
   log: Logger;
   audit?: AuditSink;
+  /** the town's climate and local time (heating chart, night windows) */
+  town?: Partial<TownContext>;
 }
 
 const OWNER = 'rules';
@@ -26,7 +29,7 @@ export class RulesService {
 
   constructor(deps: RulesServiceDeps) {
     this.#deps = deps;
-    this.engine = new RulesEngine({ onSignal: (s) => deps.events.emit('ruleSignalled', s) });
+    this.engine = new RulesEngine({ onSignal: (s) => deps.events.emit('ruleSignalled', s), ...(deps.town ? { town: deps.town } : {}) });
     this.watcher = new RuleWatcher({ path: deps.rulesFile, log: deps.log, clock: deps.clock, apply: (rules) => this.engine.setRules(rules), ...(deps.audit ? { audit: deps.audit } : {}) });
   }
 

@@ -49,8 +49,8 @@ export const scheduleSchema = z
     outdoorMetric: metric.default('outdoorTemp'),
     /** the standard quality-regulation chart 130/70 (devices/heating-schedule.ts, Sokolov) */
     schedule: z.enum(['130/70']).default('130/70'),
-    /** the town's design outdoor temperature, °C (coldest five days at 0.92, SP 131.13330); Karaganda's by default */
-    designOutdoor: z.number().min(-60).max(0).default(-32),
+    /** the design outdoor temperature, °C (coldest five days at 0.92, SP 131.13330); by default the town's own (the engine's climate: the scenario's, else Karaganda's −32 °C) */
+    designOutdoor: z.number().min(-60).max(0).optional(),
     /** regulation and transport lag: the chart owed is the one for the warmest outdoor temperature within it */
     lag: duration.default(7_200_000),
     /** the tolerance band: raise when the value is this many degrees below the chart's supply temperature */
@@ -72,11 +72,38 @@ export const dailyDropSchema = z
   })
   .strict();
 
+/**
+ * A slow leak from the minimum night flow of a district metered area (UKWIR "Managing
+ * Leakage" Report E; Lambert's BABE concepts, IWA): legitimate use is lowest between
+ * 02:00 and 04:00 local time, so the night's minimum (of 15-minute means) is mostly
+ * leakage, and a new leak shows as a rise of it over the area's baseline (the median
+ * of its earlier normal nights). Raised when `nights` nights in a row lie at least
+ * `risePct` percent and `rise` units above the baseline; evaluated when a night's
+ * window closes, so it needs a night of history first.
+ */
+export const nightFlowSchema = z
+  .object({
+    metric,
+    /** the window, in local hours */
+    from: z.number().int().min(0).max(23).default(2),
+    to: z.number().int().min(1).max(24).default(4),
+    risePct: z.number().positive(),
+    /** and at least this much, in the metric's unit */
+    rise: z.number().nonnegative().default(0),
+    /** nights in a row above the baseline (two keep one night of legitimate use, or a main break in the window, from raising) */
+    nights: z.number().int().min(1).max(7).default(2),
+    /** earlier normal nights whose median is the baseline */
+    baseline: z.number().int().min(1).max(28).default(7),
+  })
+  .strict()
+  .refine((n) => n.from < n.to, 'from must be before to (a window within one night, local time)');
+
 export type Condition =
   | { threshold: z.infer<typeof thresholdSchema> }
   | { rateOfChange: z.infer<typeof rateSchema> }
   | { belowSchedule: z.infer<typeof scheduleSchema> }
   | { dailyDrop: z.infer<typeof dailyDropSchema> }
+  | { nightFlow: z.infer<typeof nightFlowSchema> }
   | { all: Condition[] }
   | { any: Condition[] };
 
@@ -86,6 +113,7 @@ export const conditionSchema: z.ZodType<Condition, unknown> = z.lazy(() =>
     z.object({ rateOfChange: rateSchema }).strict(),
     z.object({ belowSchedule: scheduleSchema }).strict(),
     z.object({ dailyDrop: dailyDropSchema }).strict(),
+    z.object({ nightFlow: nightFlowSchema }).strict(),
     z.object({ all: z.array(conditionSchema).min(1) }).strict(),
     z.object({ any: z.array(conditionSchema).min(1) }).strict(),
   ]),
@@ -133,6 +161,8 @@ export const ruleSchema = z
         k: z.number().int().min(2),
         /** whose conditions began within this window */
         window: duration,
+        /** and one of them of these kinds (a feeder silent with the devices it powers is its outage) */
+        requires: z.array(kindId).optional(),
       })
       .strict()
       .optional(),

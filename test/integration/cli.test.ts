@@ -124,7 +124,7 @@ describe('qala CLI', () => {
     expect(Object.keys(byRule)).toContain('water-main-break');
     // every fault kind that can show within six hours is found, by whichever rule owns it (a
     // main break absorbs its points' low pressure, an outage its devices' silence), and nothing
-    // is raised without a fault; a slow leak is judged against the day before (it needs --warmup)
+    // is raised without a fault; a slow leak needs two whole nights (it is pending in six hours)
     const judged = out.byFault.filter((f) => f.injected > 0 && f.kind !== 'water-slow-leak');
     expect(judged.length).toBeGreaterThanOrEqual(5);
     for (const f of judged) {

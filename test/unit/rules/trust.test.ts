@@ -248,12 +248,98 @@ describe('one incident for a district gone silent', () => {
       engine.sweep(T0 + t);
     }
     expect(signals.filter((s) => s.type === 'raised').map((s) => s.ruleId)).toEqual(['power-outage']);
+    // the outage's incident lists what it took down: the feeder, then its silent devices
+    const last = signals.filter((s) => s.ruleId === 'power-outage').at(-1)!;
+    expect(last.type).toBe('repeated');
+    expect(last.devices).toEqual(['pf-1', ...powered]);
+    expect(last.asset).toBe('pf-1');
+  });
+});
+
+describe('a feeder silent with the devices it powers', () => {
+  it('raises one critical power outage listing them, within a minute, and no silent-district or offline incidents', async () => {
+    const { read, engine, signals } = setup(await loadRules(BUILTIN_RULES));
+    const powered = ['tc-1', 'tc-2', 'cq-1', 'cam-1'];
+    for (let t = 0; t < 30 * M; t += 10 * S) {
+      const out = t >= 5 * M && t < 20 * M;
+      read('wp-9', 'water-pressure', T0 + t, { pressure: 4, flow: 100 });
+      if (!out) {
+        read('pf-1', 'power-feeder', T0 + t, { voltage: 229, load: 50 });
+        for (const id of powered) {
+          if (id.startsWith('tc')) read(id, 'traffic-counter', T0 + t, { vehiclesPerMin: 10, meanSpeed: 40, signal: 1 });
+          else if (id.startsWith('cq')) read(id, 'clinic-queue', T0 + t, { waiting: 3, meanWaitMin: 5, openWindows: 2 });
+          else read(id, 'emergency-camera', T0 + t, { online: 1, smoke: 0, fire: 0, crowd: 0, personDown: 0 });
+        }
+      }
+      engine.sweep(T0 + t);
+    }
+    const raised = signals.filter((s) => s.type === 'raised');
+    expect(raised.map((s) => `${s.ruleId}:${s.severity}:${s.asset}`)).toEqual(['power-outage-silent:critical:old-town']);
+    expect(raised[0]!.raisedAt! - (T0 + 5 * M)).toBeLessThanOrEqual(M);
+    const last = signals.filter((s) => s.ruleId === 'power-outage-silent' && s.type !== 'cleared').at(-1)!;
+    expect([...last.devices].sort()).toEqual(['pf-1', ...powered].sort());
+    expect(signals.at(-1)!.type).toBe('cleared');
+  });
+
+  it('raises no power outage when mains-powered devices fall silent together while their feeder keeps reporting', async () => {
+    const { read, engine, signals } = setup(await loadRules(BUILTIN_RULES));
+    for (let t = 0; t < 20 * M; t += 10 * S) {
+      read('pf-1', 'power-feeder', T0 + t, { voltage: 229, load: 50 });
+      // three counters on one cellular cell lose it for two minutes
+      for (const id of ['tc-1', 'tc-2', 'tc-3']) if (t < 5 * M || t >= 7 * M) read(id, 'traffic-counter', T0 + t, { vehiclesPerMin: 10, meanSpeed: 40, signal: 1 });
+      engine.sweep(T0 + t);
+    }
+    expect(signals.filter((s) => s.type === 'raised').map((s) => s.ruleId)).toEqual([]);
   });
 });
 
 describe('slow leaks', () => {
-  it('raises when pressure sits 0.4 bar under the same hour yesterday, and not on the daily demand pattern', async () => {
-    const { read, engine, types } = setup(await loadRules(BUILTIN_RULES));
+  const H = 60 * M;
+  /** local midnight (UTC+5) of 15 January 2026 */
+  const DAY0 = Date.UTC(2026, 0, 14, 19, 0);
+  /** a district's inflow: legitimate use on the diurnal curve (low at night) plus background leakage */
+  const inflow = (t: number, leak: number) => {
+    const h = ((t - DAY0) / H) % 24;
+    return 20 + 60 * Math.max(0, Math.sin((Math.PI * (h - 5)) / 18)) + leak;
+  };
+  const night = (ts: number) => `day ${Math.floor((ts - DAY0) / (24 * H))} ${String(Math.floor((((ts - DAY0) / H) % 24) * 60) / 60 | 0).padStart(2, '0')}h`;
+
+  async function run(leakAt: (t: number) => number, days: number) {
+    const { read, engine, signals } = setup(await loadRules(BUILTIN_RULES));
+    for (let t = DAY0; t < DAY0 + days * 24 * H; t += 60 * S) {
+      read('wp-ok', 'water-pressure', t, { pressure: 4.2, flow: inflow(t, 0) });
+      read('wp-leak', 'water-pressure', t, { pressure: 4.2, flow: inflow(t, leakAt(t)) });
+      engine.sweep(t);
+    }
+    return signals.filter((s) => s.ruleId === 'water-slow-leak').map((s) => `${s.type}:${s.asset}@${night(s.raisedAt!)}`);
+  }
+
+  it('raises once the minimum night flow (02:00–04:00 local) lies above the baseline two nights in a row, not on the diurnal demand', async () => {
+    // an 8 m³/h leak from 10:00 on day 1: nights 2 and 3 show it; raised at 04:00 on day 3
+    expect(await run((t) => (t >= DAY0 + 34 * H ? 8 : 0), 4)).toEqual(['raised:wp-leak@day 3 04h']);
+  });
+
+  it('raises nothing for one night of extra use, or a leak smaller than the baseline allows', async () => {
+    // one night of 20 m³/h (a main break in the window, a filled pool), then normal
+    expect(await run((t) => (t >= DAY0 + 26 * H && t < DAY0 + 29 * H ? 20 : 0), 4)).toEqual([]);
+    // 1.5 m³/h: under both 10 % of the 20 m³/h night flow and the 3 m³/h floor
+    expect(await run((t) => (t >= DAY0 + 10 * H ? 1.5 : 0), 4)).toEqual([]);
+  });
+
+  it('clears after the first normal night once the leak is repaired', async () => {
+    const leak = (t: number) => (t >= DAY0 + 10 * H && t < DAY0 + 60 * H ? 8 : 0);
+    expect(await run(leak, 4)).toEqual(['raised:wp-leak@day 2 04h', 'cleared:wp-leak@day 3 04h']);
+  });
+
+  it('compares a pressure with the same hour yesterday (dailyDrop), and not on the daily demand pattern', () => {
+    const { read, engine, types } = setup(`
+rules:
+  - id: pressure-trend
+    title: Pressure below the same hour yesterday
+    severity: major
+    match: { kinds: [water-pressure] }
+    when: { dailyDrop: { metric: pressure, by: 0.4, over: 1h } }
+    for: 30m`);
     // a daily pattern of ±0.8 bar; from hour 30 one point loses 0.2 bar an hour
     const pattern = (t: number) => 4.2 - 0.8 * Math.sin((2 * Math.PI * t) / (24 * 60 * M));
     for (let t = 0; t < 40 * 60 * M; t += 60 * S) {
@@ -264,6 +350,6 @@ describe('slow leaks', () => {
     }
     const raised = types().filter((x) => x.startsWith('raised'));
     expect(raised).toHaveLength(1);
-    expect(raised[0]).toMatch(/^raised:water-slow-leak:wp-leak@/);
+    expect(raised[0]).toMatch(/^raised:pressure-trend:wp-leak@/);
   });
 });
