@@ -158,7 +158,12 @@ export class RulesEngine {
       const { rule } = c;
       if (!matches(rule, d)) continue;
       this.#stats.evaluations++;
-      const subject = getOrCreate(c.subjects, d.deviceId, () => new Subject());
+      // the hot path: no closure per rule and reading
+      let subject = c.subjects.get(d.deviceId);
+      if (subject === undefined) {
+        subject = new Subject();
+        c.subjects.set(d.deviceId, subject);
+      }
       let raise: boolean;
       let clear: boolean;
       if (rule.absentFor !== undefined) {
@@ -184,9 +189,10 @@ export class RulesEngine {
           this.#updateGroup(c, d.district, r.ts, r.receivedAt);
         }
       } else {
-        this.#emit(subject.observe(raise, clear, r.ts, c.timing), c, subject, d, r.receivedAt);
+        const signal = subject.observe(raise, clear, r.ts, c.timing);
+        if (signal) this.#emit(signal, c, subject, d, r.receivedAt);
         if (subject.hit || subject.active) c.armed.add(d.deviceId);
-        else c.armed.delete(d.deviceId);
+        else if (c.armed.size > 0) c.armed.delete(d.deviceId);
       }
     }
     if (this.#dirty.size > 0) this.#announceConsequences(r.receivedAt);
