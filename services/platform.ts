@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DEVICE_KINDS, DeviceRegistry } from '../devices/index.ts';
-import { loadScenario } from '../simulator/scenario.ts';
+import { loadScenario, type Scenario } from '../simulator/scenario.ts';
 import { Access } from './access/access.ts';
 import { SessionStore } from './access/sessions.ts';
 import { UserStore } from './access/users.ts';
@@ -38,7 +38,6 @@ import { describeTown } from './geo/town.ts';
 import { BUILTIN_RULES } from './rules/loader.ts';
 import type { TownContext } from './rules/conditions.ts';
 import { RulesService } from './rules/rules-service.ts';
-import { loadScenario } from '../simulator/scenario.ts';
 import { DuckDbStore } from './store/duckdb-store.ts';
 import { InfluxDbStore } from './store/influxdb-store.ts';
 import type { TimeSeriesStore } from './store/port.ts';
@@ -182,14 +181,16 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     town, bus, routes, outbox, events, log: child('notifier'), silences, now: () => clock.now(),
     unresolved: () => incidents.list({ state: 'unresolved', limit: Number.MAX_SAFE_INTEGER }),
   });
-  const rules = new RulesService({ events, clock, audit, rulesFile: config.rulesFile ?? BUILTIN_RULES, sweepMs: config.rulesSweepMs, log: child('rules'), town: townContext(config.scenario, log) });
+  // the town's scenario: its climate, local time and profile for the rules and KPIs
+  const scenario = loadScenario(config.scenario);
+  const rules = new RulesService({ events, clock, audit, rulesFile: config.rulesFile ?? BUILTIN_RULES, sweepMs: config.rulesSweepMs, log: child('rules'), town: townContext(scenario) });
   const hub = new LiveHub({
     directory, events, clock, kinds: DEVICE_KINDS, intervalMs: config.liveIntervalMs, log: child('live'),
     incidents: () => incidents.list({ state: 'unresolved', limit: 200 }),
   });
 
   // the town's districts, households and area, for the city indicators: the scenario's data (QALA_SCENARIO)
-  const kpis = new KpiService({ town: profileFromScenario(loadScenario(config.scenario)), incidents, directory, store, clock });
+  const kpis = new KpiService({ town: profileFromScenario(scenario), incidents, directory, store, clock });
 
   const reports = new Map<string, () => unknown>();
   /**
@@ -314,17 +315,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
   };
 }
 
-/**
- * The town's climate and local time for the rules (the heating chart's design
- * temperature, night windows), from its scenario; the engine's defaults (Karaganda,
- * UTC+5) when the scenario cannot be read, which the simulator would report anyway.
- */
-function townContext(scenario: string, log: Logger): Partial<TownContext> {
-  try {
-    const s = loadScenario(scenario);
-    return { utcOffsetMinutes: s.utcOffsetMinutes, ...(s.climate ? { designOutdoorC: s.climate.designOutdoorC } : {}) };
-  } catch (err) {
-    log.warn({ err, scenario }, 'the scenario could not be read: rules use Karaganda\'s climate and UTC+5');
-    return {};
-  }
+/** The town's climate and local time for the rules: the heating chart's design temperature and the night windows. */
+function townContext(s: Scenario): Partial<TownContext> {
+  return { utcOffsetMinutes: s.utcOffsetMinutes, ...(s.climate ? { designOutdoorC: s.climate.designOutdoorC } : {}) };
 }
