@@ -75,6 +75,7 @@ export const configSchema = z.object({
   escalationFile: z.string().min(1).optional().describe('escalation policy file (YAML or JSON): per utility and severity, re-notify, escalate to further routes and remind while an incident is not acknowledged (default: none, nothing escalates)'),
   escalationCheckMs: z.coerce.number().int().min(100).max(600_000).default(15_000).describe('how often unacknowledged incidents are checked for a due escalation step or reminder'),
   maxSilences: z.coerce.number().int().min(1).max(100_000).default(1_000).describe('silences and maintenance windows kept (ended ones are given up first); past it a new one is refused'),
+  incidentRetentionDays: z.coerce.number().int().min(1).max(3650).default(400).describe('resolved incidents are kept this many days after resolution (searchable, and counted by the city indicators), then dropped at the next journal compaction'),
   incidentMaxComments: z.coerce.number().int().min(1).max(10_000).default(100).describe('comments one incident keeps; past it a new comment is refused'),
   incidentCommentMaxChars: z.coerce.number().int().min(1).max(10_000).default(2_000).describe('characters in one incident comment (acknowledge, resolve, assign and comment); a longer one is refused'),
   rulesSweepMs: z.coerce.number().int().min(50).max(60_000).default(1000).describe('how often absence and duration timers are checked'),

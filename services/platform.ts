@@ -174,7 +174,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
   const incidents = new IncidentManager({
     dataDir: config.dataDir, clock, events, log: child('incidents'), silences,
     escalation: new EscalationPlan(policies),
-    maxComments: config.incidentMaxComments, maxCommentChars: config.incidentCommentMaxChars,
+    maxComments: config.incidentMaxComments, maxCommentChars: config.incidentCommentMaxChars, retentionMs: config.incidentRetentionDays * 86_400_000,
   });
   const escalator = new Escalator({ policies, clock, checkMs: config.escalationCheckMs, silences, audit, log: child('escalation') }, incidents);
   const notifier = new Notifier({

@@ -33,6 +33,8 @@ export type IncidentLine =
   | { snap: Incident }
   /** a change; without `change`, bookkeeping that adds no history entry (an escalation planned) */
   | { id: string; change?: IncidentChange; patch: IncidentPatch }
+  /** the last incident number given, written first at each compaction, so ids are never reused once old incidents are dropped */
+  | { seq: number }
   /** what journals written before this format hold: the whole incident per change */
   | Incident;
 
@@ -67,6 +69,7 @@ export function applyPatch(inc: Incident, patch: IncidentPatch): void {
 
 /** Applies one journal line to the incidents read so far; false when it cannot be applied. */
 export function replayLine(byId: Map<string, Incident>, line: IncidentLine): boolean {
+  if ('seq' in line) return true; // read by the manager
   if ('snap' in line) {
     byId.set(line.snap.id, line.snap);
     return true;

@@ -50,6 +50,8 @@ export interface IncidentManagerDeps {
   escalation?: EscalationPlanner;
   maxComments?: number;
   maxCommentChars?: number;
+  /** resolved incidents older than this (by resolvedAt, against the clock) are dropped at start and at each compaction (QALA_INCIDENT_RETENTION_DAYS) */
+  retentionMs?: number;
 }
 
 const OWNER = 'incidents';
@@ -72,7 +74,7 @@ export class IncidentManager {
   /** the journal's live size estimate: snapshot bytes at the last compaction plus snapshots since */
   #liveBytes = 0;
   #seq = 0;
-  readonly #stats = { changes: 0, foldedChanges: 0, heldNotifications: 0, compactions: 0, compactionErrors: 0 };
+  readonly #stats = { changes: 0, foldedChanges: 0, heldNotifications: 0, compactions: 0, compactionErrors: 0, pruned: 0 };
 
   constructor(deps: IncidentManagerDeps) {
     this.#deps = deps;
@@ -81,7 +83,10 @@ export class IncidentManager {
 
   async start(): Promise<void> {
     let unapplied = 0;
-    for (const line of this.#journal.records()) if (!replayLine(this.#byId, line)) unapplied++;
+    for (const line of this.#journal.records()) {
+      if ('seq' in line && typeof line.seq === 'number') this.#seq = Math.max(this.#seq, line.seq);
+      else if (!replayLine(this.#byId, line)) unapplied++;
+    }
     for (const inc of this.#byId.values()) this.#index(inc);
     if (this.tornLines > 0 || unapplied > 0 || this.#journal.oversizeLines > 0) {
       this.#deps.log?.warn({ file: this.#journal.path, torn: this.tornLines, oversize: this.#journal.oversizeLines, unapplied }, 'incidents journal: skipped lines');
@@ -109,7 +114,26 @@ export class IncidentManager {
   }
 
   *#snapshots(): Generator<IncidentLine> {
+    this.#prune();
+    yield { seq: this.#seq };
     for (const inc of this.#byId.values()) yield { snap: inc };
+  }
+
+  /**
+   * Forgets resolved incidents past the retention, so the journal and memory stay
+   * bounded over years; 400 days by default keeps a whole year for the annual city
+   * indicators (ISO 37120 reports per year) with a month's margin.
+   */
+  #prune(): void {
+    if (this.#deps.retentionMs === undefined) return;
+    const before = this.#deps.clock.now() - this.#deps.retentionMs;
+    for (const [id, inc] of this.#byId) {
+      if (inc.state !== 'resolved' || (inc.resolvedAt ?? Infinity) >= before) continue;
+      this.#byId.delete(id);
+      const key = `${inc.ruleId}|${inc.asset}`;
+      if (this.#autoResolved.get(key)?.id === id) this.#autoResolved.delete(key);
+      this.#stats.pruned++;
+    }
   }
 
   #index(inc: Incident): void {

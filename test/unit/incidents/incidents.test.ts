@@ -64,6 +64,41 @@ describe('incidents', () => {
     await second.stop();
   });
 
+  it('drops resolved incidents past the retention at the next start, keeps open ones, and never gives an id twice', async () => {
+    const dir = await tempDir();
+    const DAY = 86_400_000;
+    let now = T0;
+    const open = async () => {
+      const events = new EventBus(createLogger('silent', 'json'));
+      const m = new IncidentManager({ dataDir: dir, clock: { now: () => now }, events, retentionMs: 30 * DAY });
+      await m.start();
+      return { m, events };
+    };
+    const a = await open();
+    a.events.emit('ruleSignalled', { ...signal('raised', 'wp-1'), autoResolve: false });
+    a.events.emit('ruleSignalled', { ...signal('raised', 'wp-2'), autoResolve: false });
+    const [first, second] = a.m.list().map((i) => i.id).sort();
+    a.m.resolve(first!, 'aigerim', 'done');
+    a.m.resolve(second!, 'aigerim', 'done');
+    a.events.emit('ruleSignalled', { ...signal('raised', 'wp-3'), autoResolve: false });
+    const stillOpen = a.m.list({ state: 'open' })[0]!.id;
+    await a.m.stop();
+    now = T0 + 31 * DAY;
+    const b = await open();
+    expect(b.m.list().map((i) => i.id)).toEqual([stillOpen]);
+    expect(b.m.stats().pruned).toBe(2);
+    b.m.resolve(stillOpen, 'aigerim', 'done');
+    await b.m.stop();
+    now = T0 + 62 * DAY;
+    const c = await open();
+    expect(c.m.list()).toEqual([]);
+    await c.m.stop();
+    const d = await open(); // a start on a journal that holds no incident at all
+    d.events.emit('ruleSignalled', { ...signal('raised', 'wp-4'), autoResolve: false });
+    expect(d.m.list()[0]!.id).toBe('INC-000004'); // after INC-000003, though every earlier one is gone
+    await d.m.stop();
+  });
+
   it('goes open → acknowledged → resolved with operator and comment recorded', async () => {
     const { m, changes } = await manager(await tempDir());
     m.signal(signal('raised'));
