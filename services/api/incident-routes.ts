@@ -171,7 +171,7 @@ export function registerIncidentRoutes(app: FastifyInstance, { incidents, rules,
   /** Each action's line in the API document and the body its handler parses. */
   const ACTION_DOCS = {
     acknowledge: { summary: 'Acknowledge an incident (stops its escalation), with an optional comment', body: actionBody },
-    resolve: { summary: 'Resolve an incident, with an optional comment', body: actionBody },
+    resolve: { summary: 'Resolve an incident; a comment saying what was done is required', body: actionBody },
     comment: { summary: 'Add a comment to an incident', body: commentBody },
     assign: { summary: 'Assign an incident to a user who may act on it (null unassigns)', body: assignBody },
   } satisfies Record<IncidentAction, { summary: string; body: z.ZodType }>;
