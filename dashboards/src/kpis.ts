@@ -67,6 +67,7 @@ const STYLE = `
 #kpis:not([hidden]) { display: flex; gap: 0.5rem; align-items: stretch; overflow-x: auto; overflow-y: hidden; min-width: 0; }
 #kpis .kpi { flex: 0 0 9.5rem; background: var(--tile); border: 1px solid var(--line); border-radius: 6px; padding: 0.3rem 0.5rem; min-width: 0; }
 #kpis .kpi h3 { margin: 0; font-size: 0.72rem; font-weight: 400; color: var(--dim); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+#kpis .kpi .figure { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 #kpis .kpi .value { font-size: 1.05rem; font-weight: 600; font-variant-numeric: tabular-nums; }
 #kpis .kpi .unit { color: var(--dim); font-size: 0.7rem; margin-left: 0.25rem; }
 #kpis .kpi .parts { color: var(--dim); font-size: 0.65rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
@@ -100,7 +101,7 @@ function card(i: Indicator): HTMLElement {
   c.dataset.exceeded = String(Boolean(i.guidelines?.some((g) => g.exceeded)));
   // the definition is English; other languages get the name and the standard
   c.title = currentLang() === 'en' ? `${i.name}\n${i.standard} · ${i.clause}\n${i.definition}` : `${nameOf(i)} · ${i.standard}`;
-  const v = el('div');
+  const v = el('div', 'figure');
   v.append(el('span', 'value', fig(i.value)), el('span', 'unit', i.value === null ? text('noData') : unitOf(i.unit)));
   c.append(el('h3', undefined, nameOf(i)), v);
   const parts: string[] = [];
