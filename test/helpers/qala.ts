@@ -34,8 +34,9 @@ export interface QalaProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnQala(args: string[], env: Record<string, string> = {}): QalaProcess {
-  const child = spawnHeld(process.execPath, [QALA, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `qala <args>`; with `via.command`, that command with `args` instead (a shell that sets a ulimit, then execs qala). */
+export function spawnQala(args: string[], env: Record<string, string> = {}, via?: { command: string }): QalaProcess {
+  const child = spawnHeld(via ? via.command : process.execPath, via ? args : [QALA, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
