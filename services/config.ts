@@ -69,6 +69,7 @@ export const configSchema = z.object({
     .default('auto')
     .describe('"per-device" (own connection and last will each), a number of multiplexed connections, or "auto" (per-device up to 2,000 devices)'),
   simStart: z.iso.datetime({ offset: true }).optional().describe('simulated start as ISO 8601 date-time (default: now)'),
+  historyMaxDevices: z.coerce.number().int().min(1).max(100_000).default(500).describe('devices /api/history reads for one chart (a kind with more is charted from the first ones by id, and the answer says how many were used)'),
   kpiMaxRangeDays: z.coerce.number().int().min(1).max(3660).default(366).describe('the longest range /api/kpis computes the city indicators over, days; a longer one is refused'),
   rulesFile: z.string().min(1).optional().describe('rule file (YAML or JSON), reloaded on change (default: the built-in rule pack)'),
   routesFile: z.string().min(1).optional().describe('incident routing file (YAML or JSON): which utility gets what, over MQTT and webhook (default: each utility its own kinds, MQTT)'),

@@ -239,6 +239,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     rules,
     kpis,
     kpiMaxRangeDays: config.kpiMaxRangeDays,
+    historyMaxDevices: config.historyMaxDevices,
     clock,
     handleMqttStream: (stream, req) => broker.handleStream(stream, req),
     health,

@@ -96,7 +96,7 @@ export function timeChart(canvas: HTMLCanvasElement, offsetMin: () => number): T
           ticks: { color: '#8b9bab', maxRotation: 0, autoSkip: false, callback: (v): string => townTime(Number(v), span > 2 * DAY ? 'date' : 'time') },
           afterBuildTicks: (scale) => {
             span = scale.max - scale.min;
-            scale.ticks = timeTicks(scale.min, scale.max, offsetMin(), Math.max(2, Math.floor(scale.width / 90))).map((value) => ({ value }));
+            scale.ticks = timeTicks(scale.min, scale.max, offsetMin(), Math.max(1, Math.floor(scale.width / 70))).map((value) => ({ value }));
           },
           grid: { color: '#22303c' },
         },

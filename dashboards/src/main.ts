@@ -3,7 +3,7 @@
 // (session.ts), in the user's language. A lost connection greys the page and says
 // since when its figures are. Imports only types and data from services/devices.
 import type { DeviceKind } from '../../devices/index.ts';
-import type { Incident, LiveMessage, TownInfo } from '../../services/contracts/index.ts';
+import type { HistoryPoint, Incident, LiveMessage, TownInfo } from '../../services/contracts/index.ts';
 import { Alarm } from './alarm.ts';
 import { IncidentPanel } from './incidents.ts';
 import { startKpiPanel } from './kpis.ts';
@@ -91,10 +91,25 @@ async function start(me: Me): Promise<void> {
     rangeSelect.innerHTML = (Object.keys(RANGES) as RangeId[]).map((id) => `<option value="${id}">${t(`range.${id}`)}</option>`).join('');
     rangeSelect.value = range;
   };
+  /** Each tile's chart over the chosen range from the store, so a reload or a restart shows it at once. */
+  const loadHistory = async () => {
+    const to = Math.round(serverNow());
+    const from = to - RANGES[range];
+    await Promise.all(
+      tiles.subsystems.map(async (s) => {
+        const res = await api(`/api/history?subsystem=${encodeURIComponent(s)}&from=${from}&to=${to}`);
+        if (!res.ok) return;
+        const h = (await res.json()) as { stepMs: number; points: HistoryPoint[] };
+        tiles.setHistory(s, h.points, h.stepMs);
+      }),
+    );
+    tiles.tick();
+    document.getElementById('tiles')!.dataset.history = range;
+  };
   rangeSelect.addEventListener('change', () => {
     range = rangeSelect.value as RangeId;
     localStorage.setItem('qala.range', range);
-    tiles.tick();
+    void loadHistory();
   });
   onLangChange(() => {
     renderUser(me);
@@ -126,8 +141,10 @@ async function start(me: Me): Promise<void> {
     clock.localAt = Date.now();
     for (const s of Object.values(msg.subsystems)) tiles.render(s);
     if (msg.type === 'hello') {
-      for (const [s, points] of Object.entries(msg.history)) tiles.setHistory(s, points);
+      // the hub's few minutes of history is for the first paint; the store's range replaces it
+      for (const [s, points] of Object.entries(msg.history)) tiles.setHistory(s, points, 1000);
       panel.set(msg.incidents);
+      void loadHistory();
     } else {
       if (msg.incidents.length) panel.upsert(msg.incidents);
       for (const s of Object.values(msg.subsystems)) if (s.headline) tiles.plot(s.subsystem, { t: msg.at, value: s.headline.value });

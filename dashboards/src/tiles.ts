@@ -17,6 +17,8 @@ interface Tile {
   /** kind.metric the chart shows */
   series?: string;
   points: { x: number; y: number }[];
+  /** the history's bucket: live points closer than this to the last one replace it */
+  stepMs: number;
 }
 
 export interface TilesDeps {
@@ -57,7 +59,7 @@ export class Tiles {
     const before = [...container.children].find((c) => ORDER.indexOf((c as HTMLElement).dataset.subsystem!) > ORDER.indexOf(subsystem));
     container.insertBefore(el, before ?? null);
     el.querySelector('.alerts')!.addEventListener('click', () => this.#deps.onOutOfNormal(subsystem));
-    tile = { el, chart: timeChart(el.querySelector('canvas')!, this.#deps.offsetMin), points: [] };
+    tile = { el, chart: timeChart(el.querySelector('canvas')!, this.#deps.offsetMin), points: [], stepMs: 1000 };
     tile.chart.chart.data.datasets[0]!.data = tile.points;
     this.#tiles.set(subsystem, tile);
     this.#labels(tile);
@@ -157,22 +159,34 @@ export class Tiles {
       this.stale(tile);
       tile.chart.setWindow(now - this.#deps.rangeMs(), now);
       tile.chart.chart.update('none');
+      // what the axes show, for tests and for anyone reading the page's markup
+      const { x, y } = tile.chart.chart.scales;
+      if (x && y) {
+        tile.el.dataset.yRange = `${y.min}..${y.max}`;
+        tile.el.dataset.xTicks = x.ticks.map((tk) => tk.label).join('|');
+      }
     }
   }
 
-  /** Replaces a tile's chart data (history from the store or the hub). */
-  setHistory(subsystem: string, points: readonly HistoryPoint[]): void {
+  get subsystems(): string[] {
+    return [...this.#tiles.keys()];
+  }
+
+  /** Replaces a tile's chart data with history from the store, in buckets of stepMs. */
+  setHistory(subsystem: string, points: readonly HistoryPoint[], stepMs: number): void {
     const tile = this.tile(subsystem);
+    tile.stepMs = stepMs;
     tile.points.length = 0;
     for (const p of points) tile.points.push({ x: p.t, y: p.value });
     tile.el.dataset.points = String(tile.points.length);
+    tile.el.dataset.firstPoint = String(tile.points[0]?.x ?? '');
   }
 
-  /** Adds a live point (one a second at most; a newer value within the second replaces it). */
+  /** Adds a live point (one a bucket at most; a newer value within the bucket replaces it). */
   plot(subsystem: string, p: HistoryPoint): void {
     const tile = this.tile(subsystem);
     const last = tile.points.at(-1);
-    if (last && p.t - last.x < 1000) last.y = p.value;
+    if (last && p.t - last.x < tile.stepMs) last.y = p.value;
     else if (!last || p.t > last.x) tile.points.push({ x: p.t, y: p.value });
     const keepFrom = this.#deps.now() - this.#deps.rangeMs();
     while (tile.points.length > MAX_POINTS || (tile.points.length > 1 && tile.points[0]!.x < keepFrom)) tile.points.shift();

@@ -68,7 +68,7 @@ export interface LivePort {
   attach(socket: LiveSocket): void;
 }
 
-export type SeriesPort = Pick<TimeSeriesStore, 'series' | 'seriesSource'>;
+export type SeriesPort = Pick<TimeSeriesStore, 'series' | 'seriesSource' | 'seriesMany'>;
 
 /**
  * MQTT over websocket: each /mqtt connection becomes a broker client. The upgrade

@@ -26,7 +26,7 @@ export const instant = z
   });
 
 const STEP = 'a duration such as 30s, 5m, 1h, 1d or a number of ms, from 1 ms to 366d';
-const duration = z
+export const duration = z
   .string()
   .describe(STEP)
   .transform((s, ctx) => {

@@ -19,6 +19,7 @@ import { installGuard } from './auth.ts';
 import { bundleDashboard } from './dashboard-bundle.ts';
 import { answerError, installHttpErrors } from './http-errors.ts';
 import { registerGeoRoutes } from './geo-routes.ts';
+import { registerHistoryRoutes } from './history-routes.ts';
 import { registerIncidentRoutes } from './incident-routes.ts';
 import { registerKpiRoutes } from './kpi-routes.ts';
 import { registerSilenceRoutes } from './silence-routes.ts';
@@ -53,6 +54,8 @@ export interface ApiDeps {
   kpis: KpisPort;
   /** the longest range /api/kpis takes, days */
   kpiMaxRangeDays: number;
+  /** devices /api/history reads for one chart */
+  historyMaxDevices: number;
   clock: Clock;
   /** MQTT over websocket: each /mqtt connection becomes a broker client */
   handleMqttStream: MqttStreamHandler;
@@ -213,6 +216,7 @@ export class ApiServer {
     registerAdminRoutes(app, d.devicesAdmin, d.audit);
     registerKpiRoutes(app, d.kpis, { now: () => d.clock.now(), maxRangeDays: d.kpiMaxRangeDays });
     registerGeoRoutes(app, d.townInfo);
+    registerHistoryRoutes(app, { store: d.store, directory: d.directory, clock: d.clock, maxDevices: d.historyMaxDevices });
 
     // The API document and its explorer need a login like the rest (README: API document)
     let document: Record<string, unknown> | undefined;

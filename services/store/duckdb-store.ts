@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Clock, Reading, Timer } from '../contracts/index.ts';
 import { QalaError } from '../contracts/errors.ts';
-import { pickSource, type LatestDevice, type Retention, type SeriesPoint, type SeriesQuery, type SeriesSource, type TimeSeriesStore } from './port.ts';
+import { pickSource, type LatestDevice, type Retention, type SeriesManyQuery, type SeriesPoint, type SeriesQuery, type SeriesSource, type TimeSeriesStore } from './port.ts';
 
 export interface DuckDbStoreDeps {
   dataDir: string;
@@ -278,33 +278,42 @@ export class DuckDbStore implements TimeSeriesStore {
   }
 
   async series(q: SeriesQuery): Promise<SeriesPoint[]> {
-    const source = this.seriesSource(q);
+    const { deviceId, ...rest } = q;
+    return (await this.seriesMany({ ...rest, deviceIds: [deviceId] })).get(deviceId) ?? [];
+  }
+
+  async seriesMany(q: SeriesManyQuery): Promise<Map<string, SeriesPoint[]>> {
+    const out = new Map<string, SeriesPoint[]>();
+    if (q.deviceIds.length === 0) return out;
+    const source = this.seriesSource({ ...q, deviceId: q.deviceIds[0]! });
+    // device ids never hold a comma (DEVICE_ID), so the list travels as one parameter
+    const devices = q.deviceIds.length === 1 ? 'device_id = $devices' : "device_id IN (SELECT unnest(string_split($devices, ',')))";
     const sql =
       source === 'raw'
-        ? `SELECT (ts_ms // $step) * $step AS t, avg(value) AS avg, min(value) AS min, max(value) AS max, count(*) AS n
+        ? `SELECT device_id, (ts_ms // $step) * $step AS t, avg(value) AS avg, min(value) AS min, max(value) AS max, count(*) AS n
              FROM readings
-            WHERE device_id = $device AND metric = $metric AND ts_ms >= $from AND ts_ms < $to
-            GROUP BY 1 ORDER BY 1`
-        : `SELECT (bucket_ms // $step) * $step AS t, sum(sum) / sum(n) AS avg, min(min) AS min, max(max) AS max, sum(n) AS n
+            WHERE ${devices} AND metric = $metric AND ts_ms >= $from AND ts_ms < $to
+            GROUP BY 1, 2 ORDER BY 1, 2`
+        : `SELECT device_id, (bucket_ms // $step) * $step AS t, sum(sum) / sum(n) AS avg, min(min) AS min, max(max) AS max, sum(n) AS n
              FROM ${source === '1m' ? 'rollup_1m' : 'rollup_1h'}
-            WHERE device_id = $device AND metric = $metric AND bucket_ms >= $from AND bucket_ms < $to
-            GROUP BY 1 ORDER BY 1`;
+            WHERE ${devices} AND metric = $metric AND bucket_ms >= $from AND bucket_ms < $to
+            GROUP BY 1, 2 ORDER BY 1, 2`;
     // a rollup answers in whole buckets: the one holding `from` counts, though it began before
     const res = source === '1m' ? 60_000 : source === '1h' ? 3_600_000 : 1;
     const reader = await this.#query(sql, {
       step: BigInt(q.stepMs),
-      device: q.deviceId,
+      devices: q.deviceIds.join(','),
       metric: q.metric,
       from: BigInt(q.from - (((q.from % res) + res) % res)),
       to: BigInt(q.to),
     });
-    return reader.getRowObjectsJS().map((row) => ({
-      t: Number(row.t),
-      avg: Number(row.avg),
-      min: Number(row.min),
-      max: Number(row.max),
-      count: Number(row.n),
-    }));
+    for (const row of reader.getRowObjectsJS()) {
+      const id = String(row.device_id);
+      let list = out.get(id);
+      if (!list) out.set(id, (list = []));
+      list.push({ t: Number(row.t), avg: Number(row.avg), min: Number(row.min), max: Number(row.max), count: Number(row.n) });
+    }
+    return out;
   }
 
   async latest(): Promise<LatestDevice[]> {

@@ -11,6 +11,10 @@ export interface SeriesQuery {
   stepMs: number;
 }
 
+export interface SeriesManyQuery extends Omit<SeriesQuery, 'deviceId'> {
+  deviceIds: readonly string[];
+}
+
 /** Where a series was answered from: raw readings, or a rollup of that resolution. */
 export type SeriesSource = 'raw' | '1m' | '1h';
 
@@ -45,6 +49,8 @@ export interface TimeSeriesStore {
   /** Writes all or nothing; throws so the writer can keep the batch and retry. */
   write(readings: readonly Reading[]): Promise<void>;
   series(q: SeriesQuery): Promise<SeriesPoint[]>;
+  /** The series of many devices in one query (the control room's tile charts), keyed by device; adapters without it are asked device by device. */
+  seriesMany?(q: SeriesManyQuery): Promise<Map<string, SeriesPoint[]>>;
   /** The table a query of this step over this range is served from (see pickSource). */
   seriesSource?(q: SeriesQuery): SeriesSource;
   latest(): Promise<LatestDevice[]>;
