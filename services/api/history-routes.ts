@@ -55,7 +55,7 @@ export interface HistoryRouteDeps {
 }
 
 export function registerHistoryRoutes(app: FastifyInstance, d: HistoryRouteDeps): void {
-  app.get('/api/history', { config: { access: 'user' } }, async (req) => {
+  app.get('/api/history', { config: { access: 'user', summary: "A subsystem's figure over time as its tile shows it, folded over the kind's devices from the store", query: historyQuery } }, async (req) => {
     const q = parseQuery(historyQuery, req.query);
     const to = q.to ?? d.clock.now();
     const from = q.from ?? to - 3_600_000;
