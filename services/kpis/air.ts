@@ -1,6 +1,6 @@
 // Mean pollutant concentrations from the air stations' readings against the WHO
 // 2021 air quality guideline levels. Pure: the store's buckets come in.
-import { trendStep, type Period } from './stats.ts';
+import { mean as meanOf, trendStep, type Period } from './stats.ts';
 
 /**
  * WHO global air quality guidelines (2021), recommended AQG levels (executive
@@ -29,7 +29,7 @@ const stationMean = (s: StationSeries): number | undefined => {
   return n > 0 ? s.points.reduce((k, p) => k + p.avg * p.count, 0) / n : undefined;
 };
 
-const mean = (xs: readonly number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+const mean = (xs: readonly number[]): number | null => meanOf(xs) ?? null;
 
 /** The town's mean: each station's mean of its readings, averaged over the stations that have any (each station weighs the same). */
 export function townMean(stations: readonly StationSeries[]): number | null {

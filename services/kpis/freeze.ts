@@ -6,6 +6,7 @@
 // coefficient). Pure.
 import type { DeviceState, FreezeEstimate, Incident } from '../contracts/index.ts';
 import { INTERRUPTION_RULES, restoredAt } from './interruptions.ts';
+import { mean } from './stats.ts';
 
 /**
  * The habitable limit, °C: +12, the indoor temperature to which SNiP 41-02-2003
@@ -44,8 +45,6 @@ export function hoursToLimit(c: CoolingInput): number {
   if (c.outdoorC >= c.limitC) return Infinity;
   return c.tauH * Math.log((c.indoorStartC - c.outdoorC) / (c.limitC - c.outdoorC));
 }
-
-const mean = (xs: readonly number[]): number | undefined => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
 
 /** The outdoor temperature of a district: its substations' sensors, else the town's. */
 export function outdoorTemperature(devices: readonly DeviceState[], district: string): number | undefined {

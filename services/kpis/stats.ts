@@ -5,6 +5,9 @@ export interface Period {
   to: number;
 }
 
+/** The arithmetic mean; undefined for no values. */
+export const mean = (xs: readonly number[]): number | undefined => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
+
 /** ms of [start, end) that fall in [p.from, p.to). */
 export const overlapMs = (start: number, end: number, p: Period): number => Math.max(0, Math.min(end, p.to) - Math.max(start, p.from));
 
