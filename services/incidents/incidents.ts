@@ -60,6 +60,10 @@ const FLAP_NOTIFY_MS = 60_000;
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, major: 1, minor: 2, warning: 3 };
 
+/** Acknowledged or resolved: no further escalation step or reminder is due (the steps taken stay recorded). */
+const escalationDone = (inc: Incident): IncidentPatch =>
+  inc.escalation?.nextAt !== undefined ? { escalation: { policy: inc.escalation.policy, step: inc.escalation.step, reminders: inc.escalation.reminders } } : {};
+
 export class IncidentManager {
   readonly #deps: IncidentManagerDeps;
   readonly #journal: Journal<IncidentLine>;
@@ -322,7 +326,7 @@ export class IncidentManager {
     }
     if (!existing) return;
     if (s.autoResolve) {
-      this.#commit(existing, { at: s.at, action: 'auto-resolved', by: 'rules', comment: 'condition clear' }, { state: 'resolved', resolvedAt: s.at, conditionCleared: true }, true);
+      this.#commit(existing, { at: s.at, action: 'auto-resolved', by: 'rules', comment: 'condition clear' }, { state: 'resolved', resolvedAt: s.at, conditionCleared: true, ...escalationDone(existing) }, true);
     } else {
       this.#commit(existing, { at: s.at, action: 'condition-cleared', by: 'rules' }, { conditionCleared: true }, true);
     }
@@ -333,9 +337,7 @@ export class IncidentManager {
     if (inc.state !== 'open') throw new QalaError('ERR_INCIDENT_STATE', `incident ${id} is ${inc.state}; only an open incident can be acknowledged`);
     comment = this.#checkComment(comment, false);
     const at = this.#deps.clock.now();
-    // acknowledged: no further escalation step or reminder is due
-    const escalation = inc.escalation?.nextAt !== undefined ? { escalation: { policy: inc.escalation.policy, step: inc.escalation.step, reminders: inc.escalation.reminders } } : {};
-    return this.#commit(inc, { at, action: 'acknowledged', by, ...(comment ? { comment } : {}) }, { state: 'acknowledged', acknowledgedAt: at, ...escalation });
+    return this.#commit(inc, { at, action: 'acknowledged', by, ...(comment ? { comment } : {}) }, { state: 'acknowledged', acknowledgedAt: at, ...escalationDone(inc) });
   }
 
   resolve(id: string, by: string, comment?: string): Incident {
@@ -343,7 +345,7 @@ export class IncidentManager {
     if (inc.state === 'resolved') throw new QalaError('ERR_INCIDENT_STATE', `incident ${id} is already resolved`);
     comment = this.#checkComment(comment, false);
     const at = this.#deps.clock.now();
-    return this.#commit(inc, { at, action: 'resolved', by, ...(comment ? { comment } : {}) }, { state: 'resolved', resolvedAt: at });
+    return this.#commit(inc, { at, action: 'resolved', by, ...(comment ? { comment } : {}) }, { state: 'resolved', resolvedAt: at, ...escalationDone(inc) });
   }
 
   /** An operator's note. Bounded in count and length; a refusal says which limit. */

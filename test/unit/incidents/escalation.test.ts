@@ -122,6 +122,24 @@ describe('escalation', () => {
     await t.stop();
   });
 
+  it('starts the escalation again when a resolved incident reopens as a flap', async () => {
+    const dir = await tempDir();
+    const clock = new ManualClock(T0);
+    const t = await town(dir, clock);
+    t.events.emit('ruleSignalled', { ...raised(clock.now()), autoResolve: true });
+    const id = t.incidents.list()[0]!.id;
+    t.events.emit('ruleSignalled', { ...raised(clock.now()), type: 'cleared', autoResolve: true });
+    expect(t.incidents.get(id)).toMatchObject({ state: 'resolved', escalation: { step: 0 } });
+    expect(t.incidents.get(id).escalation?.nextAt).toBeUndefined(); // nothing due on a resolved incident
+    clock.advance(10 * MIN);
+    expect(t.sent.filter((s) => s.includes('escalated'))).toEqual([]);
+    t.events.emit('ruleSignalled', { ...raised(clock.now()), autoResolve: true }); // back within the flap window: the same incident reopens
+    expect(t.incidents.get(id)).toMatchObject({ state: 'open', escalation: { step: 0, nextAt: clock.now() + 5 * MIN } });
+    clock.advance(5 * MIN);
+    expect(t.sent.at(-1)).toBe('water:incident.escalated@15');
+    await t.stop();
+  });
+
   it('leaves incidents no policy covers alone', async () => {
     const dir = await tempDir();
     const clock = new ManualClock(T0);
