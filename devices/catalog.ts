@@ -2,7 +2,7 @@
 // its subsystem, the utility that owns it, and its metrics (unit, normal range for
 // rules and dashboards, physical bounds for validation). No I/O, imports nothing.
 
-export const SUBSYSTEMS = ['utilities', 'mobility', 'safety', 'health', 'environment'] as const;
+export const SUBSYSTEMS = ['utilities', 'mobility', 'safety', 'health', 'education', 'environment'] as const;
 export type Subsystem = (typeof SUBSYSTEMS)[number];
 
 export const SUBSYSTEM_LABELS: Record<Subsystem, string> = {
@@ -10,11 +10,12 @@ export const SUBSYSTEM_LABELS: Record<Subsystem, string> = {
   mobility: 'Mobility',
   safety: 'Safety',
   health: 'Healthcare',
+  education: 'Education',
   environment: 'Environment',
 };
 
 /** Who must act on a fault: the network operators plus the city's own services. */
-export const UTILITIES = ['water', 'heat', 'power', 'gas', 'transport', 'emergency', 'healthcare', 'ecology'] as const;
+export const UTILITIES = ['water', 'heat', 'power', 'gas', 'transport', 'emergency', 'healthcare', 'ecology', 'education', 'social'] as const;
 export type Utility = (typeof UTILITIES)[number];
 
 export interface MetricSpec {
@@ -139,6 +140,35 @@ const kinds = [
       waiting: { unit: 'people', description: 'people waiting', normal: [0, 25], bounds: [0, 2000], integer: true, aggregate: 'sum' },
       meanWaitMin: { unit: 'min', description: 'mean wait of people served lately', normal: [0, 30], bounds: [0, 1440], aggregate: 'mean' },
       openWindows: { unit: 'windows', description: 'reception windows open (0 when closed)', normal: [0, 12], bounds: [0, 100], integer: true, aggregate: 'sum' },
+    },
+  },
+  {
+    id: 'school-classroom',
+    label: 'School classroom climate sensor (one per school)',
+    subsystem: 'education',
+    utility: 'education',
+    headline: 'airTemp',
+    metrics: {
+      // Classrooms 18–24 °C: the sanitary rules for education facilities (Kazakhstan's
+      // ҚР ДСМ-76 of 2021; Russia's SanPiN 1.2.3685-21 table 6.4 gives the same band).
+      airTemp: { unit: '°C', description: 'classroom air temperature', normal: [18, 24], bounds: [-40, 60], aggregate: 'mean' },
+      // 1000 ppm: the common ventilation limit for classrooms (GOST 30494-2011 puts
+      // acceptable indoor air at up to 1000 ppm; Pettenkofer's 0.1 %)
+      co2: { unit: 'ppm', description: 'carbon dioxide in the classroom air', normal: [400, 1000], bounds: [0, 10000], aggregate: 'max' },
+      occupancy: { unit: 'people', description: 'pupils and staff in the room', normal: [0, 35], bounds: [0, 500], integer: true, aggregate: 'sum' },
+    },
+  },
+  {
+    id: 'kindergarten-room',
+    label: 'Kindergarten group room climate sensor (one per kindergarten)',
+    subsystem: 'education',
+    utility: 'education',
+    headline: 'airTemp',
+    metrics: {
+      // Group rooms 21–24 °C (sanitary rules for preschool organisations; SanPiN 1.2.3685-21 table 6.5)
+      airTemp: { unit: '°C', description: 'group room air temperature', normal: [21, 24], bounds: [-40, 60], aggregate: 'mean' },
+      co2: { unit: 'ppm', description: 'carbon dioxide in the group room air', normal: [400, 1000], bounds: [0, 10000], aggregate: 'max' },
+      occupancy: { unit: 'people', description: 'children and staff in the room', normal: [0, 30], bounds: [0, 500], integer: true, aggregate: 'sum' },
     },
   },
   {

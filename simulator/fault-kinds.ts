@@ -6,7 +6,16 @@
 // exp(3 · (wear − 0.3)), so the 61.1% average wear of Kazakh water and sewage
 // networks fails ~2.5 times as often as a 30%-worn one.
 
-export type FaultRole = 'target' | 'neighbour';
+import { CITY_FAULT_KINDS } from './fault-kinds-city.ts';
+import { coolBuilding } from './models-city.ts';
+
+/** `dependent`: a building fed by the target (a school on a failed substation), changed by the kind's `dependents` effect */
+export type FaultRole = 'target' | 'neighbour' | 'dependent';
+
+/** What an effect may need of the town at the reading's instant. */
+export interface FaultEnv {
+  outdoorTemp: number;
+}
 
 export interface FaultKind {
   readonly targetKind: string;
@@ -27,8 +36,16 @@ export interface FaultKind {
    * minimum-night-flow rule cannot see the fault before (`observableFrom`)
    */
   readonly needsNights?: number;
+  /** `school-hours`: random faults of this kind strike only while the target's rooms are in use (simulator/models-city.ts) */
+  readonly during?: 'school-hours';
+  /** draws its random times and targets on a stream of its own, so adding the kind leaves every other kind's faults as they were */
+  readonly ownStream?: boolean;
+  /** the effect reads the town's conditions (its `env` argument) */
+  readonly needsEnv?: boolean;
+  /** devices of these kinds in the target's district whose nearest device of the target's kind is the target: the buildings it feeds */
+  readonly dependents?: { readonly kinds: readonly string[]; readonly effect: (m: Record<string, number>, sinceMs: number, severity: number, env: FaultEnv) => void };
   /** transforms a device's metrics while the fault is active; `sinceMs` since the fault began, `severity` 0.5..1 */
-  readonly effect: (m: Record<string, number>, role: FaultRole, sinceMs: number, severity: number) => void;
+  readonly effect: (m: Record<string, number>, role: FaultRole, sinceMs: number, severity: number, env?: FaultEnv) => void;
 }
 
 const ramp = (sinceMs: number, tauMin: number) => 1 - Math.exp(-sinceMs / (tauMin * 60_000));
@@ -80,6 +97,8 @@ export const FAULT_KINDS: Readonly<Record<string, FaultKind>> = {
     ratePerYear: 0.3,
     durationMinutes: [60, 360],
     season: 'heating',
+    // the schools and kindergartens it heats cool down too
+    dependents: { kinds: ['school-classroom', 'kindergarten-room'], effect: (m, since, sev, env) => coolBuilding(m, since, sev, env.outdoorTemp) },
     effect: (m, _role, since, sev) => {
       // circulation stops: the water in the substation cools towards the building's
       // temperature over tens of minutes (faster the more complete the failure)
@@ -152,6 +171,7 @@ export const FAULT_KINDS: Readonly<Record<string, FaultKind>> = {
       if (m.vehiclesPerMin !== undefined) m.vehiclesPerMin = Math.round(m.vehiclesPerMin * (1 - 0.3 * sev));
     },
   },
+  ...CITY_FAULT_KINDS,
 };
 
 export const wearFactor = (wear: number): number => Math.exp(3 * (wear - 0.3));

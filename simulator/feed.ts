@@ -6,7 +6,8 @@
 import { parseDuration, simFaultsTopic, statusTopic, telemetryTopic, type DeviceAddress } from '../devices/index.ts';
 import { KARAGANDA, conditionsAt } from './environment.ts';
 import { FieldEffects, type HardCase } from './field.ts';
-import { FAULT_KINDS, wearFactor, type FaultKind, type FaultRole } from './fault-kinds.ts';
+import { FAULT_KINDS, wearFactor, type FaultEnv, type FaultKind, type FaultRole } from './fault-kinds.ts';
+import { roomSession } from './models-city.ts';
 import { step, type ModelState } from './models.ts';
 import { deviceRandom, hashString, mulberry32, type Random } from './rng.ts';
 import { distanceKm, inventory, type Scenario, type SimDevice } from './scenario.ts';
@@ -51,6 +52,8 @@ export interface FaultRecord {
   devices: string[];
   /** devices that went silent */
   silenced: string[];
+  /** of `devices`, the buildings the target feeds (schools on a failed substation); absent when none */
+  dependents?: string[];
   start: number;
   end: number;
   severity: number;
@@ -89,6 +92,8 @@ export class Feed {
   readonly #events: FaultEvent[] = [];
   readonly #nextRandom = new Map<string, number>();
   readonly #faultRng: Random;
+  /** streams of the fault kinds that draw on their own (`ownStream`) */
+  readonly #ownRng = new Map<string, Random>();
   /** deviceId → active faults with the device's role in each */
   readonly #active = new Map<string, { fault: FaultRecord; role: FaultRole; spec: FaultKind }[]>();
   readonly #silenced = new Map<string, number>();
@@ -162,7 +167,18 @@ export class Feed {
         this.#stats.simTime = t;
         if (this.#silenced.has(r.device.deviceId)) continue;
         const metrics = step(r.device, scenario, t, intervalMs, r.rng, r.state);
-        for (const a of this.#active.get(r.device.deviceId) ?? []) a.spec.effect(metrics, a.role, t - a.fault.start, a.fault.severity);
+        const active = this.#active.get(r.device.deviceId);
+        if (active) {
+          let env: FaultEnv | undefined;
+          for (const a of active) {
+            if (a.role !== 'dependent' && !a.spec.needsEnv) a.spec.effect(metrics, a.role, t - a.fault.start, a.fault.severity);
+            else {
+              env ??= { outdoorTemp: conditionsAt(t, scenario.utcOffsetMinutes, scenario.climate ?? KARAGANDA).outdoorTemp };
+              if (a.role === 'dependent') a.spec.dependents?.effect(metrics, t - a.fault.start, a.fault.severity, env);
+              else a.spec.effect(metrics, a.role, t - a.fault.start, a.fault.severity, env);
+            }
+          }
+        }
         const field = this.#field;
         if (!field) {
           this.#stats.readings++;
@@ -238,7 +254,7 @@ export class Feed {
       this.#injected.push(f);
       f.devices.forEach((id, i) => {
         const list = this.#active.get(id) ?? [];
-        list.push({ fault: f, role: i === 0 ? 'target' : 'neighbour', spec });
+        list.push({ fault: f, role: i === 0 ? 'target' : f.dependents?.includes(id) ? 'dependent' : 'neighbour', spec });
         this.#active.set(id, list);
       });
       yield this.#count({ at: e.at, topic, payload: JSON.stringify({ event: 'started', ...f }), retain: false, type: 'fault' });
@@ -279,23 +295,35 @@ export class Feed {
       this.#nextRandom.delete(kind);
       return;
     }
-    const gapMs = (-Math.log(Math.max(this.#faultRng.next(), 1e-12)) / perHour) * 3_600_000;
+    const gapMs = (-Math.log(Math.max(this.#rngFor(kind).next(), 1e-12)) / perHour) * 3_600_000;
     this.#nextRandom.set(kind, from + Math.max(1, Math.round(gapMs)));
+  }
+
+  #rngFor(kind: string): Random {
+    if (!FAULT_KINDS[kind]!.ownStream) return this.#faultRng;
+    let rng = this.#ownRng.get(kind);
+    if (!rng) {
+      rng = mulberry32((this.#o.seed ^ hashString(`faults:${kind}`)) >>> 0);
+      this.#ownRng.set(kind, rng);
+    }
+    return rng;
   }
 
   #injectRandom(kind: string, at: number): void {
     const spec = FAULT_KINDS[kind]!;
     const { scenario } = this.#o;
+    const rng = this.#rngFor(kind);
     if (spec.season === 'heating' && !conditionsAt(at, scenario.utcOffsetMinutes, scenario.climate ?? KARAGANDA).heatingSeason) return;
+    if (spec.during === 'school-hours' && roomSession(spec.targetKind, conditionsAt(at, scenario.utcOffsetMinutes, scenario.climate ?? KARAGANDA)) === 'closed') return;
     const until = at + spec.durationMinutes[1] * 60_000;
     const candidates = (this.#byKind.get(spec.targetKind) ?? []).filter(
       (r) => !(this.#active.get(r.device.deviceId) ?? []).some((a) => a.fault.kind === kind) && !this.#field?.busy(r.device.deviceId, at, until),
     );
     if (candidates.length === 0) return;
-    const target = candidates[Math.floor(this.#faultRng.next() * candidates.length)]!;
+    const target = candidates[Math.floor(rng.next() * candidates.length)]!;
     const [lo, hi] = spec.durationMinutes;
-    const durationMs = Math.round((lo + this.#faultRng.next() * (hi - lo)) * 60_000);
-    this.#add(kind, target, at, durationMs, 0.6 + 0.4 * this.#faultRng.next(), false);
+    const durationMs = Math.round((lo + rng.next() * (hi - lo)) * 60_000);
+    this.#add(kind, target, at, durationMs, 0.6 + 0.4 * rng.next(), false);
   }
 
   #scheduleFromScenario(f: Scenario['faults'][number]): void {
@@ -316,6 +344,14 @@ export class Feed {
       .sort((a, b) => a.d - b.d || (a.r.device.deviceId < b.r.device.deviceId ? -1 : 1))
       .slice(0, spec.neighbours ?? 0)
       .map((x) => x.r.device.deviceId);
+    // the buildings the target feeds: those of the dependent kinds in the district whose nearest device of the target's kind it is
+    const peers = (this.#byKind.get(spec.targetKind) ?? []).filter((r) => r.device.district === district);
+    const dependents = spec.dependents
+      ? this.#running
+          .filter((r) => r.device.district === district && spec.dependents!.kinds.includes(r.device.kind.id))
+          .filter((r) => nearest(peers, r.device.position) === target)
+          .map((r) => r.device.deviceId)
+      : [];
     const silenced = this.#running
       .filter((r) => r.device.district === district && spec.silences?.includes(r.device.kind.id))
       .map((r) => r.device.deviceId);
@@ -326,8 +362,9 @@ export class Feed {
       utility: spec.utility,
       district,
       target: target.device.deviceId,
-      devices: [target.device.deviceId, ...neighbours],
+      devices: [target.device.deviceId, ...neighbours, ...dependents],
       silenced,
+      ...(dependents.length ? { dependents } : {}),
       start: at,
       end: at + durationMs,
       severity: Math.round(severity * 100) / 100,
@@ -336,6 +373,19 @@ export class Feed {
     insertSorted(this.#events, { at, type: 'start', fault });
     insertSorted(this.#events, { at: fault.end, type: 'end', fault });
   }
+}
+
+function nearest(pool: readonly Running[], at: readonly [number, number]): Running | undefined {
+  let best: Running | undefined;
+  let bestD = Infinity;
+  for (const r of pool) {
+    const d = distanceKm(r.device.position, at);
+    if (d < bestD) {
+      best = r;
+      bestD = d;
+    }
+  }
+  return best;
 }
 
 function insertSorted(events: FaultEvent[], e: FaultEvent): void {

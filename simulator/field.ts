@@ -57,6 +57,8 @@ export interface Outgoing {
   payload: string;
 }
 
+/** Subsystems added with the 27 towns (education, social): see the constructor. */
+const LATER_SUBSYSTEMS: ReadonlySet<string> = new Set(['education', 'social']);
 const GATEWAY_KINDS = new Set(['water-pressure', 'sewage-level', 'gas-pressure']);
 const SPIKES: Record<string, (m: Record<string, number>) => void> = {
   'power-feeder': (m) => void (m.voltage = 0),
@@ -99,24 +101,7 @@ export class FieldEffects {
     const plan = mulberry32((o.seed ^ hashString('field')) >>> 0);
     const p = (x: number) => Math.min(1, x * o.rate);
     const days = (o.end - o.start) / 86_400_000;
-    for (const d of o.devices) {
-      this.#district.set(d.deviceId, d.district);
-      const rng = mulberry32((o.seed ^ hashString(`field:${d.deviceId}`)) >>> 0);
-      const t: Trait = { skewMs: 0, onChange: false, marginal: false, lastSent: Number.NEGATIVE_INFINITY, gaps: [], rng };
-      if (plan.next() < p(0.03)) t.skewMs = Math.round((plan.next() < 0.5 ? -1 : 1) * (60 + plan.next() * 240) * 1000);
-      if (d.kind.id === 'emergency-camera' && plan.next() < p(0.33)) t.onChange = true;
-      if ((d.kind.id === 'water-pressure' && plan.next() < p(0.08)) || (d.kind.id === 'gas-pressure' && plan.next() < p(0.1))) t.marginal = true;
-      // reboots: a Poisson process of one a day
-      for (let at = o.start + expGap(plan, p(1) / 86_400_000); at < o.end; at += expGap(plan, p(1) / 86_400_000)) {
-        const gap = { start: at, end: at + Math.round((60 + plan.next() * 120) * 1000) };
-        t.gaps.push(gap);
-        this.#case('reboot-gap', d.district, [d.deviceId], gap.start, gap.end);
-      }
-      if (t.skewMs) this.#case('clock-skew', d.district, [d.deviceId], o.start, o.end);
-      if (t.onChange) this.#case('report-on-change', d.district, [d.deviceId], o.start, o.end);
-      if (t.marginal) this.#case('marginal', d.district, [d.deviceId], o.start, o.end);
-      this.#traits.set(d.deviceId, t);
-    }
+    for (const d of o.devices.filter((x) => !LATER_SUBSYSTEMS.has(x.subsystem))) this.#planDevice(d, plan, p);
     // gateway outages with back-fill: about one a week per district
     const districts = [...new Set(o.devices.map((d) => d.district))];
     for (const district of districts) {
@@ -135,12 +120,36 @@ export class FieldEffects {
         }
       }
     }
+    // devices of the subsystems added later plan on streams of their own, after the rest:
+    // adding them to a town leaves its other devices' plan and case ids as they were
+    for (const d of o.devices.filter((x) => LATER_SUBSYSTEMS.has(x.subsystem))) this.#planDevice(d, mulberry32((o.seed ^ hashString(`field-plan:${d.deviceId}`)) >>> 0), p);
     this.planned.push(...this.cases);
     this.planned.sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1));
     this.#planning = false;
   }
 
   #planning = true;
+
+  /** A device's traits and reboot gaps, drawn from `plan`. */
+  #planDevice(d: SimDevice, plan: Random, p: (x: number) => number): void {
+    const o = this.#o;
+    this.#district.set(d.deviceId, d.district);
+    const rng = mulberry32((o.seed ^ hashString(`field:${d.deviceId}`)) >>> 0);
+    const t: Trait = { skewMs: 0, onChange: false, marginal: false, lastSent: Number.NEGATIVE_INFINITY, gaps: [], rng };
+    if (plan.next() < p(0.03)) t.skewMs = Math.round((plan.next() < 0.5 ? -1 : 1) * (60 + plan.next() * 240) * 1000);
+    if (d.kind.id === 'emergency-camera' && plan.next() < p(0.33)) t.onChange = true;
+    if ((d.kind.id === 'water-pressure' && plan.next() < p(0.08)) || (d.kind.id === 'gas-pressure' && plan.next() < p(0.1))) t.marginal = true;
+    // reboots: a Poisson process of one a day
+    for (let at = o.start + expGap(plan, p(1) / 86_400_000); at < o.end; at += expGap(plan, p(1) / 86_400_000)) {
+      const gap = { start: at, end: at + Math.round((60 + plan.next() * 120) * 1000) };
+      t.gaps.push(gap);
+      this.#case('reboot-gap', d.district, [d.deviceId], gap.start, gap.end);
+    }
+    if (t.skewMs) this.#case('clock-skew', d.district, [d.deviceId], o.start, o.end);
+    if (t.onChange) this.#case('report-on-change', d.district, [d.deviceId], o.start, o.end);
+    if (t.marginal) this.#case('marginal', d.district, [d.deviceId], o.start, o.end);
+    this.#traits.set(d.deviceId, t);
+  }
 
   #case(cls: HardCaseClass, district: string, devices: string[], start: number, end: number, allows: string[] = []): HardCase {
     const c: HardCase = { id: `h-${String(++this.#caseSeq).padStart(5, '0')}-${cls}`, class: cls, district, devices, start, end, allows };

@@ -5,6 +5,7 @@ import type { Scenario, SimDevice } from './scenario.ts';
 import { DEFAULT_HEATING_CHART } from '../devices/index.ts';
 import { KARAGANDA, conditionsAt, heatingSchedule, peak, type TownConditions } from './environment.ts';
 import { gaussian, hashString, poisson, type Random } from './rng.ts';
+import { CITY_MODELS } from './models-city.ts';
 
 export interface ModelState {
   /** per-device memory (queue length, wind, ...) */
@@ -151,6 +152,7 @@ const models: Record<string, Model> = {
       no2: r2(clamp(20 + 60 * exposure * dispersion + 30 * peak(town.localHour, 8.5, 1.5) * (1 + 0.2 * gaussian(rng)), 0, 20000)),
     };
   },
+  ...CITY_MODELS,
 };
 
 export function modelFor(kindId: string): Model {

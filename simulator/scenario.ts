@@ -160,7 +160,16 @@ const ABBREV: Record<string, string> = {
   'emergency-camera': 'cam',
   'clinic-queue': 'cq',
   'air-station': 'aq',
+  'school-classroom': 'sch',
+  'kindergarten-room': 'kg',
 };
+
+/**
+ * Subsystems added with the 27 towns: their devices are laid out after every other
+ * device of a town, so a town's earlier devices keep their order (and with it the
+ * field's random plan, simulator/field.ts).
+ */
+const LATER_SUBSYSTEMS: ReadonlySet<string> = new Set(['education', 'social']);
 
 /** How many devices of a kind a district has, before scaling. */
 export function districtCount(s: Scenario, d: Scenario['districts'][number], kindId: string): number {
@@ -173,10 +182,11 @@ export function districtCount(s: Scenario, d: Scenario['districts'][number], kin
 export function inventory(s: Scenario, opts: { scale: number; seed: number }): SimDevice[] {
   const out: SimDevice[] = [];
   const maxDist = Math.max(...s.districts.map((d) => distanceKm(d.center, s.plant)), 1);
-  for (const d of s.districts) {
+  const passes = [DEVICE_KINDS.filter((k) => !LATER_SUBSYSTEMS.has(k.subsystem)), DEVICE_KINDS.filter((k) => LATER_SUBSYSTEMS.has(k.subsystem))];
+  for (const [pass, d] of passes.flatMap((kinds) => s.districts.map((d) => [kinds, d] as const))) {
     // a district spreads over ~1 km per 20k residents, at least 600 m
     const spreadKm = Math.max(0.6, Math.sqrt(d.population / 20_000));
-    for (const kind of DEVICE_KINDS) {
+    for (const kind of pass) {
       const n = Math.round(districtCount(s, d, kind.id) * opts.scale);
       for (let i = 1; i <= n; i++) {
         const deviceId = `${ABBREV[kind.id] ?? kind.id}-${d.id}-${String(i).padStart(3, '0')}`;

@@ -16,6 +16,10 @@ export const BASE_DENSITY: Readonly<Record<string, number>> = Object.freeze({
   'traffic-counter': 2,
   'emergency-camera': 3,
   'clinic-queue': 0.6,
+  // approximate: Kazakhstan has ~7,500 schools and ~10,000 preschool organisations for
+  // 20 million people (Ministry of Education), fewer and larger in towns
+  'school-classroom': 1.5,
+  'kindergarten-room': 2,
 });
 
 const QUARTERS = [

@@ -124,7 +124,10 @@ export function scoreFaultKinds(rules: readonly Rule[], signals: readonly RuleSi
     const ids = new Set(targeting.map((r) => r.id));
     const injected = faults.filter((f) => f.kind === kind);
     const mine = signals.filter((s) => ids.has(s.ruleId));
-    const incidents = mine.filter((s) => s.type === 'raised' && !(allowing.length && excused(s, allowing)));
+    // a rule that detects several kinds (a classroom cools when its school's heating fails
+    // and when its substation does) counts an incident for the kind whose fault it matches
+    const elsewhere = (s: RuleSignal) => !injected.some((f) => matchesFault(s, f, byId.get(s.ruleId)!)) && faults.some((g) => g.kind !== kind && matchesFault(s, g, byId.get(s.ruleId)!));
+    const incidents = mine.filter((s) => s.type === 'raised' && !(allowing.length && excused(s, allowing)) && !elsewhere(s));
     const tp = incidents.filter((s) => injected.some((f) => matchesFault(s, f, byId.get(s.ruleId)!))).length;
     const ttd: number[] = [];
     const perFault: number[] = [];

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEVICE_KINDS, DeviceRegistry } from '../../../devices/index.ts';
+import { DEVICE_KINDS, DeviceRegistry, SUBSYSTEMS } from '../../../devices/index.ts';
 import { step } from '../../../simulator/models.ts';
 import { deviceRandom } from '../../../simulator/rng.ts';
 import { inventory, loadScenario } from '../../../simulator/scenario.ts';
@@ -12,7 +12,7 @@ const YEAR = 365 * 86_400_000;
 
 describe('device kind contracts', () => {
   it('covers every subsystem with at least one kind', () => {
-    expect(new Set(DEVICE_KINDS.map((k) => k.subsystem))).toEqual(new Set(['utilities', 'mobility', 'safety', 'health', 'environment']));
+    expect(new Set(DEVICE_KINDS.map((k) => k.subsystem))).toEqual(new Set(SUBSYSTEMS));
   });
 
   it('gives every metric a unit, a normal band inside its physical bounds, and the headline is a metric', () => {

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { DEVICE_KINDS } from '../../../devices/index.ts';
+import { DEVICE_KINDS, SUBSYSTEMS } from '../../../devices/index.ts';
 import { DeviceDirectory } from '../../../services/directory/directory.ts';
 import { ManualClock } from '../../../services/clock.ts';
 import type { LiveMessage, Reading } from '../../../services/contracts/index.ts';
@@ -34,12 +34,12 @@ async function setup() {
 }
 
 describe('live hub', () => {
-  it('greets a client with all five subsystems, then sends only what changed, once per tick', async () => {
+  it('greets a client with every subsystem, then sends only what changed, once per tick', async () => {
     const { events, hub, clock } = await setup();
     const client = new FakeSocket();
     hub.attach(client);
     expect(client.sent[0]!.type).toBe('hello');
-    expect(Object.keys(client.sent[0]!.subsystems).sort()).toEqual(['environment', 'health', 'mobility', 'safety', 'utilities']);
+    expect(Object.keys(client.sent[0]!.subsystems).sort()).toEqual([...SUBSYSTEMS].sort());
     for (let i = 0; i < 50; i++) events.emit('readingAccepted', reading(`wp-${i % 5}`, 'water-pressure', 'utilities', { pressure: 3 + (i % 5) }));
     events.emit('readingAccepted', reading('tc-1', 'traffic-counter', 'mobility', { vehiclesPerMin: 12, meanSpeed: 40 }));
     clock.advance(250);
