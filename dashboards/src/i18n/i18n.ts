@@ -85,7 +85,8 @@ export function townTime(t: number, parts: 'time' | 'seconds' | 'dateTime' | 'da
   const opts: Intl.DateTimeFormatOptions = { timeZone: 'UTC', hourCycle: 'h23' };
   if (parts !== 'date') Object.assign(opts, { hour: '2-digit', minute: '2-digit' });
   if (parts === 'seconds') opts.second = '2-digit';
-  if (parts === 'dateTime' || parts === 'date') Object.assign(opts, { day: 'numeric', month: 'short' });
+  // numeric day and month: Chromium's ICU has no short month names for Kazakh (it prints "M11")
+  if (parts === 'dateTime' || parts === 'date') Object.assign(opts, { day: '2-digit', month: '2-digit' });
   return new Intl.DateTimeFormat(LOCALES[lang], opts).format(new Date(t + offsetMin * 60_000));
 }
 
