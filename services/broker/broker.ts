@@ -59,6 +59,7 @@ export class Broker {
 
   readonly #limits: Limits;
   #slowConsumersCut = 0;
+  #qos0Dropped = 0;
   /** [MQTT-3.1.3-8], which aedes 1.2 does not keep (./conformance.ts) */
   readonly #identifiers = new IdentifierCheck();
 
@@ -88,7 +89,7 @@ export class Broker {
   }
 
   stats() {
-    return { clients: this.connectedClients, mqttPort: this.port, mqttTlsPort: this.tlsPort, ...this.#deps.guard?.stats, slowConsumersCut: this.#slowConsumersCut, identifiersRejected: this.#identifiers.refused, limits: { ...this.#limits.stats, openConnections: this.#limits.openConnections } };
+    return { clients: this.connectedClients, mqttPort: this.port, mqttTlsPort: this.tlsPort, ...this.#deps.guard?.stats, slowConsumersCut: this.#slowConsumersCut, qos0DroppedSlow: this.#qos0Dropped, identifiersRejected: this.#identifiers.refused, limits: { ...this.#limits.stats, openConnections: this.#limits.openConnections } };
   }
 
   /** Closes every connection of a device at once (it was revoked). */
@@ -232,6 +233,26 @@ export class Broker {
     }
     const client = aedes.handle(conn, req) as unknown as Client;
     this.#limits.capPacketSize(client, conn, address);
+    if (maxOutbound) this.#dropQos0First(client, conn, maxOutbound);
+  }
+
+  /**
+   * QoS 0 goes first: once a client has half its QALA_MAX_OUTBOUND_BYTES unsent, its
+   * QoS 0 deliveries are dropped (at most once [MQTT-4.3.1]: the sender expects no
+   * more) rather than buffered, so a subscriber that lags on QoS 0 telemetry is not cut
+   * and QoS 1 messages keep the room; only QoS 1/2 beyond the bound cut it.
+   */
+  #dropQos0First(client: Client, conn: Duplex, maxOutbound: number): void {
+    const c = client as unknown as { deliver0: (packet: unknown, cb: () => void) => void };
+    const deliver0 = c.deliver0;
+    c.deliver0 = (packet, cb) => {
+      if (conn.writableLength > maxOutbound / 2) {
+        this.#qos0Dropped++;
+        cb();
+        return;
+      }
+      deliver0.call(client, packet, cb);
+    };
   }
 
   async stop(): Promise<void> {

@@ -26,4 +26,23 @@ describe('slow consumers', () => {
     expect(received).toBe(n);
     expect(platform.ingest.stats().rejected['schema-mismatch']).toBe(n);
   }, 120_000);
+
+  it('drops QoS 0 deliveries to a lagging subscriber instead of cutting it, and still cuts it on QoS 1', async () => {
+    const platform = await startPlatform(testConfig(await tempDir(), { maxOutboundBytes: 256 * 1024 }));
+    const lagging = await connectWatcher(platform, { clientId: 'lagging', reconnectPeriod: 0 });
+    await lagging.subscribeAsync('#', { qos: 0 });
+    lagging.stream.pause();
+    const device = await connectDevice(platform, { clientId: 'qos0-gateway' });
+    const body = JSON.stringify({ ts: Date.now(), metrics: { pressure: 4 }, note: 'x'.repeat(16 * 1024) });
+    const broker = () => platform.health().broker as { slowConsumersCut: number; qos0DroppedSlow: number };
+    // 32 MiB at QoS 0 (the subscription's maximum): dropped past half the bound, the client stays
+    for (let i = 0; i < 2000; i++) await device.publishAsync(`city/temirtau/utilities/old-town/water-pressure/wp-${i % 20}/telemetry`, body, { qos: 1 });
+    await waitFor(() => broker().qos0DroppedSlow > 1000, 'QoS 0 deliveries to be dropped');
+    expect(broker().slowConsumersCut).toBe(0);
+    expect(lagging.connected).toBe(true);
+    // the same client subscribed at QoS 1: past the bound it is cut
+    lagging.subscribe('#', { qos: 1 }); // its SUBACK is never read (paused), but the broker takes the subscription
+    for (let i = 0; i < 2000 && broker().slowConsumersCut === 0; i++) await device.publishAsync(`city/temirtau/utilities/old-town/water-pressure/wp-${i % 20}/telemetry`, body, { qos: 1 });
+    await waitFor(() => broker().slowConsumersCut === 1, 'the lagging client to be cut once it holds QoS 1 messages');
+  }, 180_000);
 });
