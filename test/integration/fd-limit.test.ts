@@ -4,7 +4,6 @@
 // at accept past it, while /health keeps answering and the spool keeps its files;
 // once connections close, a device connects and every reading it sends is
 // acknowledged and stored. The process never exits.
-import type { ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +12,8 @@ import { login, TEST_ADMIN_PASSWORD } from '../helpers/auth.ts';
 import mqtt, { type MqttClient } from 'mqtt';
 import { gatewayLogin } from '../helpers/mqtt.ts';
 import { tempDir } from '../helpers/platform.ts';
-import { hold, spawnHeld } from '../helpers/resources.ts';
+import { spawnQala, type QalaProcess } from '../helpers/qala.ts';
+import { hold } from '../helpers/resources.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const QALA = fileURLToPath(new URL('../../bin/qala.mjs', import.meta.url));
@@ -22,19 +22,14 @@ const HTTP = 64;
 const RESERVE = 128;
 const BUDGET = NOFILE - RESERVE - HTTP; // 208 MQTT connections
 
-async function startUnderUlimit(dataDir: string): Promise<{ child: ChildProcess; http: number; mqtt: number; output: () => string }> {
-  const child = spawnHeld('bash', ['-c', `ulimit -n ${NOFILE} && exec "$0" "$1" start`, process.execPath, QALA], {
-    env: {
-      PATH: process.env.PATH, QALA_DATA_DIR: dataDir, QALA_HTTP_HOST: '127.0.0.1', QALA_MQTT_HOST: '127.0.0.1', QALA_HTTP_PORT: '0', QALA_MQTT_PORT: '0',
-      QALA_SIMULATE: 'false', QALA_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, QALA_MAX_HTTP_CONNECTIONS: String(HTTP), QALA_FD_RESERVE: String(RESERVE), QALA_LOG_FORMAT: 'json',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const m = await waitFor(() => /dashboard http:\/\/localhost:(\d+) {2}MQTT mqtt:\/\/localhost:(\d+)/.exec(out) ?? undefined, 'the platform to start', 30_000);
-  return { child, http: Number(m[1]), mqtt: Number(m[2]), output: () => out };
+/** `qala start` as a child of a shell that lowered its open-files limit first. */
+async function startUnderUlimit(dataDir: string): Promise<{ proc: QalaProcess; http: number; mqtt: number; output: () => string }> {
+  const proc = spawnQala(['-c', `ulimit -n ${NOFILE} && exec "$0" "$1" start`, process.execPath, QALA], {
+    QALA_DATA_DIR: dataDir, QALA_HTTP_HOST: '127.0.0.1', QALA_MQTT_HOST: '127.0.0.1', QALA_HTTP_PORT: '0', QALA_MQTT_PORT: '0',
+    QALA_SIMULATE: 'false', QALA_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, QALA_MAX_HTTP_CONNECTIONS: String(HTTP), QALA_FD_RESERVE: String(RESERVE), QALA_LOG_FORMAT: 'json',
+  }, { command: 'bash' });
+  const m = await proc.waitForOutput(/dashboard http:\/\/localhost:(\d+) {2}MQTT mqtt:\/\/localhost:(\d+)/, 'the platform to start');
+  return { proc, http: Number(m[1]), mqtt: Number(m[2]), output: () => proc.stdout() + proc.stderr() };
 }
 
 /** One attempt: the client once connected, undefined when the broker closed the connection instead. */
@@ -110,7 +105,8 @@ describe('file descriptors', () => {
       return n >= 50 ? n : undefined;
     }, 'the 50 readings stored');
     expect(stored).toBe(50);
-    expect(p.child.exitCode).toBeNull();
+    expect(() => process.kill(p.proc.pid, 0)).not.toThrow(); // never exited
+    expect((await p.proc.stop('SIGTERM')).code).toBe(0);
     expect(p.output()).not.toMatch(/EMFILE/);
   });
 });
