@@ -2,7 +2,7 @@
 // its subsystem, the utility that owns it, and its metrics (unit, normal range for
 // rules and dashboards, physical bounds for validation). No I/O, imports nothing.
 
-export const SUBSYSTEMS = ['utilities', 'mobility', 'safety', 'health', 'education', 'environment'] as const;
+export const SUBSYSTEMS = ['utilities', 'mobility', 'safety', 'health', 'education', 'social', 'environment'] as const;
 export type Subsystem = (typeof SUBSYSTEMS)[number];
 
 export const SUBSYSTEM_LABELS: Record<Subsystem, string> = {
@@ -11,6 +11,7 @@ export const SUBSYSTEM_LABELS: Record<Subsystem, string> = {
   safety: 'Safety',
   health: 'Healthcare',
   education: 'Education',
+  social: 'Social services',
   environment: 'Environment',
 };
 
@@ -169,6 +170,28 @@ const kinds = [
       airTemp: { unit: '°C', description: 'group room air temperature', normal: [21, 24], bounds: [-40, 60], aggregate: 'mean' },
       co2: { unit: 'ppm', description: 'carbon dioxide in the group room air', normal: [400, 1000], bounds: [0, 10000], aggregate: 'max' },
       occupancy: { unit: 'people', description: 'children and staff in the room', normal: [0, 30], bounds: [0, 500], integer: true, aggregate: 'sum' },
+    },
+  },
+  {
+    id: 'residential-lift',
+    label: 'Lift in a residential block',
+    subsystem: 'social',
+    utility: 'social',
+    headline: 'inService',
+    metrics: {
+      inService: { unit: 'bool', description: '1 when the lift is in service, 0 when stopped by a fault', normal: [1, 1], bounds: [0, 1], integer: true, aggregate: 'sum' },
+      trips: { unit: 'trips', description: 'trips since the last reading', normal: [0, 60], bounds: [0, 1000], integer: true, aggregate: 'sum' },
+    },
+  },
+  {
+    id: 'care-alarm',
+    label: 'Social-care alarm button of an elderly resident living alone',
+    subsystem: 'social',
+    utility: 'social',
+    headline: 'pressed',
+    metrics: {
+      pressed: { unit: 'bool', description: '1 while the alarm is raised and not yet answered', normal: [0, 0], bounds: [0, 1], integer: true, aggregate: 'sum' },
+      battery: { unit: '%', description: 'battery charge of the pendant', normal: [20, 100], bounds: [0, 100], aggregate: 'mean' },
     },
   },
   {

@@ -74,6 +74,11 @@ export const statusPayload = z
     ts: timestampMs.optional(),
     /** where the device is, [latitude, longitude] (WGS 84), sent with its birth */
     location: z.tuple([z.number().min(-90).max(90), z.number().min(-180).max(180)]).optional(),
+    /** what the registry should know of the device, sent with its birth: e.g. a lift's `dependents`, residents who cannot leave home without it */
+    attributes: z
+      .record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,31}$/, 'an attribute name such as dependents'), z.union([z.number().finite(), z.boolean(), z.string().max(64)]))
+      .refine((a) => Object.keys(a).length <= 16, 'at most 16 attributes')
+      .optional(),
   })
   .strict();
 export type StatusPayload = z.infer<typeof statusPayload>;

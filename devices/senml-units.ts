@@ -84,6 +84,8 @@ const CATALOG: Readonly<Record<string, Linear>> = {
   'veh/min': { quantity: 'eventRate', scale: 1 / 60 },
   people: { quantity: 'count', scale: 1 },
   windows: { quantity: 'count', scale: 1 },
+  trips: { quantity: 'count', scale: 1 },
+  ppm: { quantity: 'ratio', scale: 1e-6 }, // CO2 by volume: parts per million
   'µg/m3': { quantity: 'massConcentration', scale: 1e-9 },
 };
 

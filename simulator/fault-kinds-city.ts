@@ -9,6 +9,34 @@ const r0 = (v: number) => Math.round(v);
 const ramp = (sinceMs: number, tauMin: number) => 1 - Math.exp(-sinceMs / (tauMin * 60_000));
 
 export const CITY_FAULT_KINDS: Readonly<Record<string, FaultKind>> = {
+  'lift-breakdown': {
+    // a lift stopped by a fault (doors, drive, controller) until the lift company
+    // repairs it. Rate assumed (~0.5 a year per lift on the monitored stock, most of
+    // it older than its 25-year service life)
+    targetKind: 'residential-lift',
+    network: null,
+    utility: 'social',
+    ratePerYear: 0.5,
+    durationMinutes: [90, 1440],
+    ownStream: true,
+    effect: (m) => {
+      m.inService = 0;
+      m.trips = 0;
+    },
+  },
+  'care-alarm-pressed': {
+    // an elderly resident presses the pendant (a fall, feeling unwell); it stays raised
+    // until the call centre answers. Assumed ~2 presses a year per pendant
+    targetKind: 'care-alarm',
+    network: null,
+    utility: 'social',
+    ratePerYear: 2,
+    durationMinutes: [10, 40],
+    ownStream: true,
+    effect: (m) => {
+      m.pressed = 1;
+    },
+  },
   'school-heating-loss': {
     // the school's own heat point or an air-locked riser: the building cools while the
     // district network is fine. Rate: ~0.3 a school-year per school (assumed, as the

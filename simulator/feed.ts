@@ -7,7 +7,7 @@ import { parseDuration, simFaultsTopic, statusTopic, telemetryTopic, type Device
 import { KARAGANDA, conditionsAt } from './environment.ts';
 import { FieldEffects, type HardCase } from './field.ts';
 import { FAULT_KINDS, wearFactor, type FaultEnv, type FaultKind, type FaultRole } from './fault-kinds.ts';
-import { roomSession } from './models-city.ts';
+import { birthAttributes, roomSession } from './models-city.ts';
 import { step, type ModelState } from './models.ts';
 import { deviceRandom, hashString, mulberry32, type Random } from './rng.ts';
 import { distanceKm, inventory, type Scenario, type SimDevice } from './scenario.ts';
@@ -151,7 +151,8 @@ export class Feed {
     const end = this.end;
     for (const r of this.#running) {
       const location = r.device.position.map((x) => Math.round(x * 1e5) / 1e5);
-      yield this.#count({ at: start, topic: statusTopic(r.address), payload: JSON.stringify({ state: 'online', ts: start, location }), retain: true, deviceId: r.device.deviceId, type: 'status' });
+      const attributes = birthAttributes(r.device.kind.id, mulberry32((this.#o.seed ^ hashString(`attributes:${r.device.deviceId}`)) >>> 0));
+      yield this.#count({ at: start, topic: statusTopic(r.address), payload: JSON.stringify({ state: 'online', ts: start, location, ...(attributes ? { attributes } : {}) }), retain: true, deviceId: r.device.deviceId, type: 'status' });
     }
     for (let tick = 0; ; tick++) {
       const tickStart = start + tick * intervalMs;

@@ -14,7 +14,7 @@
 // three times that in breaks (rooms are aired between lessons), C_out ≈ 420 ppm.
 // A healthy classroom thus settles at ~800–900 ppm in a lesson.
 import { peak, type TownConditions } from './environment.ts';
-import { gaussian, type Random } from './rng.ts';
+import { gaussian, poisson, type Random } from './rng.ts';
 import type { ModelInput } from './models.ts';
 
 const r1 = (v: number) => Math.round(v * 10) / 10;
@@ -99,10 +99,37 @@ function room(kindId: string) {
   };
 }
 
+/** A lift's trips: residents leaving in the morning and coming home in the evening (Poisson). */
+function lift({ town, rng, state, dtMs }: ModelInput): Record<string, number> {
+  state.perHour ??= 8 + rng.next() * 10;
+  const h = town.localHour;
+  const rate = state.perHour * (0.15 + peak(h, 8, 1.5) + 1.2 * peak(h, 19, 2) + 0.4 * peak(h, 13, 3));
+  return { inService: 1, trips: poisson(rng, (rate * dtMs) / 3_600_000) };
+}
+
+/** A care-alarm pendant: silent unless pressed (presses are faults with ground truth); its battery runs down over ~a year. */
+function careAlarm({ rng, state, dtMs }: ModelInput): Record<string, number> {
+  state.battery ??= 30 + rng.next() * 70;
+  state.battery = Math.max(25, state.battery - (100 * dtMs) / (365 * 86_400_000));
+  return { pressed: 0, battery: r1(state.battery) };
+}
+
 export const CITY_MODELS = {
   'school-classroom': room('school-classroom'),
   'kindergarten-room': room('kindergarten-room'),
+  'residential-lift': lift,
+  'care-alarm': careAlarm,
 };
+
+/**
+ * What a device tells the registry with its birth. About one lift in six carries
+ * residents who cannot leave home without it (wheelchair users, the frail): assumed,
+ * the share of people with disabilities in Kazakhstan being ~3.7 % (~700,000).
+ */
+export function birthAttributes(kindId: string, rng: Random): Record<string, number> | undefined {
+  if (kindId !== 'residential-lift') return undefined;
+  return { dependents: rng.next() < 1 / 6 ? 1 + Math.floor(rng.next() * 3) : 0 };
+}
 
 /**
  * A building whose heat has stopped cools towards the outdoor temperature with its

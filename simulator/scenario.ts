@@ -162,6 +162,8 @@ const ABBREV: Record<string, string> = {
   'air-station': 'aq',
   'school-classroom': 'sch',
   'kindergarten-room': 'kg',
+  'residential-lift': 'lift',
+  'care-alarm': 'alarm',
 };
 
 /**

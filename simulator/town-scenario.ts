@@ -20,6 +20,8 @@ export const BASE_DENSITY: Readonly<Record<string, number>> = Object.freeze({
   // 20 million people (Ministry of Education), fewer and larger in towns
   'school-classroom': 1.5,
   'kindergarten-room': 2,
+  // assumed: monitored lifts, ~4 per 10,000 residents (the nine-storey blocks' lifts on the pilot)
+  'residential-lift': 4,
 });
 
 const QUARTERS = [
@@ -85,6 +87,9 @@ export function townScenario(row: TownRow): Record<string, unknown> {
   });
   const c = row.climate;
   const aged = row.aged65Share ?? AGED_65_AVERAGE;
+  // care alarms: assumed one pendant per 200 residents aged 65+ (those living alone and enrolled
+  // with the social service); the brief's share of 65+ sizes the care load
+  const alarms = Math.round(((10_000 * aged) / 200) * 10) / 10;
   return {
     id: row.id,
     name: row.name,
@@ -102,7 +107,7 @@ export function townScenario(row: TownRow): Record<string, unknown> {
     center: [row.center[0], row.center[1]],
     plant,
     shiftChanges: [...(row.shiftChanges ?? [8, 20])],
-    deviceDensity: { ...BASE_DENSITY },
+    deviceDensity: { ...BASE_DENSITY, 'care-alarm': alarms },
     networkWear: townWear(row.potential),
     climate: { designOutdoorC: c.designOutdoorC, heatingSeasonDays: c.heatingSeasonDays, januaryMeanC: c.januaryMeanC, julyMeanC: c.julyMeanC },
     faults: [],

@@ -12,6 +12,8 @@ export interface DeviceState {
   metrics: Record<string, number>;
   online: boolean;
   location?: [number, number];
+  /** sent with the device's birth (a lift's `dependents`: residents who cannot leave home without it) */
+  attributes?: Record<string, number | boolean | string>;
 }
 
 export interface MetricFigure {

@@ -64,4 +64,6 @@ export interface DeviceStatus {
   state: 'online' | 'offline';
   at: number;
   location?: [number, number];
+  /** sent with the device's birth (a lift's `dependents`: residents who cannot leave home without it) */
+  attributes?: Record<string, number | boolean | string>;
 }

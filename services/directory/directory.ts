@@ -54,10 +54,12 @@ export class DeviceDirectory {
         const prev = devices.get(s.deviceId);
         const online = s.state === 'online';
         const location = s.location ?? prev?.location;
+        const attributes = s.attributes ?? prev?.attributes;
         devices.set(s.deviceId, {
           ...(prev ?? { deviceId: s.deviceId, subsystem: s.subsystem, district: s.district, kind: s.kind, ts: 0, metrics: {} }),
           online,
           ...(location ? { location } : {}),
+          ...(attributes ? { attributes } : {}),
         });
         this.#changed(s.subsystem);
       }),

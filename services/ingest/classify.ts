@@ -76,7 +76,8 @@ export function classify(topic: string, payload: Buffer, ctx: ClassifyContext): 
       const off = outOfRange(s.data.ts, ctx);
       if (off) return reject('timestamp-out-of-range', `status: ${off}`);
     }
-    return { type: 'status', status: { ...address(t), state: s.data.state, at: s.data.ts ?? ctx.receivedAt, ...(location ? { location } : {}) } };
+    const attributes = s.data.attributes;
+    return { type: 'status', status: { ...address(t), state: s.data.state, at: s.data.ts ?? ctx.receivedAt, ...(location ? { location } : {}), ...(attributes ? { attributes } : {}) } };
   }
 
   let candidates: unknown[] = [json];

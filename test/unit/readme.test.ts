@@ -159,12 +159,13 @@ describe('README MQTT messages', () => {
   });
 
   it('documents every status shape a device sends, and only those', () => {
-    const docs = [example('Status', 0), example('Status', 1), example('Status', 2)];
+    const docs = [example('Status', 0), example('Status', 1), example('Status', 2), example('Status', 3)];
     for (const d of docs) expect(statusPayload.safeParse(d).success, JSON.stringify(d)).toBe(true);
     const docShapes = docs.map((d) => JSON.stringify(Object.keys(d)));
     const sentShapes = new Set(payloads('status').map((p) => JSON.stringify(Object.keys(p))));
     // birth with location, back online or silenced with a time; the last will comes from the fleet
-    expect([...sentShapes].sort()).toEqual(docShapes.slice(0, 2).sort());
+    // and a lift's birth with its registry attributes
+    expect([...sentShapes].sort()).toEqual([docShapes[0], docShapes[1], docShapes[3]].sort());
     expect(docs[2]).toEqual(JSON.parse(LAST_WILL));
     expect(payloads('status').some((p) => p.state === 'offline')).toBe(true);
   });

@@ -26,9 +26,9 @@ function meanAt(kind: string, metric: string, ts: number, warmupSteps = 0): numb
 }
 
 describe('Temirtau scenario', () => {
-  it('has a few hundred devices across six subsystems', () => {
+  it('has a few hundred devices across seven subsystems', () => {
     expect(devices.length).toBeGreaterThan(250);
-    expect(new Set(devices.map((d) => d.subsystem)).size).toBe(6);
+    expect(new Set(devices.map((d) => d.subsystem)).size).toBe(7);
     expect(new Set(devices.map((d) => d.deviceId)).size).toBe(devices.length);
   });
 
