@@ -34,6 +34,7 @@ import { KpiService } from './kpis/kpis.ts';
 import { profileFromScenario } from './kpis/profile.ts';
 import { Intake } from './intake/intake.ts';
 import { LiveHub } from './live/live-hub.ts';
+import { townGeoJson } from './geo/geojson.ts';
 import { describeTown } from './geo/town.ts';
 import { BUILTIN_RULES } from './rules/loader.ts';
 import type { TownContext } from './rules/conditions.ts';
@@ -223,12 +224,14 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     ...Object.fromEntries([...reports].map(([name, figures]) => [name, figures()])),
   });
 
+  const townInfo = describeTown(town, config.scenario);
   const api = new ApiServer({
     host: config.httpHost,
     port: config.httpPort,
     maxConnections: config.maxHttpConnections,
     town,
-    townInfo: describeTown(town, config.scenario),
+    townInfo,
+    townMap: townGeoJson(townInfo),
     log,
     store,
     directory,

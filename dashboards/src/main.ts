@@ -3,7 +3,7 @@
 // (session.ts), in the user's language. A lost connection greys the page and says
 // since when its figures are. Imports only types and data from services/devices.
 import type { DeviceKind } from '../../devices/index.ts';
-import type { HistoryPoint, Incident, LiveMessage, TownInfo } from '../../services/contracts/index.ts';
+import type { FeatureCollection, HistoryPoint, Incident, LiveMessage, TownInfo } from '../../services/contracts/index.ts';
 import { Alarm } from './alarm.ts';
 import { IncidentPanel } from './incidents.ts';
 import { startKpiPanel } from './kpis.ts';
@@ -42,10 +42,11 @@ function wallMode(): void {
 async function start(me: Me): Promise<void> {
   setLang(initialLang(me.user.name));
   showUser(me);
-  const [kindsJson, town, rulesJson] = await Promise.all([
+  const [kindsJson, town, rulesJson, geo] = await Promise.all([
     getJson<{ kinds: DeviceKind[] }>('/api/kinds'),
     getJson<TownInfo>('/api/town'),
     getJson<{ rules: unknown[] }>('/api/rules').catch(() => ({ rules: [] })),
+    getJson<FeatureCollection>('/api/geo').catch((): FeatureCollection => ({ type: 'FeatureCollection', features: [] })),
   ]);
   const kinds = new Map(kindsJson.kinds.map((k) => [k.id, k]));
   const thresholds = ruleThresholds(rulesJson.rules);
@@ -54,7 +55,7 @@ async function start(me: Me): Promise<void> {
   let range: RangeId = (localStorage.getItem('qala.range') as RangeId | null) ?? '1h';
   if (!(range in RANGES)) range = '1h';
 
-  const map = new TownMap({ kinds, now: serverNow, incidentDevices: () => panel.devices(), districtName: (id) => districtNames.get(id) ?? id });
+  const map = new TownMap({ kinds, now: serverNow, incidentDevices: () => panel.devices(), districtName: (id) => districtNames.get(id) ?? id, geo });
   const tiles = new Tiles({
     kinds,
     offsetMin: () => town.utcOffsetMinutes,

@@ -2,7 +2,7 @@
 // of its normal band, in an open incident, offline, no recent data). A tile's
 // out-of-normal count filters it to those devices; a picked incident highlights
 // its devices. Devices report their location in their birth message.
-import type { DeviceState } from '../../services/contracts/index.ts';
+import type { DeviceState, FeatureCollection } from '../../services/contracts/index.ts';
 import { reportEveryMs, type Kinds } from './format.ts';
 import { num, t, tOr } from './i18n/i18n.ts';
 import { api } from './session.ts';
@@ -33,6 +33,8 @@ export interface TownMapDeps {
   now: () => number;
   incidentDevices: () => Set<string>;
   districtName: (id: string) => string;
+  /** district outlines, main streets and the plant (GET /api/geo) */
+  geo: FeatureCollection;
 }
 
 export class TownMap {
@@ -85,14 +87,47 @@ export class TownMap {
     const located = this.#devices.filter((d) => d.location);
     svg.replaceChildren();
     const counts: Record<DeviceLook, number> = { ok: 0, out: 0, incident: 0, offline: 0, stale: 0 };
-    if (located.length > 0) {
-      const lats = located.map((d) => d.location![0]);
-      const lons = located.map((d) => d.location![1]);
+    const outline: [number, number][] = [];
+    for (const f of this.#deps.geo.features) {
+      const g = f.geometry;
+      if (g.type === 'Polygon') outline.push(...g.coordinates[0]!);
+      else if (g.type === 'LineString') outline.push(...g.coordinates);
+      else outline.push(g.coordinates);
+    }
+    if (located.length > 0 || outline.length > 0) {
+      // frame the devices and the plant (the outlines run on to the town's edge, cut by the frame); the outlines alone when no device is located yet
+      const plant = this.#deps.geo.features.flatMap((f) => (f.geometry.type === 'Point' ? [f.geometry.coordinates] : []));
+      const frame = located.length ? [...located.map((d): [number, number] => [d.location![1], d.location![0]]), ...plant] : outline;
+      const lats = frame.map((c) => c[1]);
+      const lons = frame.map((c) => c[0]);
       const [minLat, maxLat, minLon, maxLon] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
       const kx = Math.cos((((minLat + maxLat) / 2) * Math.PI) / 180); // keep the town's true shape
       const scale = Math.min((W - 60) / Math.max((maxLon - minLon) * kx, 1e-6), (H - 60) / Math.max(maxLat - minLat, 1e-6));
       const x = (lon: number) => 30 + (lon - minLon) * kx * scale;
       const y = (lat: number) => H - 30 - (lat - minLat) * scale;
+      // the town beneath the devices: district outlines, main streets, the plant
+      for (const f of this.#deps.geo.features) {
+        const g = f.geometry;
+        if (g.type === 'Point') {
+          const r = document.createElementNS(SVG_NS, 'rect');
+          r.setAttribute('x', (x(g.coordinates[0]) - 9).toFixed(1));
+          r.setAttribute('y', (y(g.coordinates[1]) - 9).toFixed(1));
+          r.setAttribute('width', '18');
+          r.setAttribute('height', '18');
+          r.setAttribute('class', 'plant');
+          const title = document.createElementNS(SVG_NS, 'title');
+          title.textContent = t('map.plant');
+          r.appendChild(title);
+          svg.appendChild(r);
+          continue;
+        }
+        const coords = g.type === 'Polygon' ? g.coordinates[0]! : g.coordinates;
+        const el = document.createElementNS(SVG_NS, g.type === 'Polygon' ? 'polygon' : 'polyline');
+        el.setAttribute('points', coords.map(([lon, lat]) => `${x(lon).toFixed(1)},${y(lat).toFixed(1)}`).join(' '));
+        el.setAttribute('class', String(f.properties.kind));
+        if (f.properties.id) el.dataset.district = String(f.properties.id);
+        svg.appendChild(el);
+      }
       const byDistrict = new Map<string, { x: number; y: number; n: number }>();
       const order: DeviceLook[] = ['ok', 'stale', 'offline', 'out', 'incident'];
       const dots = located.map((d) => ({ d, look: look(d, incidentDevices.has(d.deviceId), this.#deps.kinds, now) })).sort((a, b) => order.indexOf(a.look) - order.indexOf(b.look));

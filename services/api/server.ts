@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { DEVICE_KINDS, KIND_IDS, SUBSYSTEM_LABELS, SUBSYSTEMS } from '../../devices/index.ts';
 import { QalaError } from '../contracts/errors.ts';
-import type { AuditSink, Clock, TownInfo } from '../contracts/index.ts';
+import type { AuditSink, Clock, FeatureCollection, TownInfo } from '../contracts/index.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { installGuard } from './auth.ts';
 import { bundleDashboard } from './dashboard-bundle.ts';
@@ -42,6 +42,8 @@ export interface ApiDeps {
   town: string;
   /** the town's name, clock and districts, for the control room */
   townInfo: TownInfo;
+  /** its schematic map (services/geo) */
+  townMap: FeatureCollection;
   log: Logger;
   store: SeriesPort;
   directory: DirectoryPort;
@@ -215,7 +217,7 @@ export class ApiServer {
     registerSilenceRoutes(app, d.silences, d.escalation, d.audit);
     registerAdminRoutes(app, d.devicesAdmin, d.audit);
     registerKpiRoutes(app, d.kpis, { now: () => d.clock.now(), maxRangeDays: d.kpiMaxRangeDays });
-    registerGeoRoutes(app, d.townInfo);
+    registerGeoRoutes(app, d.townInfo, d.townMap);
     registerHistoryRoutes(app, { store: d.store, directory: d.directory, clock: d.clock, maxDevices: d.historyMaxDevices });
 
     // The API document and its explorer need a login like the rest (README: API document)

@@ -16,3 +16,15 @@ export interface TownInfo {
   plant?: [number, number];
   districts: TownDistrict[];
 }
+
+/** GeoJSON (RFC 7946) as GET /api/geo serves it: [longitude, latitude] positions. */
+export interface Feature {
+  type: 'Feature';
+  geometry: { type: 'Polygon'; coordinates: [number, number][][] } | { type: 'LineString'; coordinates: [number, number][] } | { type: 'Point'; coordinates: [number, number] };
+  properties: Record<string, string | number>;
+}
+export interface FeatureCollection {
+  type: 'FeatureCollection';
+  features: Feature[];
+}
+

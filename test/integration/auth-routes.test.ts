@@ -23,6 +23,7 @@ const EXPECTED: Record<string, 'public' | 'user' | readonly string[]> = {
   'GET /api/devices': 'user',
   'GET /api/series': 'user',
   'GET /api/town': 'user',
+  'GET /api/geo': 'user',
   'GET /api/history': 'user',
   'POST /api/logout': 'user',
   'GET /api/me': 'user',

@@ -155,6 +155,7 @@ export const en = {
   'map.stale': 'no recent data',
   'map.filter': 'Showing: {what}',
   'map.clearFilter': 'Show all',
+  'map.plant': 'the town-forming plant',
   'map.label': 'Devices on the town map',
 } as const;
 

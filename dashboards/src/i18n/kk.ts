@@ -156,5 +156,6 @@ export const kk = {
   'map.stale': 'жаңа деректер жоқ',
   'map.filter': 'Көрсетілген: {what}',
   'map.clearFilter': 'Барлығын көрсету',
+  'map.plant': 'қала құраушы кәсіпорын',
   'map.label': 'Қала картасындағы құрылғылар',
 } as const satisfies Dictionary;

@@ -156,5 +156,6 @@ export const ru = {
   'map.stale': 'нет свежих данных',
   'map.filter': 'Показаны: {what}',
   'map.clearFilter': 'Показать все',
+  'map.plant': 'градообразующее предприятие',
   'map.label': 'Устройства на карте города',
 } as const satisfies Dictionary;
