@@ -196,9 +196,11 @@ describe.runIf(browserAvailable())('control room in chromium', () => {
     await signIn(page, platform, await addUser(platform, 'viewer'));
     await page.waitForSelector('#conn[data-state="open"]');
     expect(await page.locator('#veil').isHidden()).toBe(true);
-    await platform.stop();
+    // the API stops first (components stop in reverse): the page sees its socket close while the rest winds down
+    const stopping = platform.stop();
     await page.waitForSelector('#veil:not([hidden])');
     await page.waitForSelector('body.disconnected');
+    await stopping;
     await expect(page.locator('#veil strong').textContent()).resolves.toBe(en['veil.title']);
     await page.close();
   });
