@@ -140,7 +140,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     host: config.mqttHost,
     port: config.mqttPort,
     log: child('broker'),
-    guard: new Guard({ access, audit, log: child('guard'), acl: { town, isRegistered: (id) => access.devices.has(id) }, maxSubscriptions: config.maxSubscriptionsPerClient }),
+    guard: new Guard({ access, audit, log: child('guard'), acl: { town, isRegistered: (id) => access.devices.has(id) }, maxSubscriptions: config.maxSubscriptionsPerClient, newDevices: { max: config.maxDevices, perMinute: config.maxNewDevicesPerMinute, now: () => clock.now() } }),
     ...(tls ? { tls: { port: config.mqttTlsPort, ...tls } } : {}),
     plain: config.plainListeners,
     beforeAck: (msg) => intake.receive(msg),

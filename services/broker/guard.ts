@@ -21,6 +21,13 @@ export interface GuardDeps {
   log: Logger;
   /** QALA_MAX_SUBSCRIPTIONS_PER_CLIENT: topic filters one connection may hold (default 100) */
   maxSubscriptions?: number;
+  /**
+   * Device ids a gateway may bring that were not seen before: in total (QALA_MAX_DEVICES)
+   * and per minute (QALA_MAX_NEW_DEVICES_PER_MINUTE). Registered devices speak only for
+   * themselves, so only a gateway can bring new ids; without these a flood of ids grows
+   * the device directory without bound and turns into as many "offline" incidents.
+   */
+  newDevices?: { max: number; perMinute: number; now: () => number };
 }
 
 /** Where a refused publish goes: a "$" topic no wildcard matches [MQTT-4.7.2-1] and nobody may subscribe to. */
@@ -40,7 +47,10 @@ interface Session {
 export class Guard {
   readonly #deps: GuardDeps;
   readonly #sessions = new WeakMap<Client, Session>();
-  readonly stats = { refusedConnects: 0, refusedPublishes: 0, refusedSubscribes: 0, refusedSubscribesOverLimit: 0 };
+  readonly stats = { refusedConnects: 0, refusedPublishes: 0, refusedSubscribes: 0, refusedSubscribesOverLimit: 0, refusedNewDevices: 0 };
+  /** device ids gateways have published for */
+  readonly #knownIds = new Set<string>();
+  #window = { start: -Infinity, count: 0 };
 
   constructor(deps: GuardDeps) {
     this.#deps = deps;
@@ -73,7 +83,8 @@ export class Guard {
   admitPublish(client: Client, packet: { topic: string; payload: Buffer | string; retain: boolean; qos: number }): boolean {
     const s = this.#sessions.get(client);
     if (s?.allowed.has(packet.topic)) return true;
-    const decision = s ? canPublish(s.principal, packet.topic, this.#deps.acl) : { ok: false as const, reason: 'not authenticated' };
+    let decision = s ? canPublish(s.principal, packet.topic, this.#deps.acl) : { ok: false as const, reason: 'not authenticated' };
+    if (decision.ok && s!.principal.type === 'gateway') decision = this.#newDevice(packet.topic) ?? decision;
     if (decision.ok) {
       if (s!.allowed.size < ALLOWED_CACHE) s!.allowed.add(packet.topic);
       return true;
@@ -84,6 +95,26 @@ export class Guard {
     packet.retain = false;
     packet.payload = Buffer.alloc(0);
     return false;
+  }
+
+  /** A refusal when a gateway's topic names a device id past the new-device limits, else undefined. */
+  #newDevice(topic: string): { ok: false; reason: string } | undefined {
+    const limits = this.#deps.newDevices;
+    const id = topic.split('/')[5];
+    if (!limits || id === undefined || this.#knownIds.has(id)) return undefined;
+    if (this.#knownIds.size >= limits.max) {
+      this.stats.refusedNewDevices++;
+      return { ok: false, reason: `QALA_MAX_DEVICES=${limits.max} device ids are known; a new one (${id.slice(0, 64)}) is refused` };
+    }
+    const now = limits.now();
+    if (now - this.#window.start >= 60_000) this.#window = { start: now, count: 0 };
+    if (this.#window.count >= limits.perMinute) {
+      this.stats.refusedNewDevices++;
+      return { ok: false, reason: `QALA_MAX_NEW_DEVICES_PER_MINUTE=${limits.perMinute} new device ids came this minute; ${id.slice(0, 64)} is refused` };
+    }
+    this.#window.count++;
+    this.#knownIds.add(id);
+    return undefined;
   }
 
   /** aedes' authorizeSubscribe hook: a refused filter gets SUBACK 0x80 [MQTT-3.9.3], the connection stays. */

@@ -143,4 +143,28 @@ describe('broker limits', () => {
     // the oldest five were kept, the rest dropped
     expect(seqs).toEqual([0, 1, 2, 3, 4, 99]);
   });
+
+  it('lets a gateway bring at most QALA_MAX_NEW_DEVICES_PER_MINUTE new device ids a minute and QALA_MAX_DEVICES in all; known ones go on', async () => {
+    const platform = await platformWith({ maxNewDevicesPerMinute: 50, maxDevices: 60 });
+    const gateway = await connectDevice(platform, { clientId: 'flooding-gateway' });
+    const publish = (id: string) => gateway.publishAsync(`${DEVICE}/${id}/telemetry`, JSON.stringify({ ts: Date.now(), metrics: { pressure: 3.9 } }), { qos: 1 });
+    for (let i = 0; i < 80; i++) await publish(`wp-new-${i}`); // every one acknowledged (refused ones discarded)
+    const broker = () => platform.health().broker as { refusedNewDevices: number };
+    await waitFor(() => platform.ingest.stats().accepted === 50, 'the first 50 new devices accepted');
+    expect(broker().refusedNewDevices).toBe(30);
+    await publish('wp-new-0'); // a known device goes on
+    await waitFor(() => platform.ingest.stats().accepted === 51, 'a known device\'s reading');
+    const audit = platform.audit.read({ action: 'mqtt.publish-refused', limit: 1 });
+    expect(String(audit[0]?.detail?.reason)).toContain('QALA_MAX_NEW_DEVICES_PER_MINUTE=50');
+    expect(platform.health().devices).toBe(50);
+  });
+
+  it('refuses new device ids from gateways past QALA_MAX_DEVICES', async () => {
+    const platform = await platformWith({ maxDevices: 10 });
+    const gateway = await connectDevice(platform, { clientId: 'many-devices' });
+    for (let i = 0; i < 15; i++) await gateway.publishAsync(`${DEVICE}/wp-cap-${i}/telemetry`, JSON.stringify({ ts: Date.now(), metrics: { pressure: 3.9 } }), { qos: 1 });
+    await waitFor(() => platform.ingest.stats().accepted === 10, 'ten devices accepted');
+    expect((platform.health().broker as { refusedNewDevices: number }).refusedNewDevices).toBe(5);
+    expect(String(platform.audit.read({ action: 'mqtt.publish-refused', limit: 1 })[0]?.detail?.reason)).toContain('QALA_MAX_DEVICES=10');
+  });
 });
