@@ -12,7 +12,7 @@ const QALA = fileURLToPath(new URL('../../bin/qala.mjs', import.meta.url));
 
 export async function qala(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [QALA, ...args], { env: { PATH: process.env.PATH, ...env }, timeout: 120_000 });
+    const { stdout, stderr } = await run(process.execPath, [QALA, ...args], { env: { PATH: process.env.PATH, ...env }, timeout: 180_000 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
