@@ -2,8 +2,8 @@
 // networks' faults in simulator/fault-kinds.ts. Each draws its random times and
 // targets on its own stream (`ownStream`), so adding these kinds left the faults
 // of the networks, and the rules' measured tables, as they were.
-import type { FaultKind } from './fault-kinds.ts';
-import { coolBuilding } from './models-city.ts';
+import type { FaultKind } from './fault-kind.ts';
+import { coolBuilding } from './building-cooling.ts';
 
 const r0 = (v: number) => Math.round(v);
 const ramp = (sinceMs: number, tauMin: number) => 1 - Math.exp(-sinceMs / (tauMin * 60_000));

@@ -15,7 +15,7 @@
 // A healthy classroom thus settles at ~800–900 ppm in a lesson.
 import { peak, type TownConditions } from './environment.ts';
 import { gaussian, poisson, type Random } from './rng.ts';
-import type { ModelInput } from './models.ts';
+import type { ModelInput } from './model-input.ts';
 
 const r1 = (v: number) => Math.round(v * 10) / 10;
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
@@ -131,15 +131,3 @@ export function birthAttributes(kindId: string, rng: Random): Record<string, num
   return { dependents: rng.next() < 1 / 6 ? 1 + Math.floor(rng.next() * 3) : 0 };
 }
 
-/**
- * A building whose heat has stopped cools towards the outdoor temperature with its
- * time constant (Newton's law of cooling): ~14 h for a school or kindergarten of the
- * 1960s–80s (heavy walls, large windows): from 21 °C at −15 °C outside it loses
- * ~2.5 °C in the first hour and falls under the 18 °C norm within about 1.5 h.
- */
-export function coolBuilding(m: Record<string, number>, sinceMs: number, severity: number, outdoorTemp: number): void {
-  if (m.airTemp === undefined) return;
-  const tauH = 14 / (0.6 + 0.4 * severity);
-  const k = Math.exp(-sinceMs / 3_600_000 / tauH);
-  m.airTemp = r1(Math.max(outdoorTemp, outdoorTemp + (m.airTemp - outdoorTemp) * k));
-}

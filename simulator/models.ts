@@ -7,20 +7,8 @@ import { KARAGANDA, conditionsAt, heatingSchedule, peak, type TownConditions } f
 import { gaussian, hashString, poisson, type Random } from './rng.ts';
 import { CITY_MODELS } from './models-city.ts';
 
-export interface ModelState {
-  /** per-device memory (queue length, wind, ...) */
-  [key: string]: number;
-}
-
-export interface ModelInput {
-  device: SimDevice;
-  scenario: Scenario;
-  simMs: number;
-  dtMs: number;
-  town: TownConditions;
-  rng: Random;
-  state: ModelState;
-}
+export type { ModelInput, ModelState } from './model-input.ts';
+import type { ModelInput, ModelState } from './model-input.ts';
 
 type Model = (i: ModelInput) => Record<string, number>;
 
