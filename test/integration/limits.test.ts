@@ -167,4 +167,28 @@ describe('broker limits', () => {
     expect((platform.health().broker as { refusedNewDevices: number }).refusedNewDevices).toBe(5);
     expect(String(platform.audit.read({ action: 'mqtt.publish-refused', limit: 1 })[0]?.detail?.reason)).toContain('QALA_MAX_DEVICES=10');
   });
+
+  it('forgets an offline persistent session, its subscriptions and queue, after QALA_SESSION_EXPIRY_MS', async () => {
+    const platform = await platformWith({ sessionExpiryMs: 1_500 });
+    const options = { clientId: 'recorder-expiring', clean: false };
+    const recorder = await connectWatcher(platform, options);
+    await recorder.subscribeAsync(`${DEVICE}/+/telemetry`, { qos: 1 });
+    await recorder.endAsync();
+    const device = await connectDevice(platform);
+    for (let i = 0; i < 3; i++) await device.publishAsync(`${DEVICE}/wp-1/telemetry`, JSON.stringify({ ts: Date.now(), metrics: { pressure: 3 }, seq: i }), { qos: 1 });
+    await waitFor(() => limitsOf(platform).expiredSessions === 1, 'the offline session to expire');
+
+    // back with the same client id: no session present [MQTT-3.2.2-2 with the session gone], nothing queued, no subscription
+    const seqs: number[] = [];
+    const back = mqtt.connect(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4, ...adminLogin(), ...options });
+    onTestFinished(() => back.endAsync(true));
+    let sessionPresent: boolean | undefined;
+    back.on('connect', (ack) => (sessionPresent = ack.sessionPresent));
+    back.on('message', (_t, payload) => seqs.push((JSON.parse(payload.toString()) as { seq: number }).seq));
+    await waitFor(() => back.connected, 'the client to be back');
+    await device.publishAsync(`${DEVICE}/wp-1/telemetry`, JSON.stringify({ ts: Date.now(), metrics: { pressure: 3 }, seq: 99 }), { qos: 1 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sessionPresent).toBe(false);
+    expect(seqs).toEqual([]);
+  });
 });
