@@ -60,6 +60,8 @@ export class Broker {
   readonly #limits: Limits;
   #slowConsumersCut = 0;
   #qos0Dropped = 0;
+  /** every admitted connection until it closes, so stop() can end those aedes does not know yet */
+  readonly #conns = new Set<Duplex>();
   /** [MQTT-3.1.3-8], which aedes 1.2 does not keep (./conformance.ts) */
   readonly #identifiers = new IdentifierCheck();
 
@@ -223,7 +225,11 @@ export class Broker {
       conn.destroy();
       return;
     }
-    conn.once('close', () => this.#limits.releaseConnection(address));
+    this.#conns.add(conn);
+    conn.once('close', () => {
+      this.#conns.delete(conn);
+      this.#limits.releaseConnection(address);
+    });
     const maxOutbound = this.#deps.limits?.maxOutboundBytes;
     if (maxOutbound) {
       capOutbound(conn, maxOutbound, () => {
@@ -262,6 +268,11 @@ export class Broker {
     this.#aedes = undefined;
     this.#limits.stop();
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    // aedes closes its clients, but a connection that never sent CONNECT is no client of
+    // its yet, and server.close() would wait for it for ever: a half-open socket must not
+    // hold a shutdown
+    for (const conn of this.#conns) conn.destroy();
+    this.#conns.clear();
     await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
 }
