@@ -45,7 +45,7 @@ describe('admin API', () => {
     expect(message).toContain('role="root": one of admin, operator, utility, engineer, viewer');
     expect(message).toContain('at least 12 characters');
     const noUtility = await as()('/api/users', { method: 'POST', body: { name: 'heat-co', role: 'utility' } });
-    expect(((await noUtility.json()) as { error: { message: string } }).error.message).toBe('utility is required: the utility of a utility user, one of water, heat, power, gas, transport, emergency, healthcare, ecology');
+    expect(((await noUtility.json()) as { error: { message: string } }).error.message).toBe('utility is required: the utility of a utility user, one of water, heat, power, gas, transport, emergency, healthcare, ecology, education, social');
     const viewerWithUtility = await as()('/api/users', { method: 'POST', body: { name: 'heat-co', role: 'viewer', utility: 'heat' } });
     expect(((await viewerWithUtility.json()) as { error: { message: string } }).error.message).toContain('only a utility user has one');
     expect((await as()('/api/users', { method: 'POST', body: { name: 'admin', role: 'viewer' } })).status).toBe(409);
