@@ -58,6 +58,47 @@ interface Partial {
   n: number;
 }
 
+/** device → metric → bucket start → partial aggregate; nested maps, no key strings to build per value */
+type Partials = Map<string, Map<string, Map<number, Partial>>>;
+
+const bucketOf = (ts: number, ms: number) => ts - (((ts % ms) + ms) % ms);
+
+function add(parts: Partials, deviceId: string, metric: string, bucket: number, sum: number, min: number, max: number, n: number): void {
+  let byMetric = parts.get(deviceId);
+  if (!byMetric) parts.set(deviceId, (byMetric = new Map()));
+  let byBucket = byMetric.get(metric);
+  if (!byBucket) byMetric.set(metric, (byBucket = new Map()));
+  const p = byBucket.get(bucket);
+  if (!p) {
+    byBucket.set(bucket, { sum, min, max, n });
+    return;
+  }
+  p.sum += sum;
+  p.n += n;
+  if (min < p.min) p.min = min;
+  if (max > p.max) p.max = max;
+}
+
+function aggregate(readings: readonly Reading[], ms: number): Partials {
+  const parts: Partials = new Map();
+  for (const r of readings) {
+    const bucket = bucketOf(r.ts, ms);
+    for (const metric in r.metrics) {
+      const v = r.metrics[metric]!;
+      add(parts, r.deviceId, metric, bucket, v, v, v, 1);
+    }
+  }
+  return parts;
+}
+
+function coarsen(fine: Partials, ms: number): Partials {
+  const parts: Partials = new Map();
+  for (const [deviceId, byMetric] of fine)
+    for (const [metric, byBucket] of byMetric)
+      for (const [bucket, p] of byBucket) add(parts, deviceId, metric, bucketOf(bucket, ms), p.sum, p.min, p.max, p.n);
+  return parts;
+}
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS readings (
   ts_ms BIGINT NOT NULL,
@@ -218,7 +259,7 @@ export class DuckDbStore implements TimeSeriesStore {
       appender.flushSync();
       closed = true;
       appender.closeSync();
-      for (const { table, ms } of ROLLUPS) await this.#appendPartials(conn, table, ms, readings);
+      await this.#appendPartials(conn, readings);
       await conn.run('COMMIT');
       this.#newest = newest;
     } catch (err) {
@@ -231,45 +272,34 @@ export class DuckDbStore implements TimeSeriesStore {
     }
   }
 
-  /** The batch's own aggregates per (device, metric, bucket): merged later by maintain(). */
-  async #appendPartials(conn: DuckDBConnection, table: string, ms: number, readings: readonly Reading[]): Promise<void> {
-    // device → metric → bucket → partial; nested maps, no key strings to build per value
-    const parts = new Map<string, Map<string, Map<number, Partial>>>();
-    for (const r of readings) {
-      const bucket = r.ts - (((r.ts % ms) + ms) % ms);
-      let byMetric = parts.get(r.deviceId);
-      if (!byMetric) parts.set(r.deviceId, (byMetric = new Map()));
-      for (const metric in r.metrics) {
-        const value = r.metrics[metric]!;
-        let byBucket = byMetric.get(metric);
-        if (!byBucket) byMetric.set(metric, (byBucket = new Map()));
-        const p = byBucket.get(bucket);
-        if (p) {
-          p.sum += value;
-          p.n++;
-          if (value < p.min) p.min = value;
-          if (value > p.max) p.max = value;
-        } else byBucket.set(bucket, { sum: value, min: value, max: value, n: 1 });
+  /**
+   * The batch's own aggregates per (device, metric, bucket) for every rollup, merged
+   * later by maintain(): the batch is aggregated once, to the finest rollup, and each
+   * coarser one is folded from those partials (their buckets nest: both count from the epoch).
+   */
+  async #appendPartials(conn: DuckDBConnection, readings: readonly Reading[]): Promise<void> {
+    let parts: Partials | undefined;
+    for (const { table, ms } of ROLLUPS) {
+      parts = parts ? coarsen(parts, ms) : aggregate(readings, ms);
+      const appender = await conn.createAppender(table);
+      try {
+        for (const [deviceId, byMetric] of parts)
+          for (const [metric, byBucket] of byMetric)
+            for (const [bucket, p] of byBucket) {
+              appender.appendBigInt(BigInt(bucket));
+              appender.appendVarchar(deviceId);
+              appender.appendVarchar(metric);
+              appender.appendDouble(p.sum);
+              appender.appendDouble(p.min);
+              appender.appendDouble(p.max);
+              appender.appendBigInt(BigInt(p.n));
+              appender.appendBoolean(false);
+              appender.endRow();
+            }
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
       }
-    }
-    const appender = await conn.createAppender(table);
-    try {
-      for (const [deviceId, byMetric] of parts)
-        for (const [metric, byBucket] of byMetric)
-          for (const [bucket, p] of byBucket) {
-            appender.appendBigInt(BigInt(bucket));
-            appender.appendVarchar(deviceId);
-            appender.appendVarchar(metric);
-            appender.appendDouble(p.sum);
-            appender.appendDouble(p.min);
-            appender.appendDouble(p.max);
-            appender.appendBigInt(BigInt(p.n));
-            appender.appendBoolean(false);
-            appender.endRow();
-          }
-      appender.flushSync();
-    } finally {
-      appender.closeSync();
     }
   }
 
