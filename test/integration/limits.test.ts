@@ -45,6 +45,26 @@ function rawSocket(port: number, localAddress = '127.0.0.1'): Promise<{ socket: 
   });
 }
 
+/** A recorder's persistent session left offline while a device publishes `n` numbered readings it is subscribed to. */
+async function offlineSession(platform: Platform, clientId: string, n: number): Promise<{ clientId: string; clean: false }> {
+  const options = { clientId, clean: false as const };
+  const recorder = await connectWatcher(platform, options);
+  await recorder.subscribeAsync(`${DEVICE}/+/telemetry`, { qos: 1 });
+  await recorder.endAsync();
+  const device = await connectDevice(platform);
+  for (let i = 0; i < n; i++) await device.publishAsync(`${DEVICE}/wp-1/telemetry`, JSON.stringify({ ts: Date.now(), metrics: { pressure: 3 }, seq: i }), { qos: 1 });
+  return options;
+}
+
+/** The same session's client back, collecting the seq of every reading it gets (the handler is in place before CONNACK). */
+function reconnect(platform: Platform, options: { clientId: string; clean: false }): { client: MqttClient; seqs: number[] } {
+  const seqs: number[] = [];
+  const client = mqtt.connect(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4, ...adminLogin(), ...options });
+  onTestFinished(() => client.endAsync(true));
+  client.on('message', (_t, payload) => seqs.push((JSON.parse(payload.toString()) as { seq: number }).seq));
+  return { client, seqs };
+}
+
 describe('broker limits', () => {
   it('cuts a client whose publish announces more than QALA_MAX_PACKET_BYTES before its body arrives, and keeps the others', async () => {
     const platform = await platformWith({ maxPacketBytes: 128 * 1024 });
@@ -124,19 +144,12 @@ describe('broker limits', () => {
 
   it('queues at most QALA_MAX_QUEUED_MESSAGES for an offline persistent session, and delivers those when it is back', async () => {
     const platform = await platformWith({ maxQueuedMessages: 5 });
-    const options = { clientId: 'recorder-1', clean: false };
-    const recorder = await connectWatcher(platform, options);
-    await recorder.subscribeAsync(`${DEVICE}/+/telemetry`, { qos: 1 });
-    await recorder.endAsync();
-    const device = await connectDevice(platform);
-    for (let i = 0; i < 12; i++) await device.publishAsync(`${DEVICE}/wp-1/telemetry`, JSON.stringify({ ts: Date.now(), metrics: { pressure: 3 }, seq: i }), { qos: 1 });
+    const options = await offlineSession(platform, 'recorder-1', 12);
     await waitFor(() => limitsOf(platform).droppedQueued === 7, 'seven dropped for the offline session');
 
-    const seqs: number[] = [];
-    // a handler in place before CONNACK: the queued messages follow it at once
-    const back = mqtt.connect(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4, ...adminLogin(), ...options });
-    onTestFinished(() => back.endAsync(true));
-    back.on('message', (_t, payload) => seqs.push((JSON.parse(payload.toString()) as { seq: number }).seq));
+    // the queued messages follow CONNACK at once
+    const { client: back, seqs } = reconnect(platform, options);
+    const device = await connectDevice(platform);
     await waitFor(() => back.connected, 'the session to be back');
     await device.publishAsync(`${DEVICE}/wp-1/telemetry`, JSON.stringify({ ts: Date.now(), metrics: { pressure: 3 }, seq: 99 }), { qos: 1 });
     await waitFor(() => seqs.includes(99), 'the live reading');
@@ -170,21 +183,14 @@ describe('broker limits', () => {
 
   it('forgets an offline persistent session, its subscriptions and queue, after QALA_SESSION_EXPIRY_MS', async () => {
     const platform = await platformWith({ sessionExpiryMs: 1_500 });
-    const options = { clientId: 'recorder-expiring', clean: false };
-    const recorder = await connectWatcher(platform, options);
-    await recorder.subscribeAsync(`${DEVICE}/+/telemetry`, { qos: 1 });
-    await recorder.endAsync();
-    const device = await connectDevice(platform);
-    for (let i = 0; i < 3; i++) await device.publishAsync(`${DEVICE}/wp-1/telemetry`, JSON.stringify({ ts: Date.now(), metrics: { pressure: 3 }, seq: i }), { qos: 1 });
+    const options = await offlineSession(platform, 'recorder-expiring', 3);
     await waitFor(() => limitsOf(platform).expiredSessions === 1, 'the offline session to expire');
 
     // back with the same client id: no session present [MQTT-3.2.2-2 with the session gone], nothing queued, no subscription
-    const seqs: number[] = [];
-    const back = mqtt.connect(`mqtt://127.0.0.1:${platform.mqttPort}`, { protocolVersion: 4, ...adminLogin(), ...options });
-    onTestFinished(() => back.endAsync(true));
+    const { client: back, seqs } = reconnect(platform, options);
+    const device = await connectDevice(platform);
     let sessionPresent: boolean | undefined;
     back.on('connect', (ack) => (sessionPresent = ack.sessionPresent));
-    back.on('message', (_t, payload) => seqs.push((JSON.parse(payload.toString()) as { seq: number }).seq));
     await waitFor(() => back.connected, 'the client to be back');
     await device.publishAsync(`${DEVICE}/wp-1/telemetry`, JSON.stringify({ ts: Date.now(), metrics: { pressure: 3 }, seq: 99 }), { qos: 1 });
     await new Promise((r) => setTimeout(r, 500));

@@ -7,16 +7,18 @@ import type { FaultRecord } from '../../../simulator/feed.ts';
 
 const T0 = Date.UTC(2026, 0, 15);
 const M = 60_000;
-const rules = parseRules(
-  `
-rules:
-  - id: outage
+/** The feeder's own rule, in both packs below. */
+const OUTAGE = `  - id: outage
     title: Outage
     severity: critical
     match: { kinds: [power-feeder] }
     when: { threshold: { metric: voltage, below: 50 } }
     detects: [power-feeder-outage]
-  - id: offline
+`;
+const rules = parseRules(
+  `
+rules:
+${OUTAGE}  - id: offline
     title: Offline
     severity: warning
     match: { kinds: [water-pressure] }
@@ -72,13 +74,7 @@ describe('incidents per fault', () => {
     const withOther = parseRules(
       `
 rules:
-  - id: outage
-    title: Outage
-    severity: critical
-    match: { kinds: [power-feeder] }
-    when: { threshold: { metric: voltage, below: 50 } }
-    detects: [power-feeder-outage]
-  - id: low
+${OUTAGE}  - id: low
     title: Low
     severity: major
     match: { kinds: [water-pressure] }
