@@ -3,8 +3,7 @@
 // file. While it is full nothing is acknowledged, /health says degraded and /metrics
 // counts the failed commits; the platform does not exit. Once space comes back it
 // resumes by itself: every message is acknowledged and stored exactly once.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
+import { rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../services/clock.ts';
@@ -13,53 +12,23 @@ import type { DuckDbStore } from '../../services/store/duckdb-store.ts';
 import { tokenFor } from '../helpers/auth.ts';
 import { connectDevice } from '../helpers/mqtt.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
-import { hold } from '../helpers/resources.ts';
+import { canMount, fill, tinyDisk } from '../helpers/disk.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** Rows in the platform's DuckDB store (one metric a reading here). */
 const rows = (platform: { store: unknown }) => (platform.store as DuckDbStore).rowCount();
 
-/** Mounting needs root (CI runs as root); elsewhere the test says why it is skipped. */
-function canMount(): boolean {
-  try {
-    return process.getuid?.() === 0 && execFileSync('sh', ['-c', 'command -v mount && command -v umount'], { stdio: 'pipe' }).length > 0;
-  } catch {
-    return false;
-  }
-}
-
-async function tinyDisk(dir: string, bytes: number): Promise<void> {
-  mkdirSync(dir, { recursive: true });
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir]);
-  hold(`tmpfs at ${dir}`, () => execFileSync('umount', ['-l', dir]), () => execFileSync('umount', ['-l', dir]));
-}
-
-/** Writes a ballast file until the disk refuses (ENOSPC): the disk is then full. */
-function fill(path: string): void {
-  const chunk = Buffer.alloc(4096, 1);
-  let written = 0;
-  try {
-    for (;;) {
-      writeFileSync(path, chunk, { flag: 'a' });
-      written += chunk.length;
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  }
-  expect(written).toBeGreaterThan(0);
-}
-
 describe.skipIf(!canMount())('a full disk under the spool', () => {
   it('holds every acknowledgement while the disk is full, never exits, and acknowledges and stores everything once space is back', async () => {
     const dataDir = await tempDir();
     const spoolDir = join(dataDir, 'spool');
-    await tinyDisk(spoolDir, 256 * 1024);
+    tinyDisk(spoolDir, 256 * 1024);
     const platform = await startPlatform(testConfig(dataDir));
     const { token } = await tokenFor(platform);
     const health = async () => (await fetch(`http://127.0.0.1:${platform.httpPort}/health`)).json() as Promise<{ status: string; problems: string[] }>;
     expect((await health()).status).toBe('ok');
 
-    fill(join(spoolDir, 'ballast'));
+    expect(fill(join(spoolDir, 'ballast'))).toBeGreaterThan(0);
     const device = await connectDevice(platform);
     const N = 200;
     const t0 = Date.now() - 60_000;
@@ -94,9 +63,9 @@ describe.skipIf(!canMount())('a full disk under the spool', () => {
 
   it('cuts a commit that filled the disk half-way back to its last whole line, so a restart reads back every message', async () => {
     const dir = join(await tempDir(), 'spool');
-    await tinyDisk(dir, 64 * 1024);
+    tinyDisk(dir, 64 * 1024);
     const ballast = join(dir, 'ballast');
-    fill(ballast);
+    expect(fill(ballast)).toBeGreaterThan(0);
     truncateSync(ballast, statSync(ballast).size - 4096); // one page free: the next commit is written only in part
     const clock = new ManualClock();
     const errors: string[] = [];

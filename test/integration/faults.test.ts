@@ -5,8 +5,7 @@
 // in the store after a clean stop), lost (acknowledged but not stored: must be 0),
 // duplicated, the longest wait for an acknowledgement and the time from the fault's
 // end to the next acknowledgement. The README's reliability section lists a run.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -14,6 +13,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { influxQl } from '../../infra/influxdb.ts';
 import { TEST_ADMIN_PASSWORD } from '../helpers/auth.ts';
+import { canMount, fill, tinyDisk } from '../helpers/disk.ts';
 import { influxdbAvailable, startInfluxDb, type TestInfluxDb } from '../helpers/influxdb.ts';
 import { gatewayLogin } from '../helpers/mqtt.ts';
 import { tempDir } from '../helpers/platform.ts';
@@ -70,15 +70,6 @@ async function freePort(): Promise<number> {
   const port = (server.address() as { port: number }).port;
   await new Promise((r) => server.close(r));
   return port;
-}
-
-function canMount(): boolean {
-  try {
-    execFileSync('sh', ['-c', 'command -v mount'], { stdio: 'pipe' });
-    return process.getuid?.() === 0;
-  } catch {
-    return false;
-  }
 }
 
 async function countInDuckDb(ctx: Ctx): Promise<{ distinct: number; rows: number }> {
@@ -175,22 +166,11 @@ const cases: FaultCase[] = [
     name: 'disk full under the spool',
     what: 'the spool directory on a 256 KiB tmpfs, filled by a ballast file, then emptied',
     available: canMount,
-    before: async (ctx) => {
-      const dir = join(ctx.dataDir, 'spool');
-      mkdirSync(dir, { recursive: true });
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=262144', 'tmpfs', dir]);
-      hold(`tmpfs at ${dir}`, () => execFileSync('umount', ['-l', dir]), () => execFileSync('umount', ['-l', dir]));
-    },
+    before: async (ctx) => tinyDisk(join(ctx.dataDir, 'spool'), 256 * 1024),
     inject: async (ctx) => {
       // kept full: the spool frees space as the store takes its segments, so the ballast takes it back
       const ballast = join(ctx.dataDir, 'spool', 'ballast');
-      const topUp = () => {
-        try {
-          for (;;) writeFileSync(ballast, Buffer.alloc(4096, 1), { flag: 'a' });
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-        }
-      };
+      const topUp = () => void fill(ballast);
       topUp();
       ctx.state.topUp = setInterval(topUp, 20);
     },
