@@ -6,12 +6,13 @@
 // duplicated, the longest wait for an acknowledgement and the time from the fault's
 // end to the next acknowledgement. The README's reliability section lists a run.
 import { rmSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { influxQl } from '../../infra/influxdb.ts';
+import { freePort } from '../../infra/mosquitto.ts';
 import { TEST_ADMIN_PASSWORD } from '../helpers/auth.ts';
 import { canMount, fill, tinyDisk } from '../helpers/disk.ts';
 import { influxdbAvailable, startInfluxDb, type TestInfluxDb } from '../helpers/influxdb.ts';
@@ -63,14 +64,6 @@ interface Report {
 }
 
 const reports: Report[] = [];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 async function countInDuckDb(ctx: Ctx): Promise<{ distinct: number; rows: number }> {
   const db = await DuckDBInstance.create(join(ctx.dataDir, 'qala.duckdb'));
