@@ -35,9 +35,16 @@ export async function postJson(path: string, body: unknown = {}): Promise<Respon
 }
 
 /** Who is logged in, or undefined. */
+/**
+ * Who is logged in: undefined only when the server says nobody is (401). Any other
+ * failure (a 503 while the server stops, a 500) is thrown, so a reconnecting page
+ * keeps its login and tries again instead of signing the operator out.
+ */
 export async function whoAmI(): Promise<Me | undefined> {
   const res = await fetch('/api/me', { credentials: 'same-origin' });
-  return res.ok ? ((await res.json()) as Me) : undefined;
+  if (res.status === 401) return undefined;
+  if (!res.ok) throw new Error(`GET /api/me answered ${res.status}`);
+  return (await res.json()) as Me;
 }
 
 export function showLogin(): void {
