@@ -86,6 +86,8 @@ export const configSchema = z.object({
   adminPassword: z.string().min(12, 'at least 12 characters').optional().describe('password of the first admin, created at first start (default: a one-time password printed once)'),
   sessionTtlMs: z.coerce.number().int().min(60_000).max(30 * 86_400_000).default(12 * 3_600_000).describe('how long a dashboard login lasts'),
   loginAttemptsPerMinute: z.coerce.number().int().min(1).max(1000).default(10).describe('failed logins allowed per minute from one address or for one user name; past it logins are refused with 429'),
+  passwordHashConcurrency: z.coerce.number().int().min(1).max(64).default(2).describe('password checks (scrypt at 128 MiB each, OWASP\'s minimum) run at once; more wait in a queue'),
+  passwordHashQueue: z.coerce.number().int().min(0).max(10_000).default(32).describe('password checks waiting for a free slot at most; past it a login is refused at once with 503 ERR_AUTH_BUSY and Retry-After (a login flood cannot exhaust memory or the thread pool)'),
   allowedOrigins: z.string().optional().describe('comma-separated origins (https://control.example.kz) allowed for POSTs and websockets besides the dashboard\'s own'),
   tlsCert: z.string().min(1).optional().describe('PEM certificate (chain) file: serves HTTPS/WSS and MQTT over TLS'),
   tlsKey: z.string().min(1).optional().describe('PEM private key file of tlsCert'),

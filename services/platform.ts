@@ -9,6 +9,8 @@ import { DEVICE_KINDS, DeviceRegistry } from '../devices/index.ts';
 import { loadScenario, type Scenario } from '../simulator/scenario.ts';
 import { Access } from './access/access.ts';
 import { SessionStore } from './access/sessions.ts';
+import type { ScryptCost } from './access/credentials.ts';
+import { HashGate } from './access/hash-gate.ts';
 import { UserStore } from './access/users.ts';
 import { parseOrigins } from './api/auth.ts';
 import { ApiServer } from './api/server.ts';
@@ -50,6 +52,8 @@ export interface PlatformDeps {
   clock?: Clock;
   /** prints a line meant for whoever started the platform (the first admin's one-time password); the CLI writes it to the terminal */
   announce?: (line: string) => void;
+  /** tests only, never from configuration: a cheaper scrypt cost for people's passwords (services/access/users.ts) */
+  passwordCost?: ScryptCost;
 }
 
 export interface Platform {
@@ -105,13 +109,16 @@ function createStore(config: Config, clock: Clock, log: Logger): TimeSeriesStore
   });
 }
 
-export function createPlatform({ config, log, clock = systemClock, announce = () => {} }: PlatformDeps): Platform {
+export function createPlatform({ config, log, clock = systemClock, announce = () => {}, passwordCost }: PlatformDeps): Platform {
   const child = (component: string) => log.child({ component });
   const events = new EventBus(child('events'));
   const { town } = config;
 
   const audit = new AuditLog({ dir: join(config.dataDir, 'audit'), clock, log: child('audit'), maxBytes: config.auditMaxBytes, files: config.auditFiles });
-  const users = new UserStore({ dataDir: config.dataDir, clock, log: child('users'), audit, announce, ...(config.adminPassword ? { adminPassword: config.adminPassword } : {}) });
+  const users = new UserStore({
+    dataDir: config.dataDir, clock, log: child('users'), audit, announce, ...(config.adminPassword ? { adminPassword: config.adminPassword } : {}),
+    hashGate: new HashGate(config.passwordHashConcurrency, config.passwordHashQueue), ...(passwordCost ? { passwordCost } : {}),
+  });
   const sessions = new SessionStore({ dataDir: config.dataDir, clock, log: child('sessions'), ttlMs: config.sessionTtlMs });
   const access = new Access({ town, dataDir: config.dataDir, clock, log: child('access'), audit, maxRegisteredDevices: config.maxRegisteredDevices, users });
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DEVICE_KINDS, parseDeviceTopic } from '../../devices/index.ts';
-import type { AuditSink, Clock, Principal } from '../contracts/index.ts';
+import { QalaError, type AuditSink, type Clock, type Principal } from '../contracts/index.ts';
 import { deriveSecret, groupLogins, newSecret, sameSecret } from './credentials.ts';
 import { DeviceStore, importDevicesCsv, type DeviceRecord } from './devices.ts';
 
@@ -62,12 +62,16 @@ export class Access {
     const claimed = username ?? '(anonymous)';
     const secret = password?.toString('utf8') ?? '';
     let principal: Principal | undefined;
+    let busy = false;
     try {
       if (username && secret) principal = await this.#identify(username, secret);
     } catch (err) {
-      this.#deps.log.error({ err, username }, 'authentication failed with an error');
+      busy = err instanceof QalaError && err.code === 'ERR_AUTH_BUSY';
+      if (busy) this.#deps.log.warn({ username }, 'MQTT login refused: too many password checks at once');
+      else this.#deps.log.error({ err, username }, 'authentication failed with an error');
     }
-    if (!principal) this.#deps.audit.record({ who: claimed, action: 'mqtt.connect', outcome: 'refused', ...(from ? { from } : {}), detail: { reason: username ? 'unknown client or wrong secret' : 'no credentials' } });
+    const reason = busy ? 'too many password checks at once (QALA_PASSWORD_HASH_QUEUE)' : username ? 'unknown client or wrong secret' : 'no credentials';
+    if (!principal) this.#deps.audit.record({ who: claimed, action: 'mqtt.connect', outcome: 'refused', ...(from ? { from } : {}), detail: { reason } });
     return principal;
   }
 

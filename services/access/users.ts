@@ -5,7 +5,10 @@
 // QALA_ADMIN_PASSWORD). An API token is `qala_<id>_<secret>`: the id finds its record
 // without a scan, the secret is checked against the hash once and then, for the life
 // of the process, against a SHA-256 of the token kept in memory, so a scrape every
-// few seconds costs a hash, not a scrypt.
+// few seconds costs a hash, not a scrypt. Passwords are hashed at OWASP's scrypt
+// minimum (credentials.ts PASSWORD_COST); a hash made at a lower cost by an older
+// Qala still verifies (its cost is in the hash) and is made again at the current cost
+// on the user's next successful login. Every scrypt here passes one HashGate.
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,7 +16,8 @@ import type { Logger } from 'pino';
 import { UTILITIES } from '../../devices/index.ts';
 import { QalaError, ROLES, type AccessChange, type Actor, type AuditSink, type Clock, type Principal, type Role, type TokenInfo, type UserInfo } from '../contracts/index.ts';
 import { Journal } from '../durable/journal.ts';
-import { hashSecret, newSecret, verifySecret } from './credentials.ts';
+import { PASSWORD_COST, SECRET_COST, hashSecret, newSecret, verifySecret, weakerThan, type ScryptCost } from './credentials.ts';
+import { HashGate } from './hash-gate.ts';
 
 export type UserPrincipal = Extract<Principal, { type: 'user' }>;
 
@@ -44,6 +48,14 @@ export interface UserStoreDeps {
   announce: (line: string) => void;
   maxUsers?: number;
   maxTokensPerUser?: number;
+  /** bounds the scrypt hashes running and waiting at once (QALA_PASSWORD_HASH_CONCURRENCY, QALA_PASSWORD_HASH_QUEUE) */
+  hashGate?: HashGate;
+  /**
+   * Tests only, never from configuration: a cheaper cost for people's passwords, so
+   * suites that add many users over HTTP stay fast on a shared machine. Production
+   * always uses PASSWORD_COST.
+   */
+  passwordCost?: ScryptCost;
 }
 
 export const USER_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -71,9 +83,13 @@ export class UserStore {
   readonly #listeners: ((change: AccessChange) => void)[] = [];
   /** checked against when the user is unknown, so a wrong name costs what a wrong password does */
   #dummyHash = '';
+  readonly #gate: HashGate;
+  readonly #cost: ScryptCost;
 
   constructor(deps: UserStoreDeps) {
     this.#deps = deps;
+    this.#gate = deps.hashGate ?? new HashGate(2, 32);
+    this.#cost = deps.passwordCost ?? PASSWORD_COST;
     this.#journal = new Journal<Entry>(join(deps.dataDir, 'access', 'users.jsonl'));
   }
 
@@ -86,7 +102,8 @@ export class UserStore {
     for (const e of this.#journal.replay()) this.#apply(e);
     if (this.#journal.tornLines > 0) this.#deps.log.warn({ file: this.#journal.path, skipped: this.#journal.tornLines }, 'users journal: skipped a torn line');
     this.#journal.compact(this.#liveEntries());
-    this.#dummyHash = await hashSecret(newSecret());
+    // at the people's cost, so an unknown name takes as long as a wrong password
+    this.#dummyHash = await hashSecret(newSecret(), this.#cost);
     if (this.#users.size === 0) await this.#createFirstAdmin();
   }
 
@@ -121,13 +138,37 @@ export class UserStore {
   async verifyPassword(name: string, password: string): Promise<UserPrincipal | undefined> {
     const u = this.#users.get(name);
     if (!u) {
-      await verifySecret(password, this.#dummyHash);
+      await this.#verify(password, this.#dummyHash);
       return undefined;
     }
-    if (!(await verifySecret(password, u.hash))) return undefined;
+    if (!(await this.#verify(password, u.hash))) return undefined;
     // removed, or given another password, while scrypt ran: the old one no longer counts
     const now = this.#users.get(name);
-    return now && now.hash === u.hash ? principalOf(now) : undefined;
+    if (!now || now.hash !== u.hash) return undefined;
+    if (weakerThan(u.hash, this.#cost)) await this.#rehash(name, password, u.hash);
+    return principalOf(now);
+  }
+
+  /**
+   * A password hashed at a cost below the current one is hashed again now that we
+   * have it in clear, and journalled as a password entry by the platform. Sessions and
+   * connections stay: the password is the same, only its hash is stronger. A failure
+   * (the gate full) leaves the old hash for the next login.
+   */
+  async #rehash(name: string, password: string, old: string): Promise<void> {
+    try {
+      const hash = await this.#gate.run(() => hashSecret(password, this.#cost));
+      if (this.#users.get(name)?.hash !== old) return; // changed meanwhile: that one wins
+      this.#commit({ t: 'password', name, hash, at: this.#deps.clock.now(), by: 'platform' });
+      const was = old.split('$').slice(1, 4).join(',');
+      this.#audit({ who: 'platform' }, 'user.rehash', { name, from: `scrypt N,r,p=${was}`, to: `scrypt N,r,p=${this.#cost.N},${this.#cost.r},${this.#cost.p}` });
+    } catch (err) {
+      this.#deps.log.warn({ err, user: name }, 'could not re-hash a password at the current cost; kept the old hash until the next login');
+    }
+  }
+
+  #verify(secret: string, stored: string): Promise<boolean> {
+    return this.#gate.run(() => verifySecret(secret, stored));
   }
 
   /** The user an API token belongs to, with the token's id; undefined for anything else. */
@@ -142,7 +183,7 @@ export class UserStore {
     if (known) {
       if (!timingSafeEqual(known, digest)) return undefined;
     } else {
-      if (!(await verifySecret(m[2]!, t.hash))) return undefined;
+      if (!(await this.#verify(m[2]!, t.hash))) return undefined;
       if (this.#tokens.get(id) !== t) return undefined; // revoked while scrypt ran
       this.#verified.set(id, digest);
     }
@@ -173,7 +214,7 @@ export class UserStore {
     if (this.#users.has(name)) throw new QalaError('ERR_USER_EXISTS', `a user named ${JSON.stringify(name)} already exists`);
     const max = this.#deps.maxUsers ?? 10_000;
     if (this.#users.size >= max) throw new QalaError('ERR_LIMIT_REACHED', `users are limited to ${max}; remove one first`);
-    const hash = await hashSecret(password);
+    const hash = await this.#gate.run(() => hashSecret(password, this.#cost));
     if (this.#users.has(name)) throw new QalaError('ERR_USER_EXISTS', `a user named ${JSON.stringify(name)} already exists`);
     const entry: Entry = { t: 'user', name, role, ...(role === 'utility' ? { utility } : {}), hash, at: this.#deps.clock.now(), by: by.who };
     this.#commit(entry);
@@ -197,7 +238,7 @@ export class UserStore {
   async setPassword(name: string, password: string, by: Actor): Promise<void> {
     checkPassword(password);
     if (!this.#users.has(name)) throw new QalaError('ERR_USER_NOT_FOUND', `no user named ${JSON.stringify(name)}`);
-    const hash = await hashSecret(password);
+    const hash = await this.#gate.run(() => hashSecret(password, this.#cost));
     if (!this.#users.has(name)) throw new QalaError('ERR_USER_NOT_FOUND', `no user named ${JSON.stringify(name)}`);
     this.#commit({ t: 'password', name, hash, at: this.#deps.clock.now(), by: by.who });
     this.#audit(by, 'user.password', { name });
@@ -211,7 +252,8 @@ export class UserStore {
     if (this.tokens(user).length >= max) throw new QalaError('ERR_LIMIT_REACHED', `a user has at most ${max} API tokens; revoke one first`);
     const id = randomBytes(8).toString('hex');
     const secret = newSecret();
-    const hash = await hashSecret(secret);
+    // a token's secret is 256 random bits: the cheaper cost of random secrets (credentials.ts)
+    const hash = await this.#gate.run(() => hashSecret(secret, SECRET_COST));
     if (!this.#users.has(user)) throw new QalaError('ERR_USER_NOT_FOUND', `no user named ${JSON.stringify(user)}`);
     this.#commit({ t: 'token', id, user, label, hash, at: this.#deps.clock.now(), by: by.who });
     this.#audit(by, 'token.create', { id, user, label });

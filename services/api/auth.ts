@@ -151,6 +151,11 @@ export function installGuard(app: FastifyInstance, deps: GuardDeps): void {
     return { principal, via: 'session', sessionKey: session.key, expiresAt: session.expiresAt };
   };
 
+  // a login refused because too many password checks run at once may be tried again shortly (RFC 9110 §10.2.3)
+  app.addHook('onError', async (_req, reply, err) => {
+    if (err instanceof QalaError && err.code === 'ERR_AUTH_BUSY') void reply.header('retry-after', '1');
+  });
+
   app.addHook('onRequest', async (req, reply) => {
     const access = req.routeOptions.config?.access;
     if (access === undefined) return; // no route: the not-found handler answers

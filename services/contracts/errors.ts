@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   ERR_FORBIDDEN: { status: 403, meaning: "the logged-in user's role does not allow this action; the message names the roles that may" },
   ERR_ORIGIN_REFUSED: { status: 403, meaning: "a cross-site request: a POST or websocket upgrade whose `Origin` is neither the dashboard's own nor one of `QALA_ALLOWED_ORIGINS`" },
   ERR_RATE_LIMITED: { status: 429, meaning: 'too many failed logins or bad API tokens from one address, or failed logins for one user name (`QALA_LOGIN_ATTEMPTS_PER_MINUTE`); `Retry-After` says when to try again' },
+  ERR_AUTH_BUSY: { status: 503, meaning: 'too many password checks at once: `QALA_PASSWORD_HASH_CONCURRENCY` are running and `QALA_PASSWORD_HASH_QUEUE` waiting (a login flood); `Retry-After` says when to try again, and an MQTT login is refused the same way' },
   ERR_USER_NOT_FOUND: { status: 404, meaning: 'no user has that name' },
   ERR_USER_EXISTS: { status: 409, meaning: 'a user with that name already exists' },
   ERR_LAST_ADMIN: { status: 409, meaning: 'the last admin cannot be removed: nobody could manage users any more' },

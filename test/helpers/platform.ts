@@ -16,6 +16,14 @@ export async function tempDir(prefix = 'qala-test-'): Promise<string> {
   return dir;
 }
 
+/**
+ * People's passwords hashed at scrypt N = 2^10 in tests instead of OWASP's 2^17
+ * (a test-only platform option, not a config key): suites add users over HTTP by the
+ * dozen, and 2^17 takes 2 s on CI's shared cores. test/unit/access/users.test.ts
+ * checks the production cost.
+ */
+export const TEST_PASSWORD_COST = { N: 2 ** 10, r: 8, p: 1 } as const;
+
 export function testConfig(dataDir: string, overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
   return loadConfig({}, {
     dataDir,
@@ -39,7 +47,7 @@ export function testConfig(dataDir: string, overrides: Partial<Record<keyof Conf
  * and a platform started again is held again.
  */
 export async function startPlatform(config: Config): Promise<Platform> {
-  const platform = createPlatform({ config, log: createLogger(config.logLevel, 'json') });
+  const platform = createPlatform({ config, log: createLogger(config.logLevel, 'json'), passwordCost: TEST_PASSWORD_COST });
   const start = platform.start.bind(platform);
   const stop = platform.stop.bind(platform);
   let held: Held | undefined;

@@ -9,11 +9,12 @@ import { connect } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clockWithNow } from '../../services/clock.ts';
 import type { AuditEntry, Incident, RuleSignal } from '../../services/contracts/index.ts';
+import { PASSWORD_COST } from '../../services/access/credentials.ts';
 import { createLogger } from '../../services/log.ts';
 import { createPlatform, type Platform } from '../../services/platform.ts';
 import type { Config } from '../../services/config.ts';
 import { TEST_ADMIN_PASSWORD, TEST_PASSWORD, baseUrl, client, login, loginAs, openWs, tokenFor, type Login } from '../helpers/auth.ts';
-import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
+import { TEST_PASSWORD_COST, startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
 import { hold } from '../helpers/resources.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -49,7 +50,7 @@ function raise(platform: Platform, asset: string): Incident {
 
 /** A platform built here (for a clock or an announce of our own), stopped when the test ends. */
 async function ownPlatform(config: Config, deps: Partial<Parameters<typeof createPlatform>[0]> = {}): Promise<Platform> {
-  const platform = createPlatform({ config, log: createLogger('silent', 'json'), ...deps });
+  const platform = createPlatform({ config, log: createLogger('silent', 'json'), passwordCost: TEST_PASSWORD_COST, ...deps });
   hold(`platform on ${config.dataDir}`, () => platform.stop());
   await platform.start();
   return platform;
@@ -166,6 +167,25 @@ describe('login brute force', () => {
     for (let i = 0; i < 5; i++) statuses.push((await send(port, { path: '/api/me', from: '127.0.0.8', headers: { authorization: `Bearer qala_0123456789abcdef_${'x'.repeat(43)}` } })).status);
     expect(statuses).toEqual([401, 401, 401, 429, 429]);
     expect((await send(port, { path: '/api/me', from: '127.0.0.9', headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+  });
+});
+
+describe('login flood', () => {
+  it("refuses logins past the password checks it can run at once with 503 ERR_AUTH_BUSY and Retry-After, and serves the rest", async () => {
+    // at the production cost, so the one check running (128 MiB, a quarter of a second or more) outlasts the arrival of the others
+    const platform = await ownPlatform(testConfig(await tempDir(), { passwordHashConcurrency: 1, passwordHashQueue: 0 }), { passwordCost: PASSWORD_COST });
+    const port = platform.httpPort;
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => loginFrom(port, `127.0.1.${i + 1}`, 'admin', TEST_ADMIN_PASSWORD)));
+    const busy = answers.filter((a) => a.status === 503);
+    expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(1);
+    expect(busy.length).toBeGreaterThanOrEqual(1);
+    expect(busy.length + answers.filter((a) => a.status === 200).length).toBe(6);
+    for (const a of busy) {
+      expect(codeOf(a)).toBe('ERR_AUTH_BUSY');
+      expect(a.headers['retry-after']).toBe('1');
+    }
+    // a refusal for load is no failed guess: the address and the name are not locked
+    expect((await loginFrom(port, '127.0.1.2', 'admin', TEST_ADMIN_PASSWORD)).status).toBe(200);
   });
 });
 

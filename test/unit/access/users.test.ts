@@ -1,7 +1,9 @@
 import { appendFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserStore, onetimePassword, type AccessChange } from '../../../services/access/users.ts';
+import { PASSWORD_COST, SECRET_COST, costOf } from '../../../services/access/credentials.ts';
+import { HashGate } from '../../../services/access/hash-gate.ts';
+import { UserStore, onetimePassword, type AccessChange, type UserStoreDeps } from '../../../services/access/users.ts';
 import { ManualClock } from '../../../services/clock.ts';
 import type { AuditEntry } from '../../../services/contracts/index.ts';
 import { createLogger } from '../../../services/log.ts';
@@ -10,7 +12,10 @@ import { tempDir } from '../../helpers/platform.ts';
 const T0 = Date.UTC(2026, 0, 15, 6);
 const ADMIN_PW = 'first-admin-password-1';
 
-async function store(dataDir: string, adminPassword?: string) {
+/** cheap enough for a dozen stores; the production cost has its own test below */
+const CHEAP = { N: 2 ** 10, r: 8, p: 1 };
+
+async function store(dataDir: string, adminPassword?: string, extra: Partial<UserStoreDeps> = {}) {
   const audit: Omit<AuditEntry, 'at'>[] = [];
   const announced: string[] = [];
   const warned: string[] = [];
@@ -18,7 +23,7 @@ async function store(dataDir: string, adminPassword?: string) {
   log.warn = ((_o: unknown, msg: string) => void warned.push(msg)) as typeof log.warn;
   const users = new UserStore({
     dataDir, clock: new ManualClock(T0), log, audit: { record: (e) => void audit.push(e) }, announce: (l) => void announced.push(l),
-    ...(adminPassword ? { adminPassword } : {}),
+    ...(adminPassword ? { adminPassword } : {}), passwordCost: CHEAP, ...extra,
   });
   await users.start();
   return { users, audit, announced, warned };
@@ -88,7 +93,7 @@ describe('user store', () => {
 
   it('keeps the number of users bounded', async () => {
     const audit = { record: () => {} };
-    const users = new UserStore({ dataDir: await tempDir(), clock: new ManualClock(T0), log: createLogger('silent', 'json'), audit, announce: () => {}, adminPassword: ADMIN_PW, maxUsers: 2 });
+    const users = new UserStore({ dataDir: await tempDir(), clock: new ManualClock(T0), log: createLogger('silent', 'json'), audit, announce: () => {}, adminPassword: ADMIN_PW, maxUsers: 2, passwordCost: CHEAP });
     await users.start();
     await users.add({ name: 'one', role: 'viewer' }, by);
     await expect(users.add({ name: 'two', role: 'viewer' }, by)).rejects.toMatchObject({ code: 'ERR_LIMIT_REACHED' });
@@ -166,4 +171,70 @@ describe('user store', () => {
     const seen = new Set(Array.from({ length: 200 }, onetimePassword));
     expect(seen.size).toBe(200);
   });
+
+  it("hashes people's passwords at OWASP's scrypt cost unless told otherwise, and API tokens at the random secrets' cost", async () => {
+    const dir = await tempDir();
+    const users = new UserStore({ dataDir: dir, clock: new ManualClock(T0), log: createLogger('silent', 'json'), audit: { record: () => {} }, announce: () => {}, adminPassword: ADMIN_PW });
+    await users.start();
+    await users.createToken('admin', 'scraper', by);
+    const entries = journal(dir);
+    expect(costOf(entries.find((e) => e.t === 'user')!.hash as string)).toEqual(PASSWORD_COST);
+    expect(costOf(entries.find((e) => e.t === 'token')!.hash as string)).toEqual(SECRET_COST);
+    await users.stop();
+  });
+
+  it('re-hashes a password made at a lower cost on the next good login, journalled by the platform, without ending anything', async () => {
+    const dir = await tempDir();
+    const old = await store(dir, ADMIN_PW);
+    await old.users.add({ name: 'aigerim', role: 'operator', password: 'operator-password-1' }, by);
+    await old.users.stop();
+    const stronger = { N: 2 ** 11, r: 8, p: 1 };
+    const { users, audit } = await store(dir, undefined, { passwordCost: stronger });
+    const changes: AccessChange[] = [];
+    users.onChange((c) => changes.push(c));
+    // a wrong password changes nothing
+    expect(await users.verifyPassword('aigerim', 'wrong-password-123')).toBeUndefined();
+    expect(journal(dir).filter((e) => e.t === 'password')).toEqual([]);
+    expect(await users.verifyPassword('aigerim', 'operator-password-1')).toMatchObject({ name: 'aigerim', role: 'operator' });
+    const rehashed = journal(dir).filter((e) => e.t === 'password');
+    expect(rehashed).toHaveLength(1);
+    expect(rehashed[0]).toMatchObject({ name: 'aigerim', by: 'platform', at: T0 });
+    expect(costOf(rehashed[0]!.hash as string)).toEqual(stronger);
+    expect(audit.filter((e) => e.action === 'user.rehash')).toEqual([
+      { who: 'platform', action: 'user.rehash', outcome: 'ok', detail: { name: 'aigerim', from: 'scrypt N,r,p=1024,8,1', to: 'scrypt N,r,p=2048,8,1' } },
+    ]);
+    // sessions and MQTT connections rest on 'password-changed': none is sent
+    expect(changes).toEqual([]);
+    // once is enough; and the new hash survives a restart
+    expect(await users.verifyPassword('aigerim', 'operator-password-1')).toBeDefined();
+    expect(journal(dir).filter((e) => e.t === 'password')).toHaveLength(1);
+    await users.stop();
+    const again = await store(dir, undefined, { passwordCost: stronger });
+    expect(await again.users.verifyPassword('aigerim', 'operator-password-1')).toBeDefined();
+    expect(journal(dir).filter((e) => e.t === 'password')).toHaveLength(0); // compacted into the user entry
+    expect(costOf(journal(dir).find((e) => e.name === 'aigerim')!.hash as string)).toEqual(stronger);
+  });
+
+  it('never re-hashes down to a lower cost', async () => {
+    const dir = await tempDir();
+    const strong = await store(dir, ADMIN_PW, { passwordCost: { N: 2 ** 11, r: 8, p: 1 } });
+    await strong.users.stop();
+    const { users } = await store(dir);
+    expect(await users.verifyPassword('admin', ADMIN_PW)).toBeDefined();
+    expect(journal(dir).filter((e) => e.t === 'password')).toEqual([]);
+  });
+
+  it('refuses a password check with ERR_AUTH_BUSY while its gate is full, and checks again once it frees', async () => {
+    const gate = new HashGate(1, 0);
+    const { users } = await store(await tempDir(), ADMIN_PW, { hashGate: gate });
+    const first = users.verifyPassword('admin', ADMIN_PW);
+    await expect(users.verifyPassword('admin', ADMIN_PW)).rejects.toMatchObject({ code: 'ERR_AUTH_BUSY' });
+    await expect(users.verifyPassword('nobody', ADMIN_PW)).rejects.toMatchObject({ code: 'ERR_AUTH_BUSY' });
+    expect(await first).toMatchObject({ name: 'admin' });
+    expect(await users.verifyPassword('admin', ADMIN_PW)).toMatchObject({ name: 'admin' });
+  });
 });
+
+function journal(dir: string): Record<string, unknown>[] {
+  return readFileSync(join(dir, 'access', 'users.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
