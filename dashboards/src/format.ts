@@ -6,6 +6,9 @@ import { num, t, tOr } from './i18n/i18n.ts';
 
 export type Kinds = ReadonlyMap<string, DeviceKind>;
 
+/** Text made safe to put in HTML. */
+export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
 /** How long a kind's devices may stay quiet before their figures are shown as stale. */
 export const DEFAULT_REPORT_EVERY_MS = 60_000;
 export const reportEveryMs = (kind: DeviceKind | undefined): number => kind?.reportEveryMs ?? DEFAULT_REPORT_EVERY_MS;

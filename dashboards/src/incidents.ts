@@ -1,23 +1,22 @@
 // The pinned incident panel: unresolved incidents, most severe first, always on
 // screen. Acknowledge and resolve appear only for the roles that may (the server
 // checks again and records the logged-in user); resolving asks for a comment and a
-// confirmation. Clicking an incident highlights its devices on the map.
-import type { Incident, Role } from '../../services/contracts/index.ts';
+// confirmation. Clicking an incident opens its view (incident-view.ts), which
+// highlights its devices on the map.
+import type { Incident } from '../../services/contracts/index.ts';
+import { may } from './access.ts';
+import { esc } from './format.ts';
 import { num, t, townTime, tOr } from './i18n/i18n.ts';
 import { postJson, type Me } from './session.ts';
 
 const RANK: Record<string, number> = { critical: 0, major: 1, minor: 2, warning: 3 };
-/** what the logged-in role may do (services/api/incident-routes.ts ACTION_ROLES) */
-const MAY: Record<'acknowledge' | 'resolve', readonly Role[]> = { acknowledge: ['admin', 'operator', 'utility'], resolve: ['admin', 'operator'] };
-
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export interface IncidentPanelDeps {
   me: Me;
   /** the incidents changed (the alarm and the map follow) */
   onChange: (unresolved: Incident[]) => void;
-  /** an incident was picked (or unpicked: undefined) */
-  onSelect: (incident: Incident | undefined) => void;
+  /** an incident was picked (its view opens), or the picked one again (the view closes: undefined) */
+  onOpen: (id: string | undefined) => void;
 }
 
 export class IncidentPanel {
@@ -28,7 +27,11 @@ export class IncidentPanel {
 
   constructor(deps: IncidentPanelDeps) {
     this.#deps = deps;
-    document.getElementById('incident-list')!.addEventListener('click', (ev) => this.#click(ev));
+    const list = document.getElementById('incident-list')!;
+    list.addEventListener('click', (ev) => this.#click(ev));
+    list.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && (ev.target as HTMLElement).matches('li.incident')) this.#click(ev);
+    });
   }
 
   get unresolved(): Incident[] {
@@ -52,16 +55,19 @@ export class IncidentPanel {
       if (i.state === 'resolved') this.#incidents.delete(i.id);
       else this.#incidents.set(i.id, i);
     }
-    if (this.#selected && !this.#incidents.has(this.#selected)) {
-      this.#selected = undefined;
-      this.#deps.onSelect(undefined);
-    }
     this.render();
     this.#deps.onChange(this.unresolved);
   }
 
   #may(action: 'acknowledge' | 'resolve'): boolean {
-    return MAY[action].includes(this.#deps.me.user.role);
+    return may(this.#deps.me.user.role, action);
+  }
+
+  /** Marks the incident whose view is open (none: undefined). */
+  select(id: string | undefined): void {
+    if (this.#selected === id) return;
+    this.#selected = id;
+    this.render();
   }
 
   render(): void {
@@ -128,9 +134,7 @@ export class IncidentPanel {
       return this.render();
     }
     if (target.closest('form')) return;
-    this.#selected = this.#selected === id ? undefined : id;
-    this.render();
-    this.#deps.onSelect(this.#selected ? this.#incidents.get(id) : undefined);
+    this.#deps.onOpen(this.#selected === id ? undefined : id);
   }
 
   async #act(id: string, action: 'acknowledge' | 'resolve', comment?: string): Promise<void> {

@@ -6,12 +6,14 @@ import type { DeviceKind } from '../../devices/index.ts';
 import type { FeatureCollection, HistoryPoint, Incident, LiveMessage, TownInfo } from '../../services/contracts/index.ts';
 import { Alarm } from './alarm.ts';
 import { IncidentPanel } from './incidents.ts';
+import { IncidentView } from './incident-view.ts';
 import { startKpiPanel } from './kpis.ts';
 import { LANGS, currentLang, initialLang, isLang, offsetLabel, onLangChange, setLang, setTownOffset, t, townTime } from './i18n/i18n.ts';
 import { TownMap } from './map.ts';
-import { CLOSE_LOGGED_OUT, api, renderUser, sessionEnded, showLogin, showUser, whoAmI, type Me } from './session.ts';
+import { CLOSE_LOGGED_OUT, api, getJson, renderUser, sessionEnded, showLogin, showUser, whoAmI, type Me } from './session.ts';
 import { ruleThresholds } from './thresholds.ts';
 import { ORDER, Tiles } from './tiles.ts';
+import { Router } from './views.ts';
 
 const RANGES = { '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
 type RangeId = keyof typeof RANGES;
@@ -19,12 +21,6 @@ type RangeId = keyof typeof RANGES;
 /** The server's clock: the last message's time plus what elapsed here since (a simulated town may run on its own time). */
 const clock = { serverAt: Date.now(), localAt: Date.now() };
 const serverNow = () => clock.serverAt + (Date.now() - clock.localAt);
-
-async function getJson<T>(path: string): Promise<T> {
-  const res = await api(path);
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
-  return (await res.json()) as T;
-}
 
 function wallMode(): void {
   const params = new URLSearchParams(location.search);
@@ -71,8 +67,20 @@ async function start(me: Me): Promise<void> {
       alarm.update(unresolved);
       map.draw();
     },
-    onSelect: (i) => map.highlight(i?.devices ?? []),
+    onOpen: (id) => router.go(id ? { view: 'incident', id } : undefined),
   });
+  const incidentView = new IncidentView({
+    me,
+    kinds,
+    rules: rulesJson.rules,
+    offsetMin: () => town.utcOffsetMinutes,
+    now: serverNow,
+    districtName: (id) => districtNames.get(id) ?? id,
+    highlight: (devices) => map.highlight(devices),
+    changed: (i) => panel.upsert([i]),
+    close: () => router.go(undefined),
+  });
+  const router: Router = new Router({ incident: incidentView }, (r) => panel.select(r?.view === 'incident' ? r.id : undefined));
 
   const title = () => {
     document.getElementById('town')!.textContent = t('app.townControlRoom', { town: town.name });
@@ -121,6 +129,7 @@ async function start(me: Me): Promise<void> {
     alarm.relabel();
     map.draw();
     conn.relabel();
+    router.relabel();
   });
   rangeOptions();
   title();
@@ -145,14 +154,19 @@ async function start(me: Me): Promise<void> {
       // the hub's few minutes of history is for the first paint; the store's range replaces it
       for (const [s, points] of Object.entries(msg.history)) tiles.setHistory(s, points, 1000);
       panel.set(msg.incidents);
+      incidentView.update(msg.incidents);
       void loadHistory();
     } else {
-      if (msg.incidents.length) panel.upsert(msg.incidents);
+      if (msg.incidents.length) {
+        panel.upsert(msg.incidents);
+        incidentView.update(msg.incidents);
+      }
       for (const s of Object.values(msg.subsystems)) if (s.headline) tiles.plot(s.subsystem, { t: msg.at, value: s.headline.value });
     }
   };
   const conn = connection(onMessage);
   map.start();
+  router.start();
 }
 
 /** The /live websocket, reconnecting with back-off; while it is down the page is greyed and says so. */

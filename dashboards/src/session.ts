@@ -30,6 +30,13 @@ export async function api(path: string, init: RequestInit = {}): Promise<Respons
   return res;
 }
 
+/** GET a JSON answer; any status but 2xx is thrown. */
+export async function getJson<T>(path: string): Promise<T> {
+  const res = await api(path);
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
 export async function postJson(path: string, body: unknown = {}): Promise<Response> {
   return api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }

@@ -98,7 +98,7 @@ export interface IncidentRouteDeps {
   rules: RulesPort;
   audit: AuditSink;
   /** assignees must be users who may act on the incident */
-  users: Pick<UsersPort, 'get'>;
+  users: Pick<UsersPort, 'get' | 'list'>;
 }
 
 export function registerIncidentRoutes(app: FastifyInstance, { incidents, rules, audit, users }: IncidentRouteDeps): void {
@@ -133,13 +133,26 @@ export function registerIncidentRoutes(app: FastifyInstance, { incidents, rules,
   });
 
   /** Who may be given an incident: an admin or operator, or a user of its own utility. */
+  const mayTake = (u: { role: Role; utility?: string }, incident: Incident): boolean => (['admin', 'operator'] as Role[]).includes(u.role) || (u.role === 'utility' && u.utility === incident.utility);
   const checkAssignee = (name: string, incident: Incident): void => {
     const u = users.get(name);
     if (!u) throw new QalaError('ERR_ASSIGNEE_INVALID', `no user "${name}" to assign ${incident.id} to`);
-    if (!(['admin', 'operator'] as Role[]).includes(u.role) && !(u.role === 'utility' && u.utility === incident.utility)) {
+    if (!mayTake(u, incident)) {
       throw new QalaError('ERR_ASSIGNEE_INVALID', `${name} (${u.role}${u.utility ? ` of ${u.utility}` : ''}) may not act on ${incident.id} of utility ${incident.utility}; assign an operator, an admin or a ${incident.utility} user`);
     }
   };
+
+  // the control room's assignee picker: names and roles only, for those who may assign
+  app.get<{ Params: { id: string } }>('/api/incidents/:id/assignees', { config: { access: ACTION_ROLES.assign, summary: 'The users an incident may be assigned to (those who may act on it)', query: noQuery } }, async (req) => {
+    parseQuery(noQuery, req.query);
+    const incident = getFor(req, req.params.id);
+    const list = users
+      .list()
+      .filter((u) => mayTake(u, incident))
+      .map((u) => ({ name: u.name, role: u.role, ...(u.utility ? { utility: u.utility } : {}) }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return { count: list.length, users: list };
+  });
 
   // each action's body is checked before the incident is looked up (a malformed request is 400 whatever its id)
   const act = {

@@ -164,6 +164,12 @@ describe.runIf(browserAvailable())('control room in chromium', () => {
     };
     await check();
     await expect(page.locator('#incidents h2').textContent()).resolves.toContain(kk['incidents.title']);
+    // the incident view: facts, evidence charts, devices, comments, history and its buttons
+    await page.locator('#incident-list li.incident .title').first().click();
+    await page.locator('#view figure.evidence canvas').first().waitFor();
+    await page.locator('#view select.assignee option').nth(1).waitFor({ state: 'attached' });
+    await check();
+    await page.locator('#view button[data-action="close"]').click();
     await page.reload();
     await page.waitForSelector('#conn[data-state="open"]');
     await page.locator('#incident-list li.incident').first().waitFor();

@@ -1,5 +1,7 @@
 // English: the source dictionary. Every key the page uses is here; ru.ts and kk.ts
 // must have the same keys (the compiler checks), so nothing falls back silently.
+import { opsEn } from './ops-en.ts';
+
 export const en = {
   'app.controlRoom': 'control room',
   'app.townControlRoom': '{town} control room',
@@ -178,6 +180,7 @@ export const en = {
   'map.clearFilter': 'Show all',
   'map.plant': 'the town-forming plant',
   'map.label': 'Devices on the town map',
+  ...opsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -106,3 +106,35 @@ export function ago(ms: number): string {
   if (s < 36 * 3600) return rtf.format(-Math.round(s / 3600), 'hour');
   return rtf.format(-Math.round(s / 86_400), 'day');
 }
+
+const MINUTE = 60_000;
+const HOUR_MS = 60 * MINUTE;
+const DAY_MS = 24 * HOUR_MS;
+/** The control room's two 12-hour shifts start at these hours of the town's clock. */
+export const SHIFT_HOURS = [8, 20] as const;
+
+/** A time on the town's clock as "2026-01-15 09:00": what the page's time fields show and take (24-hour whatever the browser's habits). */
+export function townInput(ms: number): string {
+  return new Date(ms + offsetMin * MINUTE).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/** "2026-01-15 09:00" on the town's clock as ms since 1970, or undefined if it is not such a time. */
+export function parseTownInput(text: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})$/.exec(text.trim());
+  if (!m) return undefined;
+  const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
+  const ms = Date.UTC(y, mo - 1, d, h, mi);
+  // Date.UTC rolls 31 February over into March: refuse what does not read back the same
+  if (h > 23 || mi > 59 || new Date(ms).getUTCDate() !== d || new Date(ms).getUTCMonth() !== mo - 1) return undefined;
+  return ms - offsetMin * MINUTE;
+}
+
+/** The start of the 12-hour shift in progress at `now` on the town's clock: 08:00 or 20:00 (of the day before, before 08:00). */
+export function shiftStart(now: number): number {
+  const local = now + offsetMin * MINUTE;
+  const day = Math.floor(local / DAY_MS) * DAY_MS;
+  const hour = (local - day) / HOUR_MS;
+  const [morning, evening] = SHIFT_HOURS;
+  const start = hour >= evening ? day + evening * HOUR_MS : hour >= morning ? day + morning * HOUR_MS : day - (24 - evening) * HOUR_MS;
+  return start - offsetMin * MINUTE;
+}

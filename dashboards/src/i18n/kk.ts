@@ -1,5 +1,6 @@
 // Қазақша (кирилл жазуы, Қазақстанда қолданылатын).
 import type { Dictionary } from './en.ts';
+import { opsKk } from './ops-kk.ts';
 
 export const kk = {
   'app.controlRoom': 'ахуалдық орталық',
@@ -179,4 +180,5 @@ export const kk = {
   'map.clearFilter': 'Барлығын көрсету',
   'map.plant': 'қала құраушы кәсіпорын',
   'map.label': 'Қала картасындағы құрылғылар',
+  ...opsKk,
 } as const satisfies Dictionary;

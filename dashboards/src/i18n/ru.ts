@@ -1,5 +1,6 @@
 // Русский.
 import type { Dictionary } from './en.ts';
+import { opsRu } from './ops-ru.ts';
 
 export const ru = {
   'app.controlRoom': 'ситуационный центр',
@@ -179,4 +180,5 @@ export const ru = {
   'map.clearFilter': 'Показать все',
   'map.plant': 'градообразующее предприятие',
   'map.label': 'Устройства на карте города',
+  ...opsRu,
 } as const satisfies Dictionary;

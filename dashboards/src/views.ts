@@ -1,0 +1,73 @@
+// The page's views beside the incident column, chosen by the URL hash so each can be
+// linked: #incident/INC-000123 (one incident), #search (resolved incidents),
+// #handover (shift handover), #silences (maintenance windows). No hash: the tiles
+// and the map. The incident view keeps the map beside it (its devices are
+// highlighted there); the others take the tiles' and the map's place.
+export type Route = { view: 'incident'; id: string } | { view: 'search' } | { view: 'handover' } | { view: 'silences' };
+
+const INCIDENT = /^#incident\/([A-Za-z0-9_.:-]{1,64})$/;
+
+export function parseHash(hash: string): Route | undefined {
+  const m = INCIDENT.exec(hash);
+  if (m) return { view: 'incident', id: decodeURIComponent(m[1]!) };
+  if (hash === '#search' || hash === '#handover' || hash === '#silences') return { view: hash.slice(1) as 'search' | 'handover' | 'silences' };
+  return undefined;
+}
+
+export const hashOf = (r: Route): string => (r.view === 'incident' ? `#incident/${encodeURIComponent(r.id)}` : `#${r.view}`);
+
+export interface View {
+  /** shows the route's content in the element (called again when the route changes to another of this view) */
+  open(route: Route, el: HTMLElement): void;
+  close(): void;
+  /** the language changed */
+  relabel(): void;
+}
+
+export class Router {
+  readonly #views: Partial<Record<Route['view'], View>>;
+  readonly #el: HTMLElement;
+  readonly #onRoute: (r: Route | undefined) => void;
+  #current: Route | undefined;
+
+  constructor(views: Partial<Record<Route['view'], View>>, onRoute: (r: Route | undefined) => void) {
+    this.#views = views;
+    this.#el = document.getElementById('view')!;
+    this.#onRoute = onRoute;
+    window.addEventListener('hashchange', () => this.#apply());
+  }
+
+  get current(): Route | undefined {
+    return this.#current;
+  }
+
+  start(): void {
+    this.#apply();
+  }
+
+  /** Goes to a route (a new history entry, so Back returns), or back to the tiles and map. */
+  go(route: Route | undefined): void {
+    if (route) location.hash = hashOf(route);
+    else {
+      history.pushState(null, '', location.pathname + location.search);
+      this.#apply();
+    }
+  }
+
+  relabel(): void {
+    if (this.#current) this.#views[this.#current.view]?.relabel();
+  }
+
+  #apply(): void {
+    const parsed = parseHash(location.hash);
+    const next = parsed && this.#views[parsed.view] ? parsed : undefined;
+    if (this.#current && (!next || next.view !== this.#current.view)) this.#views[this.#current.view]!.close();
+    this.#current = next;
+    if (next) document.body.dataset.view = next.view;
+    else delete document.body.dataset.view;
+    this.#el.hidden = !next;
+    if (next) this.#views[next.view]!.open(next, this.#el);
+    else this.#el.replaceChildren();
+    this.#onRoute(next);
+  }
+}
