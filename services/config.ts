@@ -76,6 +76,7 @@ export const configSchema = z.object({
   rulesFile: z.string().min(1).optional().describe('rule file (YAML or JSON), reloaded on change (default: the built-in rule pack)'),
   routesFile: z.string().min(1).optional().describe('incident routing file (YAML or JSON): which utility gets what, over MQTT and webhook (default: each utility its own kinds, MQTT)'),
   escalationFile: z.string().min(1).optional().describe('escalation policy file (YAML or JSON): per utility and severity, re-notify, escalate to further routes and remind while an incident is not acknowledged (default: none, nothing escalates)'),
+  freezeCheckMs: z.coerce.number().int().min(100).max(600_000).default(60_000).describe("how often open heating outages' time to freeze is estimated anew (when the district's outdoor temperature has moved by 0.5 °C or more)"),
   escalationCheckMs: z.coerce.number().int().min(100).max(600_000).default(15_000).describe('how often unacknowledged incidents are checked for a due escalation step or reminder'),
   maxSilences: z.coerce.number().int().min(1).max(100_000).default(1_000).describe('silences and maintenance windows kept (ended ones are given up first); past it a new one is refused'),
   incidentRetentionDays: z.coerce.number().int().min(1).max(3650).default(400).describe('resolved incidents are kept this many days after resolution (searchable, and counted by the city indicators), then dropped at the next journal compaction'),

@@ -32,6 +32,7 @@ import { loadRoutes, webhookSecret } from './incidents/routing.ts';
 import { EscalationPlan, Escalator, loadEscalation } from './incidents/escalation.ts';
 import { SilenceStore } from './incidents/silences.ts';
 import { Ingest } from './ingest/ingest.ts';
+import { FreezeWatch, type FreezeTarget } from './kpis/freeze-watch.ts';
 import { KpiService } from './kpis/kpis.ts';
 import { profileFromScenario } from './kpis/profile.ts';
 import { Intake } from './intake/intake.ts';
@@ -178,10 +179,16 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     },
   });
   const policies = loadEscalation(config.escalationFile, routes.map((r) => r.utility));
+  // the town's scenario: its climate, local time and profile for the rules and KPIs
+  const scenario = loadScenario(config.scenario);
+  const townProfile = profileFromScenario(scenario);
+  // heating outages carry their time to freeze: estimated as they open, then as the outdoor air moves
+  const freezeWatch = new FreezeWatch({ clock, checkMs: config.freezeCheckMs, tauH: townProfile.buildingTauH, directory, log: child('time-to-freeze') }, (): FreezeTarget => incidents);
   const silences = new SilenceStore({ dataDir: config.dataDir, clock, maxSilences: config.maxSilences, log: child('silences') });
   const incidents = new IncidentManager({
     dataDir: config.dataDir, clock, events, log: child('incidents'), silences,
     escalation: new EscalationPlan(policies),
+    freeze: freezeWatch,
     maxComments: config.incidentMaxComments, maxCommentChars: config.incidentCommentMaxChars, retentionMs: config.incidentRetentionDays * 86_400_000,
   });
   const escalator = new Escalator({ policies, clock, checkMs: config.escalationCheckMs, silences, audit, log: child('escalation') }, incidents);
@@ -189,8 +196,6 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     town, bus, routes, outbox, events, log: child('notifier'), silences, now: () => clock.now(),
     unresolved: () => incidents.list({ state: 'unresolved', limit: Number.MAX_SAFE_INTEGER }),
   });
-  // the town's scenario: its climate, local time and profile for the rules and KPIs
-  const scenario = loadScenario(config.scenario);
   const rules = new RulesService({ events, clock, audit, rulesFile: config.rulesFile ?? BUILTIN_RULES, sweepMs: config.rulesSweepMs, log: child('rules'), town: townContext(scenario) });
   const hub = new LiveHub({
     directory, events, clock, kinds: DEVICE_KINDS, intervalMs: config.liveIntervalMs, log: child('live'),
@@ -198,7 +203,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
   });
 
   // the town's districts, households and area, for the city indicators: the scenario's data (QALA_SCENARIO)
-  const kpis = new KpiService({ town: profileFromScenario(scenario), incidents, directory, store, clock });
+  const kpis = new KpiService({ town: townProfile, incidents, directory, store, clock });
 
   const reports = new Map<string, () => unknown>();
   /**
@@ -227,6 +232,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     notifier: notifier.stats(),
     silences: silences.stats(),
     escalation: escalator.stats(),
+    timeToFreeze: freezeWatch.stats(),
     outbox: outbox.stats(),
     ...Object.fromEntries([...reports].map(([name, figures]) => [name, figures()])),
   });
@@ -267,7 +273,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
   // the transport opens to devices. The live hub and the API (whose /health says the
   // platform is up) start once it has.
   const transport: Component = external ?? broker;
-  const core: Component[] = [store, audit, users, sessions, access, writer, directory, outbox, silences, incidents, transport, notifier, escalator, rules, ingest, intake];
+  const core: Component[] = [store, audit, users, sessions, access, writer, directory, outbox, silences, incidents, transport, notifier, escalator, freezeWatch, rules, ingest, intake];
   const edge: Component[] = [hub, kpis, api];
   const started: Component[] = [];
 

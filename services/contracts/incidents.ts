@@ -45,6 +45,8 @@ export const INCIDENT_ACTIONS = [
   'escalated',
   /** still not acknowledged: notified again */
   'reminded',
+  /** a heating outage's time to freeze computed or refreshed (the outdoor temperature changed): `timeToFreeze` holds it */
+  'freeze-estimated',
 ] as const;
 export type IncidentAction = (typeof INCIDENT_ACTIONS)[number];
 
@@ -104,6 +106,33 @@ export interface Incident {
   escalation?: IncidentEscalation;
   /** routes an escalation added: they hear of every later change too */
   escalatedTo?: string[];
+  /** a heating outage: how long until its district's flats cool to the habitable limit (services/kpis/freeze.ts) */
+  timeToFreeze?: IncidentFreeze;
+}
+
+/**
+ * Time to freeze of a heating outage, as last estimated: Newton's law of cooling
+ * with the building stock's time constant τ, from the indoor temperature the model
+ * had reached at `at` and the district's outdoor temperature then. Re-estimated when
+ * the outdoor temperature moves; between estimates `limitAt` stands.
+ */
+export interface IncidentFreeze {
+  /** platform time (ms) of this estimate */
+  at: number;
+  /** the district's outdoor temperature at `at` (its substations' sensors, else the town's) */
+  outdoorC: number;
+  /** the building stock's thermal time constant, hours */
+  tauH: number;
+  /** the flats' temperature when the heat stopped */
+  indoorStartC: number;
+  /** the model's indoor temperature at `at` */
+  indoorC: number;
+  /** the habitable limit */
+  limitC: number;
+  /** hours from `at` until the limit; 0 once reached; null when the outdoor air is no colder than the limit */
+  remainingH: number | null;
+  /** platform time (ms) the limit is (or was) reached; null: never at this outdoor temperature */
+  limitAt: number | null;
 }
 
 export interface IncidentEscalation {

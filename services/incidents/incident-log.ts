@@ -13,8 +13,9 @@
 // history keeps the first HISTORY_KEEP and the last HISTORY_KEEP, and counts the
 // ones folded away in `foldedRepeats` (Nagios keeps a flapping service's state
 // and a flap count the same way instead of a notification per state change).
-// Escalation's reminders (sent until someone acknowledges, maybe all weekend) fold
-// the same way. Operator entries (acknowledged, resolved, commented, assigned) and
+// Escalation's reminders (sent until someone acknowledges, maybe all weekend) and
+// a heating outage's time-to-freeze re-estimates (each time the outdoor air moves)
+// fold the same way. Operator entries (acknowledged, resolved, commented, assigned) and
 // escalation steps are never folded; comments are bounded in count and length
 // (QALA_INCIDENT_MAX_COMMENTS, QALA_INCIDENT_COMMENT_MAX_CHARS). So a history holds
 // at most 1 + 2 × HISTORY_KEEP rule and reminder entries plus what operators did.
@@ -26,7 +27,7 @@ export const HISTORY_KEEP = 10;
 export type IncidentPatch = {
   [K in
     | 'state' | 'occurrences' | 'flaps' | 'lastFlapAt' | 'conditionCleared' | 'devices' | 'evidence' | 'updatedAt' | 'acknowledgedAt' | 'resolvedAt'
-    | 'assignee' | 'comments' | 'escalation' | 'escalatedTo']?: Incident[K] | null;
+    | 'assignee' | 'comments' | 'escalation' | 'escalatedTo' | 'timeToFreeze']?: Incident[K] | null;
 };
 
 export type IncidentLine =
@@ -39,7 +40,7 @@ export type IncidentLine =
   | Incident;
 
 /** A rule-driven entry that may be folded: anything the rules did after opening. */
-const foldable = (c: IncidentChange): boolean => (c.by === 'rules' && c.action !== 'opened') || c.action === 'reminded';
+const foldable = (c: IncidentChange): boolean => (c.by === 'rules' && c.action !== 'opened') || c.action === 'reminded' || c.action === 'freeze-estimated';
 
 /**
  * Appends a change to an incident's history, folding the oldest of the last

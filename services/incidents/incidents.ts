@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { QalaError } from '../contracts/errors.ts';
-import type { Clock, Handover, Incident, IncidentChange, IncidentEscalation, IncidentFilter, IncidentPage, IncidentSearch, IncidentState, RuleSignal, Severity, Silence, Timer } from '../contracts/index.ts';
+import type { Clock, Handover, Incident, IncidentChange, IncidentEscalation, IncidentFilter, IncidentFreeze, IncidentPage, IncidentSearch, IncidentState, RuleSignal, Severity, Silence, Timer } from '../contracts/index.ts';
 import type { EventBus } from '../events.ts';
 import { compactionDue, DEFAULT_COMPACTION, Journal, type CompactionPolicy } from '../durable/journal.ts';
 import { applyPatch, pushChange, replayLine, type IncidentLine, type IncidentPatch } from './incident-log.ts';
@@ -25,6 +25,11 @@ export interface SilenceMatcher {
 /** The escalation an incident starts with when it opens, if a policy covers it (escalation.ts). */
 export interface EscalationPlanner {
   plan(incident: Incident, now: number): IncidentEscalation | undefined;
+}
+
+/** A heating outage's time to freeze when it opens, if the incident is one and an outdoor temperature is known (services/kpis/freeze-watch.ts). */
+export interface FreezeEstimator {
+  estimate(incident: Incident, now: number): IncidentFreeze | undefined;
 }
 
 /** Comments per incident and characters per comment, by default (QALA_INCIDENT_MAX_COMMENTS, QALA_INCIDENT_COMMENT_MAX_CHARS). */
@@ -48,6 +53,8 @@ export interface IncidentManagerDeps {
   silences?: SilenceMatcher;
   /** an incident that opens (or reopens) gets its escalation plan */
   escalation?: EscalationPlanner;
+  /** a heating outage opens with its time to freeze */
+  freeze?: FreezeEstimator;
   maxComments?: number;
   maxCommentChars?: number;
   /** resolved incidents older than this (by resolvedAt, against the clock) are dropped at start and at each compaction (QALA_INCIDENT_RETENTION_DAYS) */
@@ -321,6 +328,8 @@ export class IncidentManager {
       }
       const plan = this.#deps.escalation?.plan(inc, now);
       if (plan) inc.escalation = plan;
+      const freeze = this.#deps.freeze?.estimate(inc, now);
+      if (freeze) inc.timeToFreeze = freeze;
       this.#opened(inc, { at: s.at, action: 'opened', by: 'rules' });
       return;
     }
@@ -379,6 +388,13 @@ export class IncidentManager {
   remind(id: string, routes: string[], escalation: IncidentEscalation): Incident {
     const inc = this.get(id);
     return this.#commit(inc, { at: this.#deps.clock.now(), action: 'reminded', by: 'escalation', routes }, { escalation });
+  }
+
+  /** A heating outage's time to freeze, estimated anew (the outdoor temperature moved): announced, so utilities get it. */
+  estimateFreeze(id: string, freeze: IncidentFreeze): Incident {
+    const inc = this.get(id);
+    if (inc.state === 'resolved') throw new QalaError('ERR_INCIDENT_STATE', `incident ${id} is resolved; its time to freeze is no longer estimated`);
+    return this.#commit(inc, { at: this.#deps.clock.now(), action: 'freeze-estimated', by: 'time-to-freeze' }, { timeToFreeze: freeze });
   }
 
   /** Sets an escalation plan without a history entry or an announcement (an incident opened before its policy existed). */

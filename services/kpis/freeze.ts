@@ -3,8 +3,9 @@
 // time constant τ: T(t) = T_out + (T_in0 − T_out)·e^(−t/τ), so the limit T_lim is
 // reached at t = τ·ln((T_in0 − T_out) / (T_lim − T_out)); this is the cooling-time
 // formula of SNiP 41-02-2003 (z = β·ln(...), β the building's heat-accumulation
-// coefficient). Pure.
-import type { DeviceState, FreezeEstimate, Incident } from '../contracts/index.ts';
+// coefficient; τ per town from services/kpis/profile.ts). The estimate is carried on
+// the heating outage's incident (freeze-watch.ts keeps it current). Pure.
+import type { DeviceState, FreezeEstimate, Incident, IncidentFreeze } from '../contracts/index.ts';
 import { INTERRUPTION_RULES, restoredAt } from './interruptions.ts';
 import { mean } from './stats.ts';
 
@@ -52,30 +53,67 @@ export function outdoorTemperature(devices: readonly DeviceState[], district: st
   return mean(readings(devices.filter((d) => d.district === district))) ?? mean(readings(devices));
 }
 
-/** Heating outages still on (the condition not cleared), each with its estimate; those without any outdoor temperature apart. */
-export function freezeEstimates(incidents: readonly Incident[], devices: readonly DeviceState[], tauH: number, now: number): { estimates: FreezeEstimate[]; unestimated: string[] } {
+/** Whether an incident is a heating outage (a loss of heat, not underheating): the ones a time to freeze is estimated for. */
+export const isHeatingOutage = (i: Pick<Incident, 'ruleId'>): boolean => (INTERRUPTION_RULES.heat as readonly string[]).includes(i.ruleId);
+
+/** Where the cooling model stood at the last estimate. */
+type CoolingState = Pick<IncidentFreeze, 'at' | 'indoorC' | 'outdoorC' | 'limitAt'>;
+
+/**
+ * The time to freeze at `now`, from the previous estimate (or from the outage's
+ * start, the flats at INDOOR_START_C and the outdoor air as now since then). The
+ * outdoor temperature is taken as constant between estimates, so Newton's law is
+ * solved piecewise: the indoor air cools from the last estimate's state towards the
+ * last outdoor temperature until now, then towards the new one. Once the limit was
+ * reached it stays reached (its time kept). Pure.
+ */
+export function nextFreeze(prev: CoolingState | undefined, start: { openedAt: number }, outdoorC: number, tauH: number, now: number): IncidentFreeze {
+  const base = { at: now, outdoorC, tauH, indoorStartC: INDOOR_START_C, limitC: HABITABLE_LIMIT_C };
+  const from: CoolingState = prev ?? {
+    at: start.openedAt,
+    indoorC: INDOOR_START_C,
+    outdoorC,
+    limitAt: limitFrom(start.openedAt, { indoorStartC: INDOOR_START_C, outdoorC, limitC: HABITABLE_LIMIT_C, tauH }),
+  };
+  const indoorC = indoorAfter({ indoorStartC: from.indoorC, outdoorC: from.outdoorC, tauH }, (now - from.at) / H);
+  if (from.limitAt !== null && from.limitAt <= now) return { ...base, indoorC, remainingH: 0, limitAt: from.limitAt };
+  const limitAt = limitFrom(now, { indoorStartC: indoorC, outdoorC, limitC: HABITABLE_LIMIT_C, tauH });
+  return { ...base, indoorC, remainingH: limitAt === null ? null : (limitAt - now) / H, limitAt };
+}
+
+const H = 3_600_000;
+const limitFrom = (at: number, c: CoolingInput): number | null => {
+  const h = hoursToLimit(c);
+  return Number.isFinite(h) ? at + h * H : null;
+};
+
+/**
+ * The time to freeze of the heating outages still on (the condition not cleared) as
+ * their incidents carry it, brought forward to `now`; those without an estimate
+ * (no outdoor temperature anywhere in town yet) apart. Pure.
+ */
+export function freezeEstimates(incidents: readonly Incident[], now: number): { estimates: FreezeEstimate[]; unestimated: string[] } {
   const estimates: FreezeEstimate[] = [];
   const unestimated: string[] = [];
   for (const i of incidents) {
-    if (!(INTERRUPTION_RULES.heat as readonly string[]).includes(i.ruleId) || restoredAt(i) !== undefined) continue;
-    const outdoorC = outdoorTemperature(devices, i.district);
-    if (outdoorC === undefined) {
+    if (!isHeatingOutage(i) || i.state === 'resolved' || restoredAt(i) !== undefined) continue;
+    const f = i.timeToFreeze;
+    if (!f) {
       unestimated.push(i.id);
       continue;
     }
-    const c = { indoorStartC: INDOOR_START_C, outdoorC, limitC: HABITABLE_LIMIT_C, tauH };
-    const total = hoursToLimit(c);
-    const elapsedH = Math.max(0, now - i.openedAt) / 3_600_000;
-    const finite = Number.isFinite(total);
     estimates.push({
       incidentId: i.id,
       district: i.district,
       openedAt: i.openedAt,
-      ...c,
-      indoorNowC: indoorAfter(c, elapsedH),
-      hoursToLimit: finite ? total : null,
-      remainingH: finite ? Math.max(0, total - elapsedH) : null,
-      limitAt: finite ? i.openedAt + Math.round(total * 3_600_000) : null,
+      outdoorC: f.outdoorC,
+      indoorStartC: f.indoorStartC,
+      limitC: f.limitC,
+      tauH: f.tauH,
+      indoorNowC: indoorAfter({ indoorStartC: f.indoorC, outdoorC: f.outdoorC, tauH: f.tauH }, (now - f.at) / H),
+      hoursToLimit: f.limitAt === null ? null : Math.max(0, f.limitAt - i.openedAt) / H,
+      remainingH: f.limitAt === null ? null : Math.max(0, f.limitAt - now) / H,
+      limitAt: f.limitAt,
     });
   }
   estimates.sort((a, b) => (a.remainingH ?? Infinity) - (b.remainingH ?? Infinity));

@@ -1,7 +1,9 @@
 // The city indicators, computed live at each request from the incident history,
 // the device directory and the store (never stored, never hard-coded), and the
 // time-to-freeze estimates of open heating outages. The component reads through
-// the narrow ports below; the pure functions beside it do the arithmetic.
+// the narrow ports below; the pure functions beside it do the arithmetic. The time to
+// freeze is carried on the heating outages' incidents (freeze-watch.ts) and only
+// brought forward to now here.
 import type { Clock, DeviceState, FreezeReport, Incident, IncidentFilter, Indicator, IndicatorGuideline, KpiReport } from '../contracts/index.ts';
 import type { SeriesPoint, SeriesQuery } from '../store/port.ts';
 import { POLLUTANTS, WHO_AQG_2021, WHO_AQG_SOURCE, dailyExceedance, townMean, townTrend, type StationSeries } from './air.ts';
@@ -183,7 +185,7 @@ export class KpiService {
     const now = this.#deps.clock.now();
     const tauH = this.#deps.town.buildingTauH;
     const unresolved = this.#deps.incidents.list({ state: 'unresolved', limit: Number.MAX_SAFE_INTEGER });
-    const { estimates, unestimated } = freezeEstimates(unresolved, this.#deps.directory.list(), tauH, now);
+    const { estimates, unestimated } = freezeEstimates(unresolved, now);
     const tauSource = this.#deps.town.assumptions.find((x) => x.name === 'buildingTauH')?.source ?? '';
     return {
       generatedAt: now,

@@ -5,9 +5,9 @@
 // from those incidents and the stored readings.
 import type { MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import type { FreezeReport, Incident, Indicator, KpiReport } from '../../services/contracts/index.ts';
+import type { FreezeReport, Incident, IncidentMessage, Indicator, KpiReport } from '../../services/contracts/index.ts';
 import { client, loginAs } from '../helpers/auth.ts';
-import { connectDevice } from '../helpers/mqtt.ts';
+import { connectDevice, connectWatcher } from '../helpers/mqtt.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -116,5 +116,44 @@ describe('city indicators on a running platform', () => {
     expect(((await tooLong.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'ERR_QUERY_INVALID', message: expect.stringContaining('QALA_KPI_MAX_RANGE_DAYS') });
     expect((await client(platform, undefined)('/api/kpis')).status).toBe(401);
     expect((await client(platform, undefined)('/api/kpis/freeze')).status).toBe(401);
+  });
+
+  it('carries the time to freeze on a heating failure, published over MQTT, and brings it forward when it gets colder', async () => {
+    const platform = await startPlatform(testConfig(await tempDir(), { rulesSweepMs: 50, freezeCheckMs: 100 }));
+    const api = client(platform, await loginAs(platform, 'operator', { name: 'aigerim' }));
+    const watcher = await connectWatcher(platform);
+    const heard: IncidentMessage[] = [];
+    watcher.on('message', (_t, p) => p.length > 0 && heard.push(JSON.parse(p.toString()) as IncidentMessage));
+    await watcher.subscribeAsync('city/temirtau/incidents/heat/#', { qos: 1 });
+    const device = await connectDevice(platform);
+    const substation = topic('utilities', 'new-town', 'heat-substation', 'hs-ttf-1');
+    // device time an hour back: circulation lost (40 °C supply) at −20 °C outdoors for 10 minutes
+    const base = Math.floor(Date.now() / 60_000) * 60_000 - H;
+    for (let i = 0; i <= 20; i++) await publish(device, substation, base + i * STEP, { supplyTemp: 40, returnTemp: 35, flow: 50, outdoorTemp: -20 });
+
+    const opened = await waitFor(() => heard.find((m) => m.event === 'incident.opened' && m.incident.ruleId === 'heating-failure'), 'the heating failure published on the heat topic');
+    const first = opened.incident.timeToFreeze!;
+    // the flats from +20 °C to +12 °C at −20 °C outdoors with τ = 40 h (SNiP 41-02-2003's β, Temirtau's default): 40 · ln(40 / 32) = 8.9257 h after the failure began
+    expect(first).toMatchObject({ outdoorC: -20, tauH: 40, indoorStartC: 20, limitC: 12 });
+    expect((first.limitAt! - opened.incident.openedAt) / H).toBeCloseTo(40 * Math.log(40 / 32), 6);
+    expect(first.remainingH).toBeGreaterThan(0);
+
+    // a cold snap: −30 °C; the estimate is made again from where the flats have cooled to, and published
+    for (let i = 21; i <= 24; i++) await publish(device, substation, base + i * STEP, { supplyTemp: 40, returnTemp: 35, flow: 50, outdoorTemp: -30 });
+    const again = await waitFor(() => heard.find((m) => m.event === 'incident.freeze-estimated' && m.incident.id === opened.incident.id), 'the new estimate published');
+    const colder = again.incident.timeToFreeze!;
+    expect(colder.outdoorC).toBe(-30);
+    expect(colder.limitAt!).toBeLessThan(first.limitAt!);
+    // hand-checked against the model: the flats at −20 + 40 · e^(−t/40) after t hours at −20 °C, then 40 · ln((T − (−30)) / (12 − (−30))) hours left
+    const t = (colder.at - first.at) / H + (first.at - opened.incident.openedAt) / H;
+    const indoor = -20 + 40 * Math.exp(-t / 40);
+    expect(colder.indoorC).toBeCloseTo(indoor, 6);
+    expect(colder.remainingH!).toBeCloseTo(40 * Math.log((indoor + 30) / 42), 6);
+    // the incident as the API serves it, and the control room's time-to-freeze list, carry the same
+    const inc = (await (await api(`/api/incidents/${opened.incident.id}`)).json()) as Incident;
+    expect(inc.timeToFreeze).toEqual(colder);
+    expect(inc.history.map((c) => c.action)).toContain('freeze-estimated');
+    const freeze = (await (await api('/api/kpis/freeze')).json()) as FreezeReport;
+    expect(freeze.estimates[0]).toMatchObject({ incidentId: inc.id, outdoorC: -30, limitAt: colder.limitAt });
   });
 });

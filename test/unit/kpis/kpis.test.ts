@@ -60,7 +60,11 @@ const incidents: Incident[] = [
   // 3: planned main break in b (1,000 households) from 10 h, still on at 24 h: 14 h × 1,000 = 14,000
   incident({ ruleId: 'water-main-break', district: 'b', asset: 'b', kind: 'water-pressure', openedAt: T0 + 10 * H, planned: true }),
   // 4: heating failure of b's only substation (1,000 households) from 20 h, still on: 4 h × 1,000 = 4,000; acknowledged after 4 min
-  incident({ ruleId: 'heating-failure', district: 'b', asset: 'hs-b-1', kind: 'heat-substation', openedAt: T0 + 20 * H, ackAt: T0 + 20 * H + 4 * MIN }),
+  //    it carries its time to freeze as estimated at opening (−20 °C outdoors, τ = 40 h): 40 · ln((20 + 20) / (12 + 20)) = 8.9257 h
+  {
+    ...incident({ ruleId: 'heating-failure', district: 'b', asset: 'hs-b-1', kind: 'heat-substation', openedAt: T0 + 20 * H, ackAt: T0 + 20 * H + 4 * MIN }),
+    timeToFreeze: { at: T0 + 20 * H, outdoorC: -20, tauH: 40, indoorStartC: 20, indoorC: 20, limitC: 12, remainingH: 40 * Math.log(1.25), limitAt: T0 + 20 * H + 40 * Math.log(1.25) * H },
+  },
   // 5: feeder 1 of a's 4 (500 customers), 90 min; acknowledged after 2 min
   incident({ ruleId: 'power-outage', district: 'a', asset: 'pf-a-1', kind: 'power-feeder', openedAt: T0 + 6 * H, ackAt: T0 + 6 * H + 2 * MIN, clearedAt: T0 + 7.5 * H }),
   // 6: feeder 1 of b's 2, 3 min: momentary (≤ 5 min), not in SAIFI; resolved after 3 min
@@ -187,7 +191,7 @@ describe('city indicators', () => {
     expect(r.assumptions).toContainEqual(expect.objectContaining({ name: 'householdSize', value: 3.5 }));
   });
 
-  it('estimates the time to freeze of an open heating outage from its district\'s outdoor temperature', async () => {
+  it('brings the time to freeze its heating outage carries forward to now', async () => {
     const kpis = await service();
     const f = kpis.freeze();
     // incident 4 in b at −20 °C outdoors, τ = 40 h: 40 · ln((20 + 20) / (12 + 20)) = 40 · ln 1.25 = 8.9257 h from 20 h;
@@ -199,6 +203,6 @@ describe('city indicators', () => {
     expect(e.hoursToLimit).toBeCloseTo(8.9257, 3);
     expect(e.remainingH).toBeCloseTo(4.9257, 3);
     expect(e.indoorNowC).toBeCloseTo(16.1935, 3);
-    expect(e.limitAt).toBe(T0 + 20 * H + Math.round(40 * Math.log(1.25) * H));
+    expect(e.limitAt).toBe(T0 + 20 * H + 40 * Math.log(1.25) * H);
   });
 });
