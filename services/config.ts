@@ -2,6 +2,7 @@
 // and an optional JSON file (QALA_CONFIG_FILE). Every problem is reported at once,
 // naming the variable and what it expects (fastify's initial-config-validation).
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SEGMENT } from '../devices/index.ts';
 import { QalaError } from './contracts/errors.ts';
@@ -89,6 +90,14 @@ export const configSchema = z.object({
   loginAttemptsPerMinute: z.coerce.number().int().min(1).max(1000).default(10).describe('failed logins allowed per minute from one address or for one user name; past it logins are refused with 429'),
   passwordHashConcurrency: z.coerce.number().int().min(1).max(64).default(2).describe('password checks (scrypt at 128 MiB each, OWASP\'s minimum) run at once; more wait in a queue'),
   passwordHashQueue: z.coerce.number().int().min(0).max(10_000).default(32).describe('password checks waiting for a free slot at most; past it a login is refused at once with 503 ERR_AUTH_BUSY and Retry-After (a login flood cannot exhaust memory or the thread pool)'),
+  trustProxy: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      const bad = proxyList(v).filter((e) => !validProxyEntry(e));
+      if (bad.length > 0) ctx.addIssue({ code: 'custom', message: `${bad.map((b) => JSON.stringify(b)).join(', ')}: not an IP address, a CIDR block (10.0.0.0/8, fd00::/8) or one of loopback, linklocal, uniquelocal` });
+    })
+    .describe('comma-separated addresses or CIDR blocks of reverse proxies (nginx) whose X-Forwarded-For is believed: a request from one of them is attributed to the client it forwards for (login limits, audit, MQTT-over-websocket connections per address); off by default, when the header is ignored'),
   allowedOrigins: z.string().optional().describe('comma-separated origins (https://control.example.kz) allowed for POSTs and websockets besides the dashboard\'s own'),
   tlsCert: z.string().min(1).optional().describe('PEM certificate (chain) file: serves HTTPS/WSS and MQTT over TLS'),
   tlsKey: z.string().min(1).optional().describe('PEM private key file of tlsCert'),
@@ -99,6 +108,19 @@ export const configSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level'),
   logFormat: z.enum(['auto', 'json', 'pretty']).default('auto').describe('log lines as JSON, or readable ("auto": readable on a terminal)'),
 });
+
+/** The entries of QALA_TRUST_PROXY, trimmed, empty ones dropped. */
+export const proxyList = (v: string | undefined): string[] => (v ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+
+/** What fastify's trustProxy (@fastify/proxy-addr) takes: an address, a CIDR block, or a named range. */
+function validProxyEntry(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [addr, bits, ...rest] = entry.split('/');
+  const family = isIP(addr ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
 type Key = keyof z.infer<typeof configSchema>;

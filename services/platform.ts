@@ -21,7 +21,7 @@ import type { Bus } from './bus/bus.ts';
 import { MqttBus } from './bus/mqtt-bus.ts';
 import { systemClock } from './clock.ts';
 import { connectionBudget } from './fd-budget.ts';
-import type { Config } from './config.ts';
+import { proxyList, type Config } from './config.ts';
 import type { Clock } from './contracts/index.ts';
 import { DeviceDirectory } from './directory/directory.ts';
 import { EventBus } from './events.ts';
@@ -257,13 +257,14 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     kpiMaxRangeDays: config.kpiMaxRangeDays,
     historyMaxDevices: config.historyMaxDevices,
     clock,
-    handleMqttStream: (stream, req) => broker.handleStream(stream, req),
+    handleMqttStream: (stream, req, _principal, address) => broker.handleStream(stream, req, address),
     health,
     users,
     sessions,
     audit,
     devicesAdmin: access,
     allowedOrigins: parseOrigins(config.allowedOrigins),
+    trustProxy: proxyList(config.trustProxy),
     loginAttemptsPerMinute: config.loginAttemptsPerMinute,
     ...(tls ? { https: tls } : {}),
   });

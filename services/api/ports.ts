@@ -75,7 +75,8 @@ export type SeriesPort = Pick<TimeSeriesStore, 'series' | 'seriesSource' | 'seri
  * carried a session or API token of `principal`; the broker still authenticates the
  * CONNECT packet as it does on TCP.
  */
-export type MqttStreamHandler = (stream: Duplex, req: IncomingMessage, principal: UserPrincipal) => void;
+/** `address`: the client's (request.ip, so behind a trusted proxy the one it forwards for), counted against QALA_MAX_CONNECTIONS_PER_ADDRESS */
+export type MqttStreamHandler = (stream: Duplex, req: IncomingMessage, principal: UserPrincipal, address: string) => void;
 
 export type UserPrincipal = Extract<Principal, { type: 'user' }>;
 

@@ -69,6 +69,8 @@ export interface ApiDeps {
   devicesAdmin: DevicesAdminPort;
   /** origins allowed besides the dashboard's own, normalised (parseOrigins of QALA_ALLOWED_ORIGINS) */
   allowedOrigins: readonly string[];
+  /** reverse proxies whose X-Forwarded-For is believed (QALA_TRUST_PROXY); none: request.ip is the peer's address */
+  trustProxy?: readonly string[];
   /** failed logins (and bad API tokens) allowed per minute per address and per user name */
   loginAttemptsPerMinute: number;
   /** serve HTTPS (and so WSS) with this certificate; cookies are then Secure */
@@ -148,6 +150,10 @@ export class ApiServer {
       bodyLimit: BODY_LIMIT,
       // errors raised before routing (a bad URL) get the same answer as the rest
       frameworkErrors: (err, req, reply) => answerError(log, err, req, reply),
+      // request.ip is the client's from X-Forwarded-For only when the hop it came over is a
+      // listed proxy (the rightmost untrusted address of the chain), else the peer's own:
+      // the login limiter's key and the audit's "from" cannot be forged by a direct client
+      ...(d.trustProxy?.length ? { trustProxy: [...d.trustProxy] } : {}),
     };
     // fastify serves HTTPS when given `https`; its handlers are typed the same either way
     const app: FastifyInstance = Fastify(d.https ? ({ ...options, https: d.https } as FastifyHttpOptions<Server>) : options);
@@ -255,7 +261,7 @@ export class ApiServer {
       handler: notWebsocket('/mqtt'),
       wsHandler: (socket, req) => {
         sockets.hold(socket, req.auth!);
-        d.handleMqttStream(createWebSocketStream(socket), req.raw, req.auth!.principal);
+        d.handleMqttStream(createWebSocketStream(socket), req.raw, req.auth!.principal, req.ip);
       },
     });
 

@@ -210,13 +210,13 @@ export class Broker {
     return server;
   }
 
-  /** MQTT over websocket: the API server hands each /mqtt connection in here. */
-  handleStream(stream: Duplex, req?: IncomingMessage): void {
+  /** MQTT over websocket: the API server hands each /mqtt connection in here, with the client's address (behind a trusted proxy, the one it forwards for). */
+  handleStream(stream: Duplex, req?: IncomingMessage, address?: string): void {
     if (!this.#aedes) {
       stream.destroy();
       return;
     }
-    this.#handle(this.#aedes, stream, req?.socket.remoteAddress, req);
+    this.#handle(this.#aedes, stream, address ?? req?.socket.remoteAddress, req);
   }
 
   /** Every connection, whatever its transport: counted against the connection limits, its packets against the size limit. */

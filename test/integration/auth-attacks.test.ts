@@ -16,6 +16,7 @@ import type { Config } from '../../services/config.ts';
 import { TEST_ADMIN_PASSWORD, TEST_PASSWORD, baseUrl, client, login, loginAs, openWs, tokenFor, type Login } from '../helpers/auth.ts';
 import { TEST_PASSWORD_COST, startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
 import { hold } from '../helpers/resources.ts';
+import WebSocket from 'ws';
 import { waitFor } from '../helpers/wait.ts';
 
 const ALLOWED = 'https://control.example.kz';
@@ -186,6 +187,64 @@ describe('login flood', () => {
     }
     // a refusal for load is no failed guess: the address and the name are not locked
     expect((await loginFrom(port, '127.0.1.2', 'admin', TEST_ADMIN_PASSWORD)).status).toBe(200);
+  });
+});
+
+describe('behind a reverse proxy', () => {
+  const PROXY = '127.0.2.1';
+  const xff = (port: number, from: string, forwardedFor: string, password = 'a-wrong-guess-99') =>
+    send(port, { method: 'POST', path: '/api/login', from, headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor }, body: JSON.stringify({ name: `nobody-${forwardedFor.replace(/\W/g, '')}`, password }) });
+  const fromOf = (platform: Platform, n: number) => platform.audit.read({ limit: n, action: 'login' }).map((e) => e.from);
+
+  it('ignores X-Forwarded-For by default: a forged header changes neither the limiter key nor the audited address', async () => {
+    const platform = await startPlatform(testConfig(await tempDir(), { loginAttemptsPerMinute: 3 }));
+    const port = platform.httpPort;
+    const statuses: number[] = [];
+    for (const client of ['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4']) statuses.push((await xff(port, '127.0.2.9', client)).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    expect(fromOf(platform, 4)).toEqual(['127.0.2.9', '127.0.2.9', '127.0.2.9', '127.0.2.9']);
+  });
+
+  it("believes a trusted proxy's X-Forwarded-For, and only its: clients behind it are limited apart, a direct peer still by its own address", async () => {
+    const platform = await startPlatform(testConfig(await tempDir(), { loginAttemptsPerMinute: 3, trustProxy: `${PROXY},10.9.0.0/16` }));
+    const port = platform.httpPort;
+    // one client behind the proxy fails three times and is locked out...
+    for (let i = 0; i < 3; i++) expect((await xff(port, PROXY, '198.51.100.1')).status).toBe(401);
+    expect((await xff(port, PROXY, '198.51.100.1')).status).toBe(429);
+    // ...while another client behind the same proxy is not
+    expect((await xff(port, PROXY, '198.51.100.2')).status).toBe(401);
+    expect((await loginFrom(port, PROXY, 'admin', TEST_ADMIN_PASSWORD)).status).toBe(200);
+    expect(fromOf(platform, 3)).toEqual([PROXY, '198.51.100.2', '198.51.100.1']);
+    // a client's own X-Forwarded-For entry before the proxy's is not believed: the proxy's view of it is (the rightmost untrusted hop)
+    expect((await xff(port, PROXY, '203.0.113.7, 198.51.100.3')).status).toBe(401);
+    expect(fromOf(platform, 1)).toEqual(['198.51.100.3']);
+    // a chain of trusted proxies is walked back to the first untrusted address
+    expect((await xff(port, PROXY, '198.51.100.4, 10.9.0.5')).status).toBe(401);
+    expect(fromOf(platform, 1)).toEqual(['198.51.100.4']);
+    // a peer that is not a listed proxy forges the header in vain
+    const statuses: number[] = [];
+    for (const client of ['198.51.100.5', '198.51.100.6', '198.51.100.7', '198.51.100.8']) statuses.push((await xff(port, '127.0.2.2', client)).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    expect(fromOf(platform, 1)).toEqual(['127.0.2.2']);
+  });
+
+  it("counts MQTT-over-websocket connections per client behind a trusted proxy, not per proxy", async () => {
+    const platform = await startPlatform(testConfig(await tempDir(), { trustProxy: PROXY, maxConnectionsPerAddress: 1 }));
+    const { headers } = await tokenFor(platform);
+    const open = (client: string) => new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${platform.httpPort}/mqtt`, 'mqtt', { headers: { ...headers, 'x-forwarded-for': client }, localAddress: PROXY });
+      hold('websocket /mqtt', () => ws.terminate());
+      ws.once('open', () => resolve(ws));
+      ws.once('error', reject);
+    });
+    const refused = () => (platform.health().broker as { limits: Record<string, number> }).limits.refusedConnectionsPerAddress;
+    await open('198.51.100.1');
+    await open('198.51.100.2');
+    const again = await open('198.51.100.1');
+    await new Promise((resolve) => (again.readyState === WebSocket.CLOSED ? resolve(undefined) : again.once('close', resolve)));
+    // only the second connection of 198.51.100.1 went over its limit of one
+    expect(refused()).toBe(1);
+    expect(platform.audit.read({ action: 'mqtt.connection-refused', limit: 5 }).map((e) => e.from)).toEqual(['198.51.100.1']);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configTable, envName, loadConfig } from '../../services/config.ts';
+import { configTable, envName, loadConfig, proxyList } from '../../services/config.ts';
 import { QalaError } from '../../services/contracts/errors.ts';
 
 const problemsOf = (env: Record<string, string>): string => {
@@ -35,6 +35,15 @@ describe('config', () => {
     expect.hasAssertions();
     const msg = problemsOf({ QALA_MQTT_PORT: '70000', QALA_TOWN: 'Temir Tau', QALA_LOG_LEVEL: 'loud', QALA_HTTP_PROT: '1' });
     for (const v of ['QALA_MQTT_PORT="70000"', 'QALA_TOWN="Temir Tau"', 'QALA_LOG_LEVEL="loud"', 'QALA_HTTP_PROT: not a Qala setting']) expect(msg).toContain(v);
+  });
+
+  it('trusts no proxy by default, and takes addresses, CIDR blocks and named ranges for QALA_TRUST_PROXY, naming each bad one', () => {
+    expect(loadConfig({}).trustProxy).toBeUndefined();
+    expect(proxyList(loadConfig({ QALA_TRUST_PROXY: ' 127.0.0.1, 10.0.0.0/8,fd00::/8 ,loopback,' }).trustProxy)).toEqual(['127.0.0.1', '10.0.0.0/8', 'fd00::/8', 'loopback']);
+    const msg = problemsOf({ QALA_TRUST_PROXY: '127.0.0.1,nginx.local,10.0.0.0/33,::1/129,10.0.0.1/8/1,*' });
+    expect(msg).toContain('QALA_TRUST_PROXY=');
+    for (const bad of ['"nginx.local"', '"10.0.0.0/33"', '"::1/129"', '"10.0.0.1/8/1"', '"*"']) expect(msg).toContain(bad);
+    expect(msg).not.toContain('"127.0.0.1"');
   });
 
   it('maps camelCase keys to QALA_ names and documents them all', () => {
