@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DEVICE_KINDS, DeviceRegistry } from '../devices/index.ts';
-import { loadScenario, type Scenario } from '../simulator/scenario.ts';
+import { loadScenario } from '../simulator/scenario.ts';
 import { Access } from './access/access.ts';
 import { SessionStore } from './access/sessions.ts';
 import type { ScryptCost } from './access/credentials.ts';
@@ -40,7 +40,7 @@ import { LiveHub } from './live/live-hub.ts';
 import { townGeoJson } from './geo/geojson.ts';
 import { describeTown } from './geo/town.ts';
 import { BUILTIN_RULES } from './rules/loader.ts';
-import type { TownContext } from './rules/conditions.ts';
+import { townContext } from './rules/town.ts';
 import { RulesService } from './rules/rules-service.ts';
 import { DuckDbStore } from './store/duckdb-store.ts';
 import { InfluxDbStore } from './store/influxdb-store.ts';
@@ -196,7 +196,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     town, bus, routes, outbox, events, log: child('notifier'), silences, now: () => clock.now(),
     unresolved: () => incidents.list({ state: 'unresolved', limit: Number.MAX_SAFE_INTEGER }),
   });
-  const rules = new RulesService({ events, clock, audit, rulesFile: config.rulesFile ?? BUILTIN_RULES, sweepMs: config.rulesSweepMs, log: child('rules'), town: townContext(scenario) });
+  const rules = new RulesService({ events, clock, audit, rulesFile: config.rulesFile ?? BUILTIN_RULES, sweepMs: config.rulesSweepMs, log: child('rules'), town: townContext(scenario, { designOutdoorC: config.designOutdoorC, simulated: config.simulate }) });
   const hub = new LiveHub({
     directory, events, clock, kinds: DEVICE_KINDS, intervalMs: config.liveIntervalMs, log: child('live'),
     incidents: () => incidents.list({ state: 'unresolved', limit: 200 }),
@@ -331,9 +331,4 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
       }
     },
   };
-}
-
-/** The town's climate and local time for the rules: the heating chart's design temperature and the night windows. */
-function townContext(s: Scenario): Partial<TownContext> {
-  return { utcOffsetMinutes: s.utcOffsetMinutes, ...(s.climate ? { designOutdoorC: s.climate.designOutdoorC } : {}) };
 }

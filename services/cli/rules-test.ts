@@ -6,19 +6,21 @@ import { readFeedFile } from '../../simulator/feed-file.ts';
 import { observableFrom } from '../../simulator/fault-kinds.ts';
 import type { HardCase } from '../../simulator/field.ts';
 import { Feed, type FaultRecord, type SimMessage } from '../../simulator/feed.ts';
-import { loadScenario } from '../../simulator/scenario.ts';
+import { loadScenario, type Scenario } from '../../simulator/scenario.ts';
 import { classify } from '../ingest/classify.ts';
 import { RulesEngine, type RuleSignal } from '../rules/engine.ts';
 import { loadRules } from '../rules/loader.ts';
 import { scoreFaultKinds, scoreHardNegatives, scoreRules, type FaultKindScore, type HardNegativeScore, type RuleScore } from '../rules/score.ts';
 import type { Rule } from '../rules/schema.ts';
+import { townContext } from '../rules/town.ts';
 import type { Progress } from './progress.ts';
 
 export interface RulesTestOptions {
   rulesFile: string;
   /** a recorded feed to test against instead of simulating (ground truth from its sim/faults lines) */
   feedFile?: string;
-  scenario: string;
+  /** a scenario name or file, or a scenario already loaded */
+  scenario: string | Scenario;
   seed: number;
   start: number;
   durationMs: number;
@@ -78,7 +80,7 @@ function recordedFeed(path: string): { messages(): Generator<SimMessage>; faults
 export async function runRulesTest(o: RulesTestOptions): Promise<RulesTestResult> {
   const t0 = Date.now();
   const rules = await loadRules(o.rulesFile);
-  const scenario = loadScenario(o.scenario);
+  const scenario = typeof o.scenario === 'string' ? loadScenario(o.scenario) : o.scenario;
   const feed = o.feedFile
     ? recordedFeed(o.feedFile)
     : new Feed({ scenario, town: scenario.id, seed: o.seed, start: o.start - (o.warmupMs ?? 0), intervalMs: o.intervalMs, durationMs: o.durationMs + (o.warmupMs ?? 0), scale: o.scale, faultRate: o.faultRate, hardCases: o.hardCases, faultsFrom: o.start });
@@ -86,7 +88,8 @@ export async function runRulesTest(o: RulesTestOptions): Promise<RulesTestResult
   // raised signals are incidents; repeated ones fold a new fault into an open incident
   const engine = new RulesEngine({
     onSignal: (s) => s.type !== 'cleared' && raised.push(s),
-    town: { utcOffsetMinutes: scenario.utcOffsetMinutes, ...(scenario.climate ? { designOutdoorC: scenario.climate.designOutdoorC } : {}) },
+    // a simulated town: the simulator runs the scenario's climate (Karaganda's without one)
+    town: townContext(scenario, { simulated: true }),
   });
   engine.setRules(rules);
   const registry = new DeviceRegistry();

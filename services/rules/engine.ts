@@ -85,7 +85,7 @@ export class RulesEngine {
   #dailyMetrics = new Map<string, Set<string>>();
   #nightMetrics = new Map<string, Map<string, { from: number; to: number }>>();
   readonly #devices = new Map<string, DeviceState>();
-  readonly #season = new HeatingSeasonTracker();
+  readonly #season: HeatingSeasonTracker;
   /** root-cause incidents with consequences to announce */
   readonly #dirty = new Map<OpenIncident, Compiled>();
   #watermark = Number.NEGATIVE_INFINITY;
@@ -97,10 +97,11 @@ export class RulesEngine {
     this.#deps = deps;
     this.#kinds = new Map((deps.kinds ?? DEVICE_KINDS).map((k) => [k.id, k]));
     this.#town = { ...DEFAULT_TOWN, ...deps.town };
+    this.#season = new HeatingSeasonTracker(this.#town.utcOffsetMinutes);
   }
 
   stats() {
-    return { rules: this.#rules.length, devices: this.#devices.size, watermark: this.#watermark, heatingSeason: this.#season.on ?? null, ...this.#stats };
+    return { rules: this.#rules.length, devices: this.#devices.size, watermark: this.#watermark, heatingSeason: this.#season.on ?? null, designOutdoorC: this.#town.designOutdoorC, ...this.#stats };
   }
 
   rules(): Rule[] {

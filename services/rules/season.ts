@@ -1,24 +1,34 @@
 // The heating season as the rules see it: from the outdoor temperatures that the
 // substations themselves report, in device time, by the same five-day +8 °C rule
-// the simulator and district heating use (devices/heating-schedule.ts). Until five
-// whole days have been seen it goes by the mean of what it has: a cold start in
-// July is out of season at once, one in January in season.
+// the simulator and district heating use (devices/heating-schedule.ts). Days are the
+// town's local days (a daily mean runs midnight to midnight where the town is; on
+// UTC days a UTC+5 town's "day" would start at 05:00 and its first partial day of a
+// run would hold only the cold night hours). Until five whole days have been seen it
+// goes by the mean of what it has: a cold start in July is out of season at once,
+// one in January in season.
 import { HEATING_SEASON, nextHeatingSeason } from '../../devices/index.ts';
 
 const DAY = 86_400_000;
 
 export class HeatingSeasonTracker {
+  readonly #offsetMs: number;
   #day = Number.NaN;
   #sum = 0;
   #n = 0;
   readonly #means: number[] = [];
   #on: boolean | undefined;
 
+  /** `utcOffsetMinutes`: the town's local time (Kazakhstan: UTC+5 since 1 March 2024) */
+  constructor(utcOffsetMinutes = 300) {
+    this.#offsetMs = utcOffsetMinutes * 60_000;
+  }
+
   /** Feeds one in-order outdoor temperature at device time `ts`. */
   observe(ts: number, outdoor: number): void {
-    const day = Math.floor(ts / DAY);
+    const day = Math.floor((ts + this.#offsetMs) / DAY);
     if (day < this.#day) return; // a late reading from a closed day changes nothing
-    if (day > this.#day) {
+    // (NaN before the first reading: `day > NaN` is false, and the first day would never close)
+    if (day > this.#day || Number.isNaN(this.#day)) {
       if (this.#n > 0) this.#closeDay();
       this.#day = day;
       this.#sum = 0;
