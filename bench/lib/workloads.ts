@@ -25,7 +25,7 @@ import { cpuMicros, runSimulator, sampleResources, type MqttLogin, type Platform
 const TS = Date.now() - 86_400_000;
 
 /** A bench client, with Nagle off as the simulator's are: a held small write costs tens of ms. */
-async function connect(url: string, login: MqttLogin | undefined): Promise<MqttClient> {
+export async function connect(url: string, login: (MqttLogin & { clientId?: string }) | undefined): Promise<MqttClient> {
   const client = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, ...login });
   (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
   return client;
