@@ -12,7 +12,7 @@ import { esc, metricLabel, unitLabel, type Kinds } from './format.ts';
 import { num, t, townTime, tOr } from './i18n/i18n.ts';
 import { api, getJson, postJson, type Me } from './session.ts';
 import { ruleThresholds } from './thresholds.ts';
-import type { Route, View } from './views.ts';
+import { closeButton, type Route, type View } from './views.ts';
 
 const MIN = 60_000;
 /** the charts show this long before the opening and after it (or up to now) */
@@ -142,7 +142,7 @@ export class IncidentView implements View {
   }
 
   #head(title: string): string {
-    return `<div class="view-head"><h2>${esc(title)}</h2><button type="button" class="close" data-action="close" title="${esc(t('view.close'))}" aria-label="${esc(t('view.close'))}">✕</button></div>`;
+    return `<div class="view-head"><h2>${esc(title)}</h2>${closeButton()}</div>`;
   }
 
   /** The frame: head, the parts re-rendered on each change, and the charts drawn once. */

@@ -7,6 +7,8 @@ import type { FeatureCollection, HistoryPoint, Incident, LiveMessage, TownInfo }
 import { Alarm } from './alarm.ts';
 import { IncidentPanel } from './incidents.ts';
 import { IncidentView } from './incident-view.ts';
+import { HandoverView } from './handover-view.ts';
+import { SearchView } from './search-view.ts';
 import { startKpiPanel } from './kpis.ts';
 import { LANGS, currentLang, initialLang, isLang, offsetLabel, onLangChange, setLang, setTownOffset, t, townTime } from './i18n/i18n.ts';
 import { TownMap } from './map.ts';
@@ -80,7 +82,16 @@ async function start(me: Me): Promise<void> {
     changed: (i) => panel.upsert([i]),
     close: () => router.go(undefined),
   });
-  const router: Router = new Router({ incident: incidentView }, (r) => panel.select(r?.view === 'incident' ? r.id : undefined));
+  const search = new SearchView({
+    me,
+    now: serverNow,
+    districts: town.districts,
+    ruleIds: (rulesJson.rules as { id?: string }[]).flatMap((r) => (typeof r.id === 'string' ? [r.id] : [])),
+    districtName: (id) => districtNames.get(id) ?? id,
+    close: () => router.go(undefined),
+  });
+  const handover = new HandoverView({ now: serverNow, districtName: (id) => districtNames.get(id) ?? id, close: () => router.go(undefined) });
+  const router: Router = new Router({ incident: incidentView, search, handover }, (r) => panel.select(r?.view === 'incident' ? r.id : undefined));
 
   const title = () => {
     document.getElementById('town')!.textContent = t('app.townControlRoom', { town: town.name });

@@ -3,6 +3,9 @@
 // #handover (shift handover), #silences (maintenance windows). No hash: the tiles
 // and the map. The incident view keeps the map beside it (its devices are
 // highlighted there); the others take the tiles' and the map's place.
+import { esc } from './format.ts';
+import { t } from './i18n/i18n.ts';
+
 export type Route = { view: 'incident'; id: string } | { view: 'search' } | { view: 'handover' } | { view: 'silences' };
 
 const INCIDENT = /^#incident\/([A-Za-z0-9_.:-]{1,64})$/;
@@ -16,12 +19,49 @@ export function parseHash(hash: string): Route | undefined {
 
 export const hashOf = (r: Route): string => (r.view === 'incident' ? `#incident/${encodeURIComponent(r.id)}` : `#${r.view}`);
 
+/** A view's ✕ (data-action="close"), labelled in the page's language. */
+export const closeButton = (): string => `<button type="button" class="close" data-action="close" title="${esc(t('view.close'))}" aria-label="${esc(t('view.close'))}">✕</button>`;
+
+/** A time field on the town's clock ("2026-01-15 09:00"), with its label and format hint. */
+export const timeField = (name: string, label: string, value: string): string =>
+  `<label><span>${esc(label)}</span> <input name="${esc(name)}" value="${esc(value)}" size="16" placeholder="${esc(t('input.timeHint'))}" title="${esc(t('input.timeHint'))}"></label>`;
+
 export interface View {
   /** shows the route's content in the element (called again when the route changes to another of this view) */
   open(route: Route, el: HTMLElement): void;
   close(): void;
   /** the language changed */
   relabel(): void;
+}
+
+/** A view that draws itself whole into its element: on opening, on a language change, and when its data changes. */
+export abstract class PanelView implements View {
+  protected el: HTMLElement | undefined;
+
+  open(_route: Route, el: HTMLElement): void {
+    this.el = el;
+    this.render();
+    this.opened();
+  }
+
+  close(): void {
+    this.el = undefined;
+  }
+
+  relabel(): void {
+    this.render();
+  }
+
+  /** the element's content now (nothing when closed) */
+  protected abstract render(): void;
+  /** after the first draw of an opening: fetch what it shows */
+  protected abstract opened(): void;
+
+  /** Says something on the view's status line. */
+  protected status(text: string): void {
+    const s = this.el?.querySelector('.view-status');
+    if (s) s.textContent = text;
+  }
 }
 
 export class Router {

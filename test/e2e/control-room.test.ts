@@ -169,6 +169,13 @@ describe.runIf(browserAvailable())('control room in chromium', () => {
     await page.locator('#view figure.evidence canvas').first().waitFor();
     await page.locator('#view select.assignee option').nth(1).waitFor({ state: 'attached' });
     await check();
+    // the resolved-incident search and the shift handover
+    await page.locator('#views-nav a[data-view="search"]').click();
+    await page.locator('#view .search-view .results').waitFor();
+    await check();
+    await page.locator('#views-nav a[data-view="handover"]').click();
+    await page.locator('#view .handover-view section[data-list="stillOpen"]').waitFor();
+    await check();
     await page.locator('#view button[data-action="close"]').click();
     await page.reload();
     await page.waitForSelector('#conn[data-state="open"]');
