@@ -9,8 +9,8 @@ import { DEVICE_KINDS, KIND_IDS, SEGMENT, parseDuration, type DeviceKind, type S
 import { QalaError } from '../services/contracts/errors.ts';
 import { FAULT_KINDS } from './fault-kinds.ts';
 import { deviceRandom } from './rng.ts';
-import { townScenario } from './town-scenario.ts';
-import { TOWNS, townRow } from './towns.ts';
+import { climateSource, townCityProfile, townClimate, townScenario } from './town-scenario.ts';
+import { TOWNS, townRow, type TownRow } from './towns.ts';
 
 const latLon = z.tuple([z.number().min(-90).max(90), z.number().min(-180).max(180)]);
 const kindCounts = z.partialRecord(z.enum(KIND_IDS as [string, ...string[]]), z.number().nonnegative());
@@ -138,7 +138,24 @@ export function loadScenario(nameOrFile: string): Scenario {
       { cause: err },
     );
   }
-  return parseScenario(json, nameOrFile);
+  return parseScenario(row === undefined && path === builtIn(nameOrFile) ? fromTable(json, townRow(nameOrFile)) : json, nameOrFile);
+}
+
+/**
+ * A hand-laid town takes its climate and city profile from the data table
+ * (simulator/towns.ts), the one source of those figures, when its file gives none.
+ * Its climate keeps the plain annual curve (no season length): the built-in rules were
+ * measured on it.
+ */
+function fromTable(json: unknown, row: TownRow | undefined): unknown {
+  if (row === undefined || typeof json !== 'object' || json === null || Array.isArray(json)) return json;
+  const s = json as Record<string, unknown>;
+  const sources = Array.isArray(s['sources']) ? (s['sources'] as unknown[]) : [];
+  return {
+    ...s,
+    ...(s['climate'] === undefined ? { climate: townClimate(row, false), sources: [...sources, climateSource(row)] } : {}),
+    ...(s['cityProfile'] === undefined ? { cityProfile: townCityProfile(row) } : {}),
+  };
 }
 
 export function parseScenario(json: unknown, source = 'scenario'): Scenario {

@@ -14,6 +14,25 @@ import { responseTimes } from './response.ts';
 import { trendBuckets, trendStep, type Period } from './stats.ts';
 import { airStationsPerKm2, employmentConcentration, waterNetworkMonitored } from './town.ts';
 
+/**
+ * ISO 37120 indicator numbers, as numbered in its first edition (ISO 37120:2014),
+ * read from the University of Toronto Enterprise Integration Lab's ontology of
+ * ISO 37120 (ontology.eil.utoronto.ca/ISO37120.owl, through a public code copy of it).
+ * The 2018 edition renumbered the themes (energy 7, environment 8, safety 15, water 23,
+ * as summarised by Wikipedia's ISO 37120 article); its indicator numbers were not
+ * verified, and each clause text says so.
+ */
+export const ISO37120_2014 = {
+  water: 'ISO 37120:2014 §21.6 "Average annual hours of water service interruption per household" (supporting indicator)',
+  saifi: 'ISO 37120:2014 §7.6 "Average number of electrical interruptions per customer per year"',
+  caidi: 'ISO 37120:2014 §7.7 "Average length of electrical interruptions"',
+  response: 'ISO 37120:2014 §10.5 "Response time for emergency response services from initial call"',
+  pm25: 'ISO 37120:2014 §8.1 (fine particulate matter PM2.5 concentration)',
+  pm10: 'ISO 37120:2014 §8.2 (particulate matter PM10 concentration)',
+  no2: 'ISO 37120:2014 §8.4 (NO2 concentration)',
+  so2: 'ISO 37120:2014 §8.5 (SO2 concentration)',
+} as const;
+
 export interface KpiDeps {
   town: TownProfile;
   incidents: { list(f: IncidentFilter): Incident[] };
@@ -63,7 +82,7 @@ export class KpiService {
     const out: Indicator[] = [];
     // water and heating: hours per household
     for (const [service, base] of [
-      ['water', { id: 'water-interruption-hours', standard: 'ISO 37120:2018', clause: 'water theme: average annual hours of water service interruption per household (clause number not verified here)', name: 'Water service interruption per household', unit: 'h per household' }],
+      ['water', { id: 'water-interruption-hours', standard: 'ISO 37120:2018', clause: `${ISO37120_2014.water}; the 2018 edition's number for it was not verified (its water theme is clause 23)`, name: 'Water service interruption per household', unit: 'h per household' }],
       ['heat', { id: 'heating-interruption-hours', standard: 'Qala', clause: 'by analogy with the ISO 37120 water indicator', name: 'Heating interruption per household', unit: 'h per household' }],
     ] as const) {
       const h = hoursPerHousehold(incidents, service, town, counts, p, now);
@@ -84,13 +103,13 @@ export class KpiService {
     const powerDef = 'Customers are households; a feeder serves its district\'s households shared evenly among the district\'s feeders. Sustained (> 5 min), unplanned power-outage incidents that began in the period.';
     out.push(
       ind(
-        { id: 'power-saifi', standard: 'IEEE 1366-2012', clause: 'SAIFI (ISO 37120:2018 energy theme: average number of electrical interruptions per customer, clause number not verified here)', name: 'SAIFI: interruptions per customer', unit: 'interruptions per customer', definition: `Σ customers interrupted / customers served. ${powerDef}` },
+        { id: 'power-saifi', standard: 'IEEE 1366-2012', clause: `SAIFI (${ISO37120_2014.saifi}; energy theme 7 in the 2018 edition too, the indicator's number there not verified)`, name: 'SAIFI: interruptions per customer', unit: 'interruptions per customer', definition: `Σ customers interrupted / customers served. ${powerDef}` },
         r.saifi,
         over((b) => reliability(incidents, town, counts, b, now).saifi),
         { parts: { customersServed: r.customersServed, customersInterrupted: r.customersInterrupted, interruptions: r.interruptions, saidiMin: r.saidiMin } },
       ),
       ind(
-        { id: 'power-caidi', standard: 'IEEE 1366-2012', clause: 'CAIDI (ISO 37120:2018 energy theme: average length of electrical interruptions, clause number not verified here)', name: 'CAIDI: mean interruption duration', unit: 'min', definition: `Σ customer minutes of interruption / Σ customers interrupted. ${powerDef}` },
+        { id: 'power-caidi', standard: 'IEEE 1366-2012', clause: `CAIDI (${ISO37120_2014.caidi}, there in hours; energy theme 7 in the 2018 edition too, the indicator's number there not verified)`, name: 'CAIDI: mean interruption duration', unit: 'min', definition: `Σ customer minutes of interruption / Σ customers interrupted. ${powerDef}` },
         r.caidiMin,
         over((b) => reliability(incidents, town, counts, b, now).caidiMin),
         { parts: { customersInterrupted: r.customersInterrupted, saidiMin: r.saidiMin }, ...(r.caidiMin === null ? { missing: 'no sustained power interruption began in the period' } : {}) },
@@ -106,7 +125,7 @@ export class KpiService {
           {
             id: step === 'acknowledged' ? 'response-to-acknowledge' : 'response-to-resolve',
             standard: 'Qala',
-            clause: 'from the incident history',
+            clause: `from the incident history; by analogy with ${ISO37120_2014.response} (there from the initial call, here from detection)`,
             name: step === 'acknowledged' ? 'Response time: detection to acknowledgement (median)' : 'Response time: detection to resolution (median)',
             unit: 'min',
             definition: `Median (and 90th percentile, linear interpolation) of the minutes from an incident's detection to its ${step === 'acknowledged' ? 'acknowledgement by an operator or utility' : 'resolution (by an operator, or the condition clearing)'}, over the unplanned incidents opened in the period that reached it.`,
@@ -121,7 +140,7 @@ export class KpiService {
     const w = waterNetworkMonitored(town, devices, p.from);
     out.push(
       ind(
-        { id: 'water-network-monitored', standard: 'ISO 37122:2019', clause: 'water theme: percentage of the drinking water distribution network monitored by a real-time smart water system (clause number not verified here)', name: 'Water network monitored in real time', unit: '%', definition: 'Households of the districts with at least one water pressure point that reported since the period began, over all households: a proxy by households served, as the network\'s length is not in the data.' },
+        { id: 'water-network-monitored', standard: 'ISO 37122:2019', clause: 'water theme: percentage of the drinking water distribution network monitored by a real-time smart water system (indicator number not verified: no copy of the standard or of its list with numbers could be read)', name: 'Water network monitored in real time', unit: '%', definition: 'Households of the districts with at least one water pressure point that reported since the period began, over all households: a proxy by households served, as the network\'s length is not in the data.' },
         w.percent,
         [],
         { parts: { monitoredHouseholds: w.monitoredHouseholds, households: w.households } },
@@ -130,7 +149,7 @@ export class KpiService {
     const a = airStationsPerKm2(town, devices, p.from);
     out.push(
       ind(
-        { id: 'air-stations-per-km2', standard: 'ISO 37122:2019', clause: 'environment theme: number of real-time remote air quality monitoring stations per km² (clause number not verified here)', name: 'Air-quality stations per km²', unit: 'stations per km²', definition: "Air stations that reported since the period began, over the town's area (the scenario's cityProfile.areaKm2)." },
+        { id: 'air-stations-per-km2', standard: 'ISO 37122:2019', clause: 'environment theme: number of real-time remote air quality monitoring stations per km² (the wording read from a public list of the ISO 37122 indicators; its number not verified)', name: 'Air-quality stations per km²', unit: 'stations per km²', definition: "Air stations that reported since the period began, over the town's area (the scenario's cityProfile.areaKm2)." },
         a.perKm2,
         [],
         { parts: { stations: a.stations, areaKm2: town.areaKm2 ?? null }, ...(a.perKm2 === null ? { missing: "the town's area is not known (cityProfile.areaKm2)" } : {}) },
@@ -166,7 +185,7 @@ export class KpiService {
       out.push({
         id: `air-${metric}`,
         standard: 'WHO AQG 2021',
-        clause: `${aqg.name} AQG level${aqg.annual !== undefined ? `: annual ${aqg.annual}, 24-hour ${aqg.day} µg/m³` : `: 24-hour ${aqg.day} µg/m³`}`,
+        clause: `${aqg.name} AQG level${aqg.annual !== undefined ? `: annual ${aqg.annual}, 24-hour ${aqg.day} µg/m³` : `: 24-hour ${aqg.day} µg/m³`}; the concentration is ${ISO37120_2014[metric]} (2018 number not verified)`,
         name: `Mean ${aqg.name} concentration`,
         unit: 'µg/m³',
         definition: `Each air station's mean of its ${metric} readings in the period, averaged over the stations (each weighs the same); against the WHO 2021 guideline levels. The annual level is for a year's mean: over a shorter period the comparison is indicative. Days are UTC days; a station-day exceeds when its mean is above the 24-hour level.`,

@@ -27,7 +27,7 @@ export function airStationsPerKm2(town: TownProfile, devices: readonly DeviceSta
   return { perKm2: town.areaKm2 ? stations / town.areaKm2 : null, stations };
 }
 
-/** ISO 37123:2019 §5.5, employment concentration: the town-forming enterprise's employees as a percentage of the town's workforce. */
+/** ISO 37123:2019 §5.5 (the number checked against the standard's table of contents, BSI catalogue of BS ISO 37123:2019), employment concentration: the town-forming enterprise's employees as a percentage of the town's workforce. */
 export function employmentConcentration(town: TownProfile): number | null {
   if (town.plantEmployees === undefined || !town.workforce) return null;
   return (100 * town.plantEmployees) / town.workforce;

@@ -19,7 +19,7 @@ import { createLogger } from '../../services/log.ts';
 import { Feed, type SimMessage } from '../../simulator/feed.ts';
 import { LAST_WILL } from '../../simulator/fleet.ts';
 import { loadScenario } from '../../simulator/scenario.ts';
-import { townsTable } from '../../simulator/town-scenario.ts';
+import { ASSUMED_DENSITY, ASSUMED_PLANT_SHARE, HOUSEHOLD_SIZE_2021, townsTable } from '../../simulator/town-scenario.ts';
 import { TOWNS } from '../../simulator/towns.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -86,6 +86,11 @@ describe('README', () => {
 
   it('lists the 27 built-in towns as the data table has them', () => {
     expect(readme).toContain(townsTable(TOWNS));
+    // the assumptions behind the † figures, as the generator computes them
+    const prose = readme.replace(/\s+/g, ' ');
+    expect(prose).toContain(`about ${Math.round(ASSUMED_DENSITY)} residents per km²`);
+    expect(prose).toContain(`(about ${Math.round(ASSUMED_PLANT_SHARE * 100)} %)`);
+    expect(prose).toContain(`household size** ${HOUSEHOLD_SIZE_2021},`);
   });
 
   it('carries the device kinds table generated from the catalog', () => {

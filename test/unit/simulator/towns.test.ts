@@ -9,8 +9,8 @@ import { conditionsAt, dailyMeanTemp, heatingSeasonOn } from '../../../simulator
 import { Feed } from '../../../simulator/feed.ts';
 import { step } from '../../../simulator/models.ts';
 import { deviceRandom } from '../../../simulator/rng.ts';
-import { builtInScenarios, inventory, loadScenario } from '../../../simulator/scenario.ts';
-import { townScenario, townWear } from '../../../simulator/town-scenario.ts';
+import { builtInScenarios, inventory, loadScenario, parseScenario } from '../../../simulator/scenario.ts';
+import { townCityProfile, townScenario, townWear } from '../../../simulator/town-scenario.ts';
 import { TOWNS, townRow } from '../../../simulator/towns.ts';
 
 const shared = readFileSync('/work/shared/monotowns.md', 'utf8');
@@ -36,12 +36,34 @@ describe('the data table', () => {
     expect(builtInScenarios()).toEqual(TOWNS.map((t) => t.id).sort());
   });
 
-  it('agrees with the hand-laid scenario files on population and climate', () => {
+  it('agrees with the hand-laid scenario files on population, and gives them the table\'s climate and city profile', () => {
     for (const row of TOWNS.filter((t) => t.curated)) {
       const s = loadScenario(row.id);
       expect(s.population, row.id).toBe(Math.round(row.populationK * 1000));
-      expect(s.climate, row.id).toMatchObject({ designOutdoorC: row.climate.designOutdoorC, januaryMeanC: row.climate.januaryMeanC, julyMeanC: row.climate.julyMeanC });
+      // the table is the one source: the files carry neither; the plain annual curve (no season length) stays theirs
+      const file = JSON.parse(readFileSync(new URL(`../../../simulator/scenarios/${row.id}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+      expect(file['climate'], row.id).toBeUndefined();
+      expect(file['cityProfile'], row.id).toBeUndefined();
+      expect(s.climate, row.id).toEqual({ designOutdoorC: row.climate.designOutdoorC, januaryMeanC: row.climate.januaryMeanC, julyMeanC: row.climate.julyMeanC });
+      expect(s.cityProfile, row.id).toEqual(townCityProfile(row));
+      expect(s.sources.join('\n'), row.id).toContain(`climate: ${row.climate.station} station`);
     }
+    // a file of one's own keeps what it gives
+    expect(parseScenario({ ...JSON.parse(readFileSync(new URL('../../../simulator/scenarios/temirtau.json', import.meta.url), 'utf8')), id: 'mine' }).cityProfile).toBeUndefined();
+  });
+
+  it('says of every climate figure whether it was read, and where', () => {
+    for (const row of TOWNS) {
+      const line = loadScenario(row.id).sources.find((x) => x.startsWith('climate:'))!;
+      expect(line, row.id).toBeDefined();
+      for (const [figure, source] of Object.entries(row.climate.read ?? {})) expect(line, `${row.id} ${figure}`).toContain(source);
+      const unread = (['design', 'season', 'months'] as const).filter((k) => !row.climate.read?.[k]);
+      if (unread.length) expect(line, row.id).toMatch(/approximate/);
+      else expect(line, row.id).not.toMatch(/approximate/);
+    }
+    // the readable part of SNiP RK 2.04-01-2001, table 1: Astana and Aktobe, design temperature, season and its mean
+    expect(townRow('stepnogorsk')!.climate).toMatchObject({ designOutdoorC: -33, heatingSeasonDays: 215, heatingSeasonMeanC: -8.1 });
+    expect(townRow('khromtau')!.climate).toMatchObject({ designOutdoorC: -31, heatingSeasonDays: 200, heatingSeasonMeanC: -6.8 });
   });
 
   it('wears networks of low-potential towns more than the 61.1% anchor, high-potential ones less', () => {
