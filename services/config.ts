@@ -89,6 +89,8 @@ export const configSchema = z.object({
   adminPassword: z.string().min(12, 'at least 12 characters').optional().describe('password of the first admin, created at first start (default: a one-time password printed once)'),
   sessionTtlMs: z.coerce.number().int().min(60_000).max(30 * 86_400_000).default(12 * 3_600_000).describe('how long a dashboard login lasts'),
   loginAttemptsPerMinute: z.coerce.number().int().min(1).max(1000).default(10).describe('failed logins allowed per minute from one address or for one user name; past it logins are refused with 429'),
+  tokenDefaultDays: z.coerce.number().int().min(1).max(3650).default(90).describe('days an API token stays valid when made without expiresInDays (tokens made before tokens expired get this many days from the first start that knows expiry); after it the token is refused with 401 ERR_TOKEN_EXPIRED'),
+  tokenMaxDays: z.coerce.number().int().min(1).max(3650).default(365).describe('the longest expiresInDays an API token may be made with; at least QALA_TOKEN_DEFAULT_DAYS'),
   passwordHashConcurrency: z.coerce.number().int().min(1).max(64).default(2).describe('password checks (scrypt at 128 MiB each, OWASP\'s minimum) run at once; more wait in a queue'),
   passwordHashQueue: z.coerce.number().int().min(0).max(10_000).default(32).describe('password checks waiting for a free slot at most; past it a login is refused at once with 503 ERR_AUTH_BUSY and Retry-After (a login flood cannot exhaust memory or the thread pool)'),
   trustProxy: z
@@ -166,6 +168,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (parsed.data!.store === 'influxdb' && !parsed.data!.influxUrl) {
     throw new QalaError('ERR_CONFIG_INVALID', 'invalid configuration:\n  QALA_INFLUX_URL: required with QALA_STORE=influxdb (the InfluxDB base URL, such as http://localhost:8086)');
+  }
+  if (parsed.data!.tokenDefaultDays > parsed.data!.tokenMaxDays) {
+    throw new QalaError('ERR_CONFIG_INVALID', `invalid configuration:\n  QALA_TOKEN_DEFAULT_DAYS=${parsed.data!.tokenDefaultDays}: at most QALA_TOKEN_MAX_DAYS=${parsed.data!.tokenMaxDays} (the default lifetime of an API token cannot exceed the longest allowed)`);
   }
   if (!parsed.data!.plainListeners && !parsed.data!.tlsCert) {
     throw new QalaError('ERR_CONFIG_INVALID', 'invalid configuration:\n  QALA_PLAIN_LISTENERS=false: needs QALA_TLS_CERT and QALA_TLS_KEY (otherwise nothing would listen)');

@@ -119,6 +119,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
   const users = new UserStore({
     dataDir: config.dataDir, clock, log: child('users'), audit, announce, ...(config.adminPassword ? { adminPassword: config.adminPassword } : {}),
     hashGate: new HashGate(config.passwordHashConcurrency, config.passwordHashQueue), ...(passwordCost ? { passwordCost } : {}),
+    tokenDays: { default: config.tokenDefaultDays, max: config.tokenMaxDays },
   });
   const sessions = new SessionStore({ dataDir: config.dataDir, clock, log: child('sessions'), ttlMs: config.sessionTtlMs });
   const access = new Access({ town, dataDir: config.dataDir, clock, log: child('access'), audit, maxRegisteredDevices: config.maxRegisteredDevices, users });

@@ -9,6 +9,10 @@
 // minimum (credentials.ts PASSWORD_COST); a hash made at a lower cost by an older
 // Qala still verifies (its cost is in the hash) and is made again at the current cost
 // on the user's next successful login. Every scrypt here passes one HashGate.
+// A token expires (QALA_TOKEN_DEFAULT_DAYS unless asked otherwise, at most
+// QALA_TOKEN_MAX_DAYS): a token copied into a scraper's config and forgotten stops
+// working by itself (GitHub's fine-grained tokens expire within 366 days by default,
+// docs.github.com "Setting a personal access token policy for your organization").
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -27,7 +31,7 @@ type Entry =
   | { t: 'user'; name: string; role: Role; utility?: string; hash: string; at: number; by: string }
   | { t: 'password'; name: string; hash: string; at: number; by: string }
   | { t: 'user-removed'; name: string; at: number; by: string }
-  | { t: 'token'; id: string; user: string; label: string; hash: string; at: number; by: string }
+  | { t: 'token'; id: string; user: string; label: string; hash: string; at: number; by: string; expiresAt?: number }
   | { t: 'token-revoked'; id: string; at: number; by: string };
 
 interface User extends UserInfo {
@@ -56,7 +60,14 @@ export interface UserStoreDeps {
    * always uses PASSWORD_COST.
    */
   passwordCost?: ScryptCost;
+  /** API tokens: the lifetime of one made without `expiresInDays`, and the longest allowed (days) */
+  tokenDays?: { default: number; max: number };
 }
+
+/** What an API token gives: its user, or, for a right secret past its time, only that it expired. */
+export type TokenCheck = { principal: UserPrincipal; tokenId: string; expiresAt: number } | { tokenId: string; user: string; expiredAt: number };
+
+const DAY_MS = 86_400_000;
 
 export const USER_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const PASSWORD_MIN = 12;
@@ -101,6 +112,7 @@ export class UserStore {
     this.#verified.clear();
     for (const e of this.#journal.replay()) this.#apply(e);
     if (this.#journal.tornLines > 0) this.#deps.log.warn({ file: this.#journal.path, skipped: this.#journal.tornLines }, 'users journal: skipped a torn line');
+    this.#expireLegacyTokens();
     this.#journal.compact(this.#liveEntries());
     // at the people's cost, so an unknown name takes as long as a wrong password
     this.#dummyHash = await hashSecret(newSecret(), this.#cost);
@@ -171,8 +183,16 @@ export class UserStore {
     return this.#gate.run(() => verifySecret(secret, stored));
   }
 
-  /** The user an API token belongs to, with the token's id; undefined for anything else. */
-  async verifyToken(token: string): Promise<{ principal: UserPrincipal; tokenId: string } | undefined> {
+  get tokenDays(): { default: number; max: number } {
+    return this.#deps.tokenDays ?? { default: 90, max: 365 };
+  }
+
+  /**
+   * The user an API token belongs to, with the token's id; for the right secret of a
+   * token past its expiry, only that (so a client can be told to get a new one, while
+   * a wrong secret learns nothing); undefined for anything else.
+   */
+  async verifyToken(token: string): Promise<TokenCheck | undefined> {
     const m = TOKEN.exec(token);
     if (!m) return undefined;
     const id = m[1]!;
@@ -188,14 +208,16 @@ export class UserStore {
       this.#verified.set(id, digest);
     }
     const u = this.#users.get(t.user);
-    return u ? { principal: principalOf(u), tokenId: id } : undefined;
+    if (!u) return undefined;
+    if (this.#deps.clock.now() >= t.expiresAt) return { tokenId: id, user: t.user, expiredAt: t.expiresAt };
+    return { principal: principalOf(u), tokenId: id, expiresAt: t.expiresAt };
   }
 
   /** For MQTT logins of users: the user name with its password or one of its API tokens. */
   async authenticate(name: string, secret: string): Promise<UserPrincipal | undefined> {
     if (TOKEN.test(secret)) {
       const r = await this.verifyToken(secret);
-      return r && r.principal.name === name ? r.principal : undefined;
+      return r && 'principal' in r && r.principal.name === name ? r.principal : undefined;
     }
     return this.verifyPassword(name, secret);
   }
@@ -245,8 +267,12 @@ export class UserStore {
     this.#emit({ type: 'password-changed', user: name });
   }
 
-  /** A new API token for a user, with the user's role; the token is returned once. */
-  async createToken(user: string, label: string, by: Actor): Promise<{ token: string; info: TokenInfo }> {
+  /** A new API token for a user, with the user's role, valid `expiresInDays` (default QALA_TOKEN_DEFAULT_DAYS); the token is returned once. */
+  async createToken(user: string, label: string, by: Actor, expiresInDays?: number): Promise<{ token: string; info: TokenInfo }> {
+    const days = expiresInDays ?? this.tokenDays.default;
+    if (!Number.isInteger(days) || days < 1 || days > this.tokenDays.max) {
+      throw new QalaError('ERR_BODY_INVALID', `expiresInDays: a whole number of days from 1 to ${this.tokenDays.max} (QALA_TOKEN_MAX_DAYS), given ${days}`);
+    }
     if (!this.#users.has(user)) throw new QalaError('ERR_USER_NOT_FOUND', `no user named ${JSON.stringify(user)}`);
     const max = this.#deps.maxTokensPerUser ?? 50;
     if (this.tokens(user).length >= max) throw new QalaError('ERR_LIMIT_REACHED', `a user has at most ${max} API tokens; revoke one first`);
@@ -255,8 +281,10 @@ export class UserStore {
     // a token's secret is 256 random bits: the cheaper cost of random secrets (credentials.ts)
     const hash = await this.#gate.run(() => hashSecret(secret, SECRET_COST));
     if (!this.#users.has(user)) throw new QalaError('ERR_USER_NOT_FOUND', `no user named ${JSON.stringify(user)}`);
-    this.#commit({ t: 'token', id, user, label, hash, at: this.#deps.clock.now(), by: by.who });
-    this.#audit(by, 'token.create', { id, user, label });
+    const at = this.#deps.clock.now();
+    const expiresAt = at + days * DAY_MS;
+    this.#commit({ t: 'token', id, user, label, hash, at, by: by.who, expiresAt });
+    this.#audit(by, 'token.create', { id, user, label, expiresAt: new Date(expiresAt).toISOString() });
     return { token: `qala_${id}_${secret}`, info: tokenInfo(this.#tokens.get(id)!) };
   }
 
@@ -305,12 +333,32 @@ export class UserStore {
         for (const t of [...this.#tokens.values()]) if (t.user === e.name) this.#dropToken(t.id);
         break;
       case 'token':
-        if (this.#users.has(e.user)) this.#tokens.set(e.id, { id: e.id, user: e.user, label: e.label, hash: e.hash, createdAt: e.at, createdBy: e.by });
+        // expiresAt NaN for a token of a Qala before expiry: given one at start (#expireLegacyTokens)
+        if (this.#users.has(e.user)) this.#tokens.set(e.id, { id: e.id, user: e.user, label: e.label, hash: e.hash, createdAt: e.at, createdBy: e.by, expiresAt: e.expiresAt ?? Number.NaN });
         break;
       case 'token-revoked':
         this.#dropToken(e.id);
         break;
     }
+  }
+
+  /**
+   * Tokens made before tokens expired have no expiry in the journal. They get the
+   * default lifetime counted from this start, written back by the compaction that
+   * follows: counting from their creation would cut off, on the day of the upgrade,
+   * every scraper whose token is older than the default, with no warning; leaving
+   * them without an end would keep open exactly what expiry closes. The log and the
+   * audit say which tokens, so their owners can replace them in time.
+   */
+  #expireLegacyTokens(): void {
+    const legacy = [...this.#tokens.values()].filter((t) => Number.isNaN(t.expiresAt));
+    if (legacy.length === 0) return;
+    const expiresAt = this.#deps.clock.now() + this.tokenDays.default * DAY_MS;
+    for (const t of legacy) {
+      t.expiresAt = expiresAt;
+      this.#audit({ who: 'platform' }, 'token.expiry-set', { id: t.id, user: t.user, label: t.label, expiresAt: new Date(expiresAt).toISOString(), reason: 'made before API tokens expired' });
+    }
+    this.#deps.log.warn({ tokens: legacy.map((t) => t.id), expiresAt: new Date(expiresAt).toISOString() }, `${legacy.length} API token(s) made before tokens expired now expire in ${this.tokenDays.default} days (QALA_TOKEN_DEFAULT_DAYS)`);
   }
 
   #dropToken(id: string): void {
@@ -320,7 +368,7 @@ export class UserStore {
 
   #liveEntries(): Entry[] {
     const users: Entry[] = [...this.#users.values()].map((u) => ({ t: 'user', name: u.name, role: u.role, ...(u.utility ? { utility: u.utility } : {}), hash: u.hash, at: u.createdAt, by: u.createdBy }));
-    const tokens: Entry[] = [...this.#tokens.values()].map((t) => ({ t: 'token', id: t.id, user: t.user, label: t.label, hash: t.hash, at: t.createdAt, by: t.createdBy }));
+    const tokens: Entry[] = [...this.#tokens.values()].map((t) => ({ t: 'token', id: t.id, user: t.user, label: t.label, hash: t.hash, at: t.createdAt, by: t.createdBy, expiresAt: t.expiresAt }));
     return [...users, ...tokens];
   }
 
@@ -347,4 +395,4 @@ function checkPassword(password: string): void {
 
 const principalOf = (u: User): UserPrincipal => ({ type: 'user', name: u.name, role: u.role, ...(u.utility ? { utility: u.utility } : {}) });
 const info = (u: User): UserInfo => ({ name: u.name, role: u.role, ...(u.utility ? { utility: u.utility } : {}), createdAt: u.createdAt, createdBy: u.createdBy });
-const tokenInfo = (t: Token): TokenInfo => ({ id: t.id, user: t.user, label: t.label, createdAt: t.createdAt, createdBy: t.createdBy });
+const tokenInfo = (t: Token): TokenInfo => ({ id: t.id, user: t.user, label: t.label, createdAt: t.createdAt, createdBy: t.createdBy, expiresAt: t.expiresAt });

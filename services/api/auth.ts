@@ -142,7 +142,13 @@ export function installGuard(app: FastifyInstance, deps: GuardDeps): void {
         audit(req, 'token.refused', m ? 'unknown or revoked API token' : 'malformed Authorization header');
         throw new QalaError('ERR_UNAUTHENTICATED', m ? 'the API token is unknown or revoked' : 'the Authorization header must be "Bearer <token>"');
       }
-      return { principal: found.principal, via: 'token', tokenId: found.tokenId };
+      if (!('principal' in found)) {
+        // its secret was right, so this is no guess and not counted against the address
+        const when = new Date(found.expiredAt).toISOString();
+        audit(req, 'token.refused', `API token ${found.tokenId} expired at ${when}`, `user:${found.user}`);
+        throw new QalaError('ERR_TOKEN_EXPIRED', `the API token ${found.tokenId} expired at ${when}; an admin makes a new one (POST /api/tokens)`);
+      }
+      return { principal: found.principal, via: 'token', tokenId: found.tokenId, expiresAt: found.expiresAt };
     }
     const id = readCookie(req.headers.cookie, cookie);
     const session = id ? deps.sessions.get(id) : undefined;

@@ -86,11 +86,14 @@ export interface UsersPort {
   list(): UserInfo[];
   tokens(user?: string): TokenInfo[];
   verifyPassword(name: string, password: string): Promise<UserPrincipal | undefined>;
-  verifyToken(token: string): Promise<{ principal: UserPrincipal; tokenId: string } | undefined>;
+  /** the token's user; for the right secret of an expired token, when it expired */
+  verifyToken(token: string): Promise<{ principal: UserPrincipal; tokenId: string; expiresAt: number } | { tokenId: string; user: string; expiredAt: number } | undefined>;
+  /** API token lifetimes in days: the default and the longest allowed (QALA_TOKEN_DEFAULT_DAYS, QALA_TOKEN_MAX_DAYS) */
+  readonly tokenDays: { default: number; max: number };
   add(input: { name: string; role: Role; utility?: string; password?: string }, by: Actor): Promise<{ user: UserInfo; password: string }>;
   remove(name: string, by: Actor): UserInfo;
   setPassword(name: string, password: string, by: Actor): Promise<void>;
-  createToken(user: string, label: string, by: Actor): Promise<{ token: string; info: TokenInfo }>;
+  createToken(user: string, label: string, by: Actor, expiresInDays?: number): Promise<{ token: string; info: TokenInfo }>;
   revokeToken(id: string, by: Actor): TokenInfo;
   onChange(fn: (change: AccessChange) => void): void;
 }

@@ -24,12 +24,21 @@ const newUser = z
   .strict()
   .refine((u) => (u.role === 'utility') === (u.utility !== undefined), { message: `a utility user needs its utility (one of ${UTILITIES.join(', ')}), and only a utility user has one`, path: ['utility'] });
 
-const newToken = z
-  .object({
-    user: name.optional().describe('whose token (default: yours)'),
-    label: z.string('a label as text').trim().min(1, 'what the token is for, such as "prometheus"').max(100, 'a label of at most 100 characters').describe('what the token is for, such as "prometheus"'),
-  })
-  .strict();
+/** A new token's body; its lifetime is bounded by QALA_TOKEN_MAX_DAYS, so the schema is made from the store's. */
+const newToken = (days: { default: number; max: number }) =>
+  z
+    .object({
+      user: name.optional().describe('whose token (default: yours)'),
+      label: z.string('a label as text').trim().min(1, 'what the token is for, such as "prometheus"').max(100, 'a label of at most 100 characters').describe('what the token is for, such as "prometheus"'),
+      expiresInDays: z
+        .number('a whole number of days')
+        .int('a whole number of days')
+        .min(1, 'at least 1 day')
+        .max(days.max, `at most ${days.max} days (QALA_TOKEN_MAX_DAYS)`)
+        .optional()
+        .describe(`days the token stays valid, 1 to ${days.max} (default ${days.default}, QALA_TOKEN_DEFAULT_DAYS); after it the token is refused with ERR_TOKEN_EXPIRED`),
+    })
+    .strict();
 
 const tokenQuery = z.object({ user: name.optional() }).strict();
 const ADMIN = ['admin'] as const;
@@ -62,16 +71,17 @@ export function registerUserRoutes(app: FastifyInstance, users: UsersPort, sessi
     return { removed: users.remove(req.params.name, actorOf(req)) };
   });
 
-  app.get('/api/tokens', { config: { access: ADMIN, summary: 'API tokens (never the secrets)', query: tokenQuery } }, async (req) => {
+  app.get('/api/tokens', { config: { access: ADMIN, summary: 'API tokens with their expiry (never the secrets)', query: tokenQuery } }, async (req) => {
     const q = parseQuery(tokenQuery, req.query);
     const list = users.tokens(q.user);
     return { count: list.length, tokens: list };
   });
 
-  app.post('/api/tokens', { config: { access: ADMIN, auditAs: 'token.create', summary: 'Create an API token (shown once)', query: noQuery, body: newToken } }, async (req, reply) => {
+  const tokenBody = newToken(users.tokenDays);
+  app.post('/api/tokens', { config: { access: ADMIN, auditAs: 'token.create', summary: 'Create an API token (shown once) that expires after expiresInDays', query: noQuery, body: tokenBody } }, async (req, reply) => {
     parseQuery(noQuery, req.query);
-    const body = parseBody(newToken, req.body);
-    const { token, info } = await users.createToken(body.user ?? principalOf(req).name, body.label, actorOf(req));
+    const body = parseBody(tokenBody, req.body);
+    const { token, info } = await users.createToken(body.user ?? principalOf(req).name, body.label, actorOf(req), body.expiresInDays);
     void reply.code(201);
     return { token, ...info };
   });

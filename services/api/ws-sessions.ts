@@ -15,6 +15,9 @@ export interface ClosableSocket {
 /** Close code of a socket whose login ended (4000-4999 are the application's, RFC 6455 §7.4.2). */
 export const CLOSE_LOGGED_OUT = 4401;
 
+/** The longest delay Node's timers take (a signed 32-bit number of ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface Held {
   auth: Auth;
   timer?: Timer;
@@ -34,14 +37,25 @@ export class WsSessions {
 
   hold(socket: ClosableSocket, auth: Auth): void {
     const held: Held = { auth };
-    if (auth.expiresAt !== undefined) {
-      held.timer = this.#clock.setTimeout(() => this.#close(socket, 'session expired'), Math.max(0, auth.expiresAt - this.#clock.now()));
-    }
+    if (auth.expiresAt !== undefined) this.#closeAt(socket, held, auth.expiresAt);
     this.#held.set(socket, held);
     socket.once('close', () => {
       held.timer?.cancel();
       this.#held.delete(socket);
     });
+  }
+
+  /**
+   * Closes the socket when its login expires. Node fires a timer of more than 2^31-1 ms
+   * (24.8 days) at once instead (TimeoutOverflowWarning), and a token lives 90 days or
+   * more, so a long wait is taken in steps.
+   */
+  #closeAt(socket: ClosableSocket, held: Held, at: number): void {
+    const wait = Math.max(0, at - this.#clock.now());
+    held.timer = this.#clock.setTimeout(() => {
+      if (this.#clock.now() < at) this.#closeAt(socket, held, at);
+      else this.#close(socket, held.auth.via === 'token' ? 'API token expired' : 'session expired');
+    }, Math.min(wait, MAX_TIMER_MS));
   }
 
   closeSession(key: string, reason = 'signed out'): void {

@@ -51,6 +51,8 @@ export interface TokenInfo {
   label: string;
   createdAt: number;
   createdBy: string;
+  /** ms since epoch; from then on the token is refused with ERR_TOKEN_EXPIRED */
+  expiresAt: number;
 }
 
 /** Who asks for a change, for the audit log. */

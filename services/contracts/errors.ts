@@ -55,6 +55,7 @@ export const ERROR_CODES = {
   ERR_DEVICE_EXISTS: { status: 409, meaning: 'a device with that id is already registered' },
   ERR_LIMIT_REACHED: { status: 507, meaning: 'a bounded store (device registry, users, sessions) is full; the message names the limit and its variable' },
   ERR_UNAUTHENTICATED: { status: 401, meaning: 'the request has no valid session or API token (expired, signed out, revoked or never given); log in, or send `Authorization: Bearer <token>`' },
+  ERR_TOKEN_EXPIRED: { status: 401, meaning: 'an API token was given with its right secret but past its expiry (`expiresAt` in `GET /api/tokens`; set when made, `QALA_TOKEN_DEFAULT_DAYS` by default); an admin makes a new one. Over MQTT the login is refused with CONNACK 5' },
   ERR_LOGIN_FAILED: { status: 401, meaning: 'a login named an unknown user or gave the wrong password (the answer does not say which)' },
   ERR_FORBIDDEN: { status: 403, meaning: "the logged-in user's role does not allow this action; the message names the roles that may" },
   ERR_ORIGIN_REFUSED: { status: 403, meaning: "a cross-site request: a POST or websocket upgrade whose `Origin` is neither the dashboard's own nor one of `QALA_ALLOWED_ORIGINS`" },

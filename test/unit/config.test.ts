@@ -46,6 +46,12 @@ describe('config', () => {
     expect(msg).not.toContain('"127.0.0.1"');
   });
 
+  it('gives API tokens 90 days by default, at most 365, and refuses a default longer than the maximum', () => {
+    expect(loadConfig({})).toMatchObject({ tokenDefaultDays: 90, tokenMaxDays: 365 });
+    expect(problemsOf({ QALA_TOKEN_DEFAULT_DAYS: '400', QALA_TOKEN_MAX_DAYS: '365' })).toContain('QALA_TOKEN_DEFAULT_DAYS=400: at most QALA_TOKEN_MAX_DAYS=365');
+    expect(problemsOf({ QALA_TOKEN_MAX_DAYS: '0' })).toContain('QALA_TOKEN_MAX_DAYS="0"');
+  });
+
   it('maps camelCase keys to QALA_ names and documents them all', () => {
     expect(envName('storeFlushMs')).toBe('QALA_STORE_FLUSH_MS');
     expect(configTable()).toContain('| `QALA_HTTP_PORT` | `8080` |');

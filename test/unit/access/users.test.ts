@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PASSWORD_COST, SECRET_COST, costOf } from '../../../services/access/credentials.ts';
@@ -21,15 +21,17 @@ async function store(dataDir: string, adminPassword?: string, extra: Partial<Use
   const warned: string[] = [];
   const log = createLogger('silent', 'json');
   log.warn = ((_o: unknown, msg: string) => void warned.push(msg)) as typeof log.warn;
+  const clock = extra.clock instanceof ManualClock ? extra.clock : new ManualClock(T0);
   const users = new UserStore({
-    dataDir, clock: new ManualClock(T0), log, audit: { record: (e) => void audit.push(e) }, announce: (l) => void announced.push(l),
+    dataDir, clock, log, audit: { record: (e) => void audit.push(e) }, announce: (l) => void announced.push(l),
     ...(adminPassword ? { adminPassword } : {}), passwordCost: CHEAP, ...extra,
   });
   await users.start();
-  return { users, audit, announced, warned };
+  return { users, audit, announced, warned, clock };
 }
 
 const by = { who: 'user:admin', from: '10.0.0.7' };
+const DAY = 86_400_000;
 
 describe('user store', () => {
   it('creates the first admin once, announcing a one-time password that logs in', async () => {
@@ -108,7 +110,7 @@ describe('user store', () => {
     const { token, info } = await users.createToken('prometheus', 'scraper', by);
     expect(token).toMatch(/^qala_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
     expect(readFileSync(join(dir, 'access', 'users.jsonl'), 'utf8')).not.toContain(token.slice(22));
-    expect(await users.verifyToken(token)).toEqual({ principal: { type: 'user', name: 'prometheus', role: 'viewer' }, tokenId: info.id });
+    expect(await users.verifyToken(token)).toEqual({ principal: { type: 'user', name: 'prometheus', role: 'viewer' }, tokenId: info.id, expiresAt: T0 + 90 * DAY });
     // checked again from the cache, and a token one character off still fails
     expect(await users.verifyToken(token)).toBeDefined();
     expect(await users.verifyToken(`${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`)).toBeUndefined();
@@ -232,6 +234,77 @@ describe('user store', () => {
     await expect(users.verifyPassword('nobody', ADMIN_PW)).rejects.toMatchObject({ code: 'ERR_AUTH_BUSY' });
     expect(await first).toMatchObject({ name: 'admin' });
     expect(await users.verifyPassword('admin', ADMIN_PW)).toMatchObject({ name: 'admin' });
+  });
+});
+
+describe('API token expiry', () => {
+  it('expires a token after the default days: valid until then, then only its right secret is told it expired', async () => {
+    const { users, clock } = await store(await tempDir(), ADMIN_PW);
+    await users.add({ name: 'prometheus', role: 'viewer' }, by);
+    const { token, info } = await users.createToken('prometheus', 'scraper', by);
+    expect(info).toMatchObject({ createdAt: T0, expiresAt: T0 + 90 * DAY });
+    expect(users.tokens('prometheus')).toEqual([info]);
+    clock.advance(90 * DAY - 1);
+    expect(await users.verifyToken(token)).toMatchObject({ principal: { name: 'prometheus' } });
+    expect(await users.authenticate('prometheus', token)).toMatchObject({ name: 'prometheus' });
+    clock.advance(1);
+    expect(await users.verifyToken(token)).toEqual({ tokenId: info.id, user: 'prometheus', expiredAt: T0 + 90 * DAY });
+    // a wrong secret for the same id learns nothing, and an MQTT login with the expired token is refused
+    expect(await users.verifyToken(`${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`)).toBeUndefined();
+    expect(await users.authenticate('prometheus', token)).toBeUndefined();
+    // still listed (so an admin sees what expired) until revoked
+    expect(users.tokens('prometheus').map((t) => t.id)).toEqual([info.id]);
+  });
+
+  it('takes expiresInDays from 1 to the maximum, and refuses anything else naming QALA_TOKEN_MAX_DAYS', async () => {
+    const { users, clock } = await store(await tempDir(), ADMIN_PW, { tokenDays: { default: 30, max: 60 } });
+    const short = await users.createToken('admin', 'one day', by, 1);
+    expect(short.info.expiresAt).toBe(T0 + DAY);
+    expect((await users.createToken('admin', 'default', by)).info.expiresAt).toBe(T0 + 30 * DAY);
+    expect((await users.createToken('admin', 'longest', by, 60)).info.expiresAt).toBe(T0 + 60 * DAY);
+    for (const days of [0, -1, 61, 1.5, Number.NaN]) {
+      await expect(users.createToken('admin', 'bad', by, days)).rejects.toMatchObject({ code: 'ERR_BODY_INVALID', message: expect.stringContaining('QALA_TOKEN_MAX_DAYS') });
+    }
+    expect(users.tokens('admin')).toHaveLength(3);
+    clock.advance(DAY);
+    expect(await users.verifyToken(short.token)).toMatchObject({ expiredAt: T0 + DAY });
+  });
+
+  it('keeps the expiry across a restart', async () => {
+    const dir = await tempDir();
+    const first = await store(dir, ADMIN_PW);
+    const { token, info } = await first.users.createToken('admin', 'scraper', by, 7);
+    await first.users.stop();
+    const again = await store(dir, undefined, { clock: new ManualClock(T0 + 7 * DAY) });
+    expect(again.users.tokens()).toEqual([info]);
+    expect(await again.users.verifyToken(token)).toMatchObject({ expiredAt: T0 + 7 * DAY });
+  });
+
+  it('gives a token made before tokens expired the default lifetime from the first start that knows expiry, once, and says so', async () => {
+    const dir = await tempDir();
+    const first = await store(dir, ADMIN_PW);
+    const { token, info } = await first.users.createToken('admin', 'old scraper', by);
+    await first.users.stop();
+    // the journal as an older Qala wrote it: no expiresAt
+    const file = join(dir, 'access', 'users.jsonl');
+    writeFileSync(file, journal(dir).map(({ expiresAt: _, ...e }) => JSON.stringify(e)).join('\n') + '\n');
+    expect(readFileSync(file, 'utf8')).not.toContain('expiresAt');
+    const upgradedAt = T0 + 200 * DAY; // older than the default: counting from creation would have cut it off today
+    const up = await store(dir, undefined, { clock: new ManualClock(upgradedAt) });
+    expect(up.users.tokens()).toEqual([{ ...info, expiresAt: upgradedAt + 90 * DAY }]);
+    expect(await up.users.verifyToken(token)).toMatchObject({ principal: { name: 'admin' } });
+    expect(up.audit.filter((e) => e.action === 'token.expiry-set')).toEqual([
+      { who: 'platform', action: 'token.expiry-set', outcome: 'ok', detail: { id: info.id, user: 'admin', label: 'old scraper', expiresAt: new Date(upgradedAt + 90 * DAY).toISOString(), reason: 'made before API tokens expired' } },
+    ]);
+    expect(up.warned.some((w) => w.includes('1 API token(s) made before tokens expired'))).toBe(true);
+    expect(journal(dir).find((e) => e.t === 'token')).toMatchObject({ id: info.id, expiresAt: upgradedAt + 90 * DAY });
+    await up.users.stop();
+    // written back: a later start does not push it further
+    const later = await store(dir, undefined, { clock: new ManualClock(upgradedAt + 10 * DAY) });
+    expect(later.users.tokens()[0]!.expiresAt).toBe(upgradedAt + 90 * DAY);
+    expect(later.audit.filter((e) => e.action === 'token.expiry-set')).toEqual([]);
+    later.clock.advance(80 * DAY);
+    expect(await later.users.verifyToken(token)).toMatchObject({ expiredAt: upgradedAt + 90 * DAY });
   });
 });
 

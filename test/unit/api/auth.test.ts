@@ -94,6 +94,23 @@ describe('websockets held to a login', () => {
     expect(ws.size).toBe(0);
   });
 
+  it("closes a token's socket when the token expires 90 days on, never asking for a timer longer than Node keeps (2^31-1 ms)", () => {
+    const DAY = 86_400_000;
+    const clock = new ManualClock(0);
+    const delays: number[] = [];
+    const setTimeout = clock.setTimeout.bind(clock);
+    clock.setTimeout = (fn, ms) => (delays.push(ms), setTimeout(fn, ms));
+    const ws = new WsSessions(clock);
+    const s = socket();
+    ws.hold(s, { principal: { type: 'user', name: 'scraper', role: 'viewer' }, via: 'token', tokenId: 't1', expiresAt: 90 * DAY });
+    clock.advance(90 * DAY - 1);
+    expect(s.closed).toEqual([]);
+    clock.advance(1);
+    expect(s.closed).toEqual([[CLOSE_LOGGED_OUT, 'API token expired']]);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect(delays.length).toBeGreaterThan(1);
+  });
+
   it('closes the sockets of a signed-out session, a revoked token or a removed user, and no others', () => {
     const clock = new ManualClock(0);
     const ws = new WsSessions(clock);
