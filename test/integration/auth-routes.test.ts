@@ -34,6 +34,8 @@ const EXPECTED: Record<string, 'public' | 'user' | readonly string[]> = {
   'POST /api/incidents/:id/resolve': ['admin', 'operator'],
   'POST /api/incidents/:id/comment': ['admin', 'operator', 'utility'],
   'POST /api/incidents/:id/assign': ['admin', 'operator', 'utility'],
+  // who an incident may be assigned to: those who may assign it
+  'GET /api/incidents/:id/assignees': ['admin', 'operator', 'utility'],
   'GET /api/incidents/search': 'user',
   'GET /api/incidents/handover': 'user',
   'GET /api/silences': 'user',
