@@ -29,6 +29,8 @@ export interface FeedOptions {
   hardCases?: number;
   /** faults (random, and scheduled "+offset" ones) begin here rather than at `start`: a warm-up that gives rules their history */
   faultsFrom?: number;
+  /** random faults begin before this, not after (a cool-down at the end, so every fault has time to be seen); the run's end when absent */
+  faultsUntil?: number;
 }
 
 export interface SimMessage {
@@ -233,7 +235,7 @@ export class Feed {
     for (;;) {
       // random faults due by t join the schedule first, so their start is in order
       for (const [kind, at] of this.#nextRandom) {
-        if (at <= t && at < this.end) {
+        if (at <= t && at < Math.min(this.end, this.#o.faultsUntil ?? Infinity)) {
           this.#injectRandom(kind, at);
           this.#planNextRandom(kind, at);
         }
@@ -317,8 +319,16 @@ export class Feed {
     if (spec.season === 'heating' && !conditionsAt(at, scenario.utcOffsetMinutes, scenario.climate ?? KARAGANDA).heatingSeason) return;
     if (spec.during === 'school-hours' && roomSession(spec.targetKind, conditionsAt(at, scenario.utcOffsetMinutes, scenario.climate ?? KARAGANDA)) === 'closed') return;
     const until = at + spec.durationMinutes[1] * 60_000;
+    // A random fault strikes a device that is powered and in reach. A fault on a device
+    // a feeder outage has silenced is not observable, by anyone: nothing says whether a
+    // dark camera failed until its power returns, and the field would date the failure
+    // then, not at some instant during the outage; scoring its late detection (or its
+    // miss) against the draw's time would measure the outage, not the rule. So the
+    // simulator draws such faults on powered devices only, as it draws them on devices
+    // whose gateway is out (`busy`). An outage that begins during a fault still silences
+    // its device: if that comes before the fault is seen, it is scored as a miss.
     const candidates = (this.#byKind.get(spec.targetKind) ?? []).filter(
-      (r) => !(this.#active.get(r.device.deviceId) ?? []).some((a) => a.fault.kind === kind) && !this.#field?.busy(r.device.deviceId, at, until),
+      (r) => !(this.#active.get(r.device.deviceId) ?? []).some((a) => a.fault.kind === kind) && !this.#silenced.has(r.device.deviceId) && !this.#field?.busy(r.device.deviceId, at, until),
     );
     if (candidates.length === 0) return;
     const target = candidates[Math.floor(rng.next() * candidates.length)]!;

@@ -31,6 +31,12 @@ export interface RulesTestOptions {
   hardCases: number;
   /** simulated time before `start` that runs without faults, so rules that compare with yesterday have a yesterday */
   warmupMs?: number;
+  /**
+   * the last part of the run, in which no random fault begins: a fault that needs an
+   * hour to show (a classroom cooling below 18 °C, a lift out of service for an hour)
+   * begun in the run's last minutes is not missed by any rule, it is cut off by the run
+   */
+  cooldownMs?: number;
   progress?: Progress;
 }
 
@@ -49,7 +55,8 @@ export interface RulesTestResult {
   wallMs: number;
 }
 
-const SWEEP_MS = 10_000;
+/** the platform's default `rulesSweepMs`: absence is seen as soon as it would be live */
+const SWEEP_MS = 1_000;
 
 /** A recorded feed, with the simulator's ground truth where the recording has it. */
 function recordedFeed(path: string): { messages(): Generator<SimMessage>; faults: FaultRecord[]; hardCases: HardCase[]; stats: { faults: number } } {
@@ -83,7 +90,7 @@ export async function runRulesTest(o: RulesTestOptions): Promise<RulesTestResult
   const scenario = typeof o.scenario === 'string' ? loadScenario(o.scenario) : o.scenario;
   const feed = o.feedFile
     ? recordedFeed(o.feedFile)
-    : new Feed({ scenario, town: scenario.id, seed: o.seed, start: o.start - (o.warmupMs ?? 0), intervalMs: o.intervalMs, durationMs: o.durationMs + (o.warmupMs ?? 0), scale: o.scale, faultRate: o.faultRate, hardCases: o.hardCases, faultsFrom: o.start });
+    : new Feed({ scenario, town: scenario.id, seed: o.seed, start: o.start - (o.warmupMs ?? 0), intervalMs: o.intervalMs, durationMs: o.durationMs + (o.warmupMs ?? 0), scale: o.scale, faultRate: o.faultRate, hardCases: o.hardCases, faultsFrom: o.start, faultsUntil: o.start + o.durationMs - (o.cooldownMs ?? 0) });
   const raised: RuleSignal[] = [];
   // raised signals are incidents; repeated ones fold a new fault into an open incident
   const engine = new RulesEngine({

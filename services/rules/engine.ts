@@ -46,6 +46,8 @@ interface Compiled {
   members: Map<string, Set<string>>;
   /** district → members currently hit, with when their hit began */
   hits: Map<string, Map<string, number>>;
+  /** district → how many devices of the district the rule watches (for `group.allIfFewer`) */
+  population: Map<string, number>;
   /** devices whose subject is hit or raised: the only ones a sweep must look at */
   armed: Set<string>;
   /** `d:<district>` and `a:<device>` → how many of this rule's incidents are open there (for inhibition) */
@@ -124,7 +126,9 @@ export class RulesEngine {
         if (prev && prev.fingerprint === fingerprint) return prev;
         const timing: Timing = { forMs: rule.for, clearForMs: rule.clearFor, minSamples: rule.minSamples };
         const expiring = expires(rule.when) || expires(rule.clearWhen);
-        return { rule, fingerprint, kinds: new Set(rule.match.kinds), timing, expiring, subjects: new Map(), groups: new Map(), members: new Map(), hits: new Map(), armed: new Set(), openIn: new Map(), open: new Map() };
+        const population = new Map<string, number>();
+        for (const d of this.#devices.values()) if (rule.match.kinds.includes(d.kind) && matches(rule, d)) population.set(d.district, (population.get(d.district) ?? 0) + 1);
+        return { rule, fingerprint, kinds: new Set(rule.match.kinds), timing, expiring, subjects: new Map(), groups: new Map(), members: new Map(), hits: new Map(), population, armed: new Set(), openIn: new Map(), open: new Map() };
       });
     this.#byId = new Map(this.#rules.map((c) => [c.rule.id, c]));
     this.#byKind = new Map();
@@ -182,11 +186,19 @@ export class RulesEngine {
         const wasActive = subject.active;
         // a member counts once its own hit has lasted minSamples readings
         subject.observe(raise, clear, r.ts, { forMs: 0, clearForMs: 0, minSamples: rule.minSamples });
+        subject.streak = raise ? subject.streak + 1 : 0;
+        // A fresh onset on a member still counted (its clear condition not met yet): a
+        // second main break on points an earlier one left low shows as a new drop, not as
+        // a change of state. It counts as a new hit, so an open group incident gets it as
+        // a repeat (and a closed one can raise), instead of the break going unseen.
+        const fresh = wasActive && subject.active && subject.streak === rule.minSamples;
         // the group changes only when a member's state does: O(1) per reading otherwise
-        if (subject.active !== wasActive) {
+        if (subject.active !== wasActive || fresh) {
           const hits = getOrCreate(c.hits, d.district, () => new Map<string, number>());
-          if (subject.active) hits.set(d.deviceId, subject.hitSince);
+          if (subject.active) hits.set(d.deviceId, fresh ? r.ts : subject.hitSince);
           else hits.delete(d.deviceId);
+          // a member that recovered and trips again, or trips afresh, is news to an open group incident
+          if (fresh || !subject.active) c.members.get(d.district)?.delete(d.deviceId);
           this.#updateGroup(c, d.district, r.ts, r.receivedAt);
         }
       } else {
@@ -277,9 +289,11 @@ export class RulesEngine {
     const g = c.rule.group!;
     const hits = [...(c.hits.get(district) ?? [])].map(([id, since]) => ({ id, since }));
     hits.sort((a, b) => a.since - b.since);
+    // a district with fewer devices than k (one pressure point in a small metered area) raises once all of them trip
+    const k = g.allIfFewer ? Math.max(1, Math.min(g.k, c.population.get(district) ?? 0)) : g.k;
     let raise = false;
-    for (let i = 0; i + g.k - 1 < hits.length; i++) {
-      if (hits[i + g.k - 1]!.since - hits[i]!.since <= g.window) raise = true;
+    for (let i = 0; i + k - 1 < hits.length; i++) {
+      if (hits[i + k - 1]!.since - hits[i]!.since <= g.window) raise = true;
     }
     if (raise && g.requires) raise = hits.some((h) => g.requires!.includes(this.#devices.get(h.id)?.kind ?? ''));
     const group = getOrCreate(c.groups, district, () => new Subject());
@@ -384,6 +398,7 @@ export class RulesEngine {
     if (!d) {
       d = { deviceId: r.deviceId, kind: r.kind, district: r.district, subsystem: r.subsystem, latest: {}, latestTs: {}, recent: new Map(), maxima: new Map(), daily: new Map(), nights: new Map(), lastTs: Number.NEGATIVE_INFINITY, wmAtLast: this.#watermarkAt(r.receivedAt) };
       this.#devices.set(r.deviceId, d);
+      for (const c of this.#byKind.get(r.kind) ?? []) if (c.rule.group && matches(c.rule, d)) c.population.set(d.district, (c.population.get(d.district) ?? 0) + 1);
     }
     const windows = this.#windows.get(r.kind);
     if (r.ts <= d.lastTs) {

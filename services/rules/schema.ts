@@ -163,6 +163,11 @@ export const ruleSchema = z
         window: duration,
         /** and one of them of these kinds (a feeder silent with the devices it powers is its outage) */
         requires: z.array(kindId).optional(),
+        /**
+         * a district with fewer than k devices the rule watches raises once all of them
+         * trip (a main break in a district metered area with one pressure point)
+         */
+        allIfFewer: z.boolean().default(false),
       })
       .strict()
       .optional(),

@@ -34,8 +34,18 @@ export interface FaultKindScore {
   recall: number | null;
   ttdMedianS: number | null;
   ttdMaxS: number | null;
-  /** incidents (of any rule) that a detected fault caused, on average */
+  /**
+   * incidents (of any rule) that a detected fault caused for its own utility, on average:
+   * the storm of symptoms its operator would see (one fault, one incident is the aim)
+   */
   incidentsPerFault: number | null;
+  /**
+   * incidents a detected fault caused for other services, on average: a failed
+   * substation's cold classrooms go to the education department, whose own work they
+   * are (schools are told while the heat utility repairs), so they are no symptom storm
+   * for the heat utility; shown apart, never dropped
+   */
+  elsewherePerFault: number | null;
   /** injected faults no rule could see yet when the run ended (a slow leak before its nights), left out of recall */
   pending: number;
 }
@@ -131,6 +141,7 @@ export function scoreFaultKinds(rules: readonly Rule[], signals: readonly RuleSi
     const tp = incidents.filter((s) => injected.some((f) => matchesFault(s, f, byId.get(s.ruleId)!))).length;
     const ttd: number[] = [];
     const perFault: number[] = [];
+    const elsewherePerFault: number[] = [];
     let pending = 0;
     for (const f of injected) {
       const hits = mine.filter((s) => matchesFault(s, f, byId.get(s.ruleId)!)).sort((a, b) => when(a) - when(b));
@@ -145,7 +156,10 @@ export function scoreFaultKinds(rules: readonly Rule[], signals: readonly RuleSi
         const rule = byId.get(s.ruleId);
         return matchesFault(s, f, rule!) || !faults.some((g) => g !== f && rule && matchesFault(s, g, rule));
       };
-      perFault.push(signals.filter((s) => s.type === 'raised' && touches(s, f, byId.get(s.ruleId)) && own(s)).length);
+      const caused = signals.filter((s) => s.type === 'raised' && touches(s, f, byId.get(s.ruleId)) && own(s));
+      const mineToo = caused.filter((s) => s.utility === f.utility).length;
+      perFault.push(mineToo);
+      elsewherePerFault.push(caused.length - mineToo);
     }
     const seeable = injected.length - pending;
     return {
@@ -157,7 +171,8 @@ export function scoreFaultKinds(rules: readonly Rule[], signals: readonly RuleSi
       precision: targeting.length && incidents.length ? tp / incidents.length : null,
       recall: targeting.length && seeable > 0 ? ttd.length / seeable : null,
       ...ttdStats(ttd),
-      incidentsPerFault: perFault.length ? perFault.reduce((a, b) => a + b, 0) / perFault.length : null,
+      incidentsPerFault: mean(perFault),
+      elsewherePerFault: mean(elsewherePerFault),
       pending,
     };
   });
@@ -190,6 +205,7 @@ export function scoreHardNegatives(rules: readonly Rule[], signals: readonly Rul
   return { classes: [...counts].map(([cls, v]) => ({ class: cls, ...v })).sort((a, b) => a.class.localeCompare(b.class)), unexplained };
 }
 
+const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(0)}%`);
 const sec = (x: number | null) => (x === null ? '–' : x < 120 ? `${x.toFixed(0)} s` : x < 7200 ? `${(x / 60).toFixed(1)} min` : `${(x / 3600).toFixed(1)} h`);
 
@@ -205,8 +221,9 @@ export function formatScores(scores: readonly RuleScore[]): string {
 }
 
 export function formatFaultKinds(scores: readonly FaultKindScore[]): string {
-  const rows = scores.map((s) => [s.kind, s.pending ? `${s.injected} (${s.pending} pending)` : String(s.injected), String(s.detected), pct(s.precision), pct(s.recall), sec(s.ttdMedianS), sec(s.ttdMaxS), s.incidentsPerFault === null ? '–' : s.incidentsPerFault.toFixed(2)]);
-  return table(['fault kind', 'injected', 'detected', 'precision', 'recall', 'detect p50', 'detect max', 'incidents/fault'], rows);
+  const per = (x: number | null) => (x === null ? '–' : x.toFixed(2));
+  const rows = scores.map((s) => [s.kind, s.pending ? `${s.injected} (${s.pending} pending)` : String(s.injected), String(s.detected), pct(s.precision), pct(s.recall), sec(s.ttdMedianS), sec(s.ttdMaxS), per(s.incidentsPerFault), per(s.elsewherePerFault)]);
+  return table(['fault kind', 'injected', 'detected', 'precision', 'recall', 'detect p50', 'detect max', 'incidents/fault', 'to other services'], rows);
 }
 
 export function formatHardNegatives(scores: readonly HardNegativeScore[]): string {

@@ -24,6 +24,8 @@ export class Subject {
   flaps = 0;
   /** consecutive readings whose condition held */
   samples = 0;
+  /** consecutive readings whose raise condition held, whatever the clear condition says (a group member's fresh onset) */
+  streak = 0;
   /** raised while an inhibiting incident was open: its signals are withheld */
   muted = false;
 

@@ -25,6 +25,7 @@ const options = z
     start: option(isoTime.optional(), '<date-time>', 'simulated start, ISO 8601 (default: 2026-01-15T00:00:00+05:00)'),
     duration: option(duration().prefault('1d'), '<6h|1d>', 'simulated duration'),
     warmup: option(duration(0).prefault('0s'), '<1d>', 'simulated time before --start without faults or scoring, so rules that compare with yesterday (slow leaks) have a yesterday'),
+    cooldown: option(duration(0).prefault('0s'), '<2h>', 'the end of the run, in which no random fault begins, so a fault that takes an hour to show is not cut off by the end'),
     interval: option(duration(100).prefault('10s'), '<10s>', 'simulated time between two readings of a device'),
     scale: option(number('a number above 0, at most 1000', 0.001, 1000).prefault('1'), '<x>', 'multiplies the scenario device counts'),
     faultRate: option(number('a number from 0 to 100000', 0, 100_000).prefault('50'), '<x>', 'multiplies the fault rates; 50 gives enough faults in a day to judge by'),
@@ -56,6 +57,7 @@ export const rulesTestCommand: Command<typeof options> = {
       faultRate: o.faultRate,
       hardCases: o.hardCases,
       warmupMs: o.warmup,
+      cooldownMs: o.cooldown,
       progress: o.json ? undefined : new Progress(),
     });
     if (o.json) {

@@ -164,6 +164,64 @@ rules:
     engine.sweep(T0 + 36 * M);
     expect(types()).toEqual(['raised:old-town@120s', 'cleared:old-town@1860s']);
   });
+
+  it('folds a member that recovered and trips again into the open incident as a repeat', () => {
+    const { read, signals, types } = setup(yaml);
+    for (const [i, id] of ['wp-1', 'wp-2', 'wp-3', 'wp-4'].entries()) read(id, 'water-pressure', T0 + i * M, { pressure: 1.0 });
+    read('wp-1', 'water-pressure', T0 + 5 * M, { pressure: 3.5 }); // recovered; wp-2..4 keep the incident open
+    read('wp-1', 'water-pressure', T0 + 8 * M, { pressure: 1.0 }); // a second break there
+    expect(types()).toEqual(['raised:old-town@120s', 'repeated:old-town@180s', 'repeated:old-town@480s']);
+    expect(signals[2]!.devices).toContain('wp-1');
+  });
+});
+
+describe('group correlation: a fresh onset on a member still hit, a district with fewer devices than k', () => {
+  // a drop of 0.6 within 5 minutes, cleared only once the pressure is back above 2.8
+  const yaml = (allIfFewer: boolean) => `
+rules:
+  - id: break
+    title: Main break
+    severity: critical
+    match: { kinds: [water-pressure] }
+    when: { rateOfChange: { metric: pressure, drop: 0.6, within: 5m } }
+    clearWhen: { threshold: { metric: pressure, above: 2.8 } }
+    group: { by: district, k: 2, window: 10m, allIfFewer: ${allIfFewer} }
+    minSamples: 2
+    for: 0
+    clearFor: 10m`;
+  const series = (read: (id: string, kind: string, at: number, m: Record<string, number>) => void, id: string, from: number, values: number[]) =>
+    values.forEach((v, i) => read(id, 'water-pressure', from + i * 10 * S, { pressure: v }));
+
+  it('reports a second drop on members an earlier break left low, as a repeat of the open incident', () => {
+    const { read, types } = setup(yaml(false));
+    series(read, 'wp-1', T0, [4, 4, 3, 2.5, 2.5]);
+    series(read, 'wp-2', T0 + 1 * S, [4, 4, 3.2, 2.6, 2.6]);
+    expect(types()).toEqual(['raised:old-town@31s']);
+    // ten minutes later both are still low (below the 2.8 clear level): a new drop on wp-1 is news
+    series(read, 'wp-1', T0 + 10 * M, [2.5, 2.5, 1.5, 1.0, 1.0]);
+    expect(types()).toEqual(['raised:old-town@31s', 'repeated:old-town@630s']);
+    // a reading that only continues the same low level is not
+    series(read, 'wp-2', T0 + 10 * M + S, [2.6, 2.6, 2.6]);
+    expect(types()).toHaveLength(2);
+  });
+
+  it('with allIfFewer, a district with a single device raises on that device alone; without it, never', () => {
+    for (const allIfFewer of [true, false]) {
+      const { read, types } = setup(yaml(allIfFewer));
+      series(read, 'wp-1', T0, [4, 4, 3, 2.5, 2.5]);
+      read('wp-9', 'water-pressure', T0, { pressure: 4 }, 'new-town'); // other districts' devices do not count
+      expect(types()).toEqual(allIfFewer ? ['raised:old-town@30s'] : []);
+    }
+  });
+
+  it('with allIfFewer, a district of two devices still needs both', () => {
+    const { read, types } = setup(yaml(true));
+    read('wp-2', 'water-pressure', T0, { pressure: 4 });
+    series(read, 'wp-1', T0, [4, 4, 3, 2.5, 2.5]);
+    expect(types()).toEqual([]);
+    series(read, 'wp-2', T0 + 60 * S, [4, 3.2, 3.2]);
+    expect(types()).toEqual(['raised:old-town@80s']);
+  });
 });
 
 describe('heating schedule comparison', () => {

@@ -41,6 +41,23 @@ describe('scoring per fault kind', () => {
     expect(s!.recall).toBeCloseTo(2 / 3);
   });
 
+  it('counts incidents a fault caused for other services apart from its own utility\'s', () => {
+    const withSchool = parseRules(
+      `
+rules:
+${OUTAGE}  - id: cold
+    title: Cold classroom
+    severity: major
+    match: { kinds: [school-classroom] }
+    when: { threshold: { metric: airTemp, below: 18 } }
+    detects: [power-feeder-outage]`,
+      'test.yaml',
+    );
+    const faults = [{ ...fault('f1', 'pf-1', T0, T0 + 30 * M), devices: ['pf-1', 'sch-1'] }];
+    const signals = [signal('outage', 'pf-1', T0, T0 + 20_000), { ...signal('cold', 'sch-1', T0 + 10 * M, T0 + 10 * M), utility: 'education' }];
+    expect(scoreFaultKinds(withSchool, signals, faults)[0]).toMatchObject({ incidentsPerFault: 1, elsewherePerFault: 1 });
+  });
+
   it('counts every incident a fault caused', () => {
     const faults = [fault('f1', 'pf-1', T0, T0 + 30 * M)];
     const signals = [signal('outage', 'pf-1', T0, T0 + 20_000), signal('outage', 'pf-1', T0 + 10 * M, T0 + 10 * M)];

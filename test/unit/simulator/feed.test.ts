@@ -146,6 +146,18 @@ describe('fault injection signatures', () => {
     expect(wearFactor(0.611)).toBeGreaterThan(2 * wearFactor(0.35));
     for (const f of feed.faults) expect(FAULT_KINDS[f.kind]!.targetKind).toBe(feed.devices.find((d) => d.deviceId === f.target)!.kind.id);
   });
+
+  it('strikes no random fault on a device that a feeder outage has silenced (it could not be observed)', () => {
+    const feed = new Feed({ ...base, scale: 1, durationMs: 6 * 3_600_000, faultRate: 2000 });
+    for (const _ of feed.messages());
+    const outages = feed.faults.filter((f) => f.silenced.length > 0);
+    const onPowered = (f: FaultRecord) => !outages.some((o) => o !== f && o.silenced.includes(f.target) && o.start <= f.start && f.start < o.end);
+    const struck = feed.faults.filter((f) => !f.scheduled && outages.some((o) => o.silenced.includes(f.target) || o.district === f.district));
+    // at this rate outages cover much of the run, and device faults still strike their districts' powered devices
+    expect(outages.length).toBeGreaterThan(5);
+    expect(struck.filter((f) => f.kind === 'camera-offline' || f.kind === 'traffic-signal-failure').length).toBeGreaterThan(5);
+    expect(feed.faults.filter((f) => !onPowered(f))).toEqual([]);
+  });
 });
 
 describe('scenarios', () => {
