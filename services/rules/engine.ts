@@ -222,7 +222,8 @@ export class RulesEngine {
       const { rule } = c;
       if (rule.absentFor !== undefined) {
         for (const d of this.#devices.values()) {
-          if (!c.kinds.has(d.kind) || !matches(rule, d) || wm - d.wmAtLast < rule.absentFor) continue;
+          // the cheap test first: a sweep a second looks at every device
+          if (wm - d.wmAtLast < rule.absentFor || !c.kinds.has(d.kind) || !matches(rule, d)) continue;
           const subject = getOrCreate(c.subjects, d.deviceId, () => new Subject());
           if (rule.group) {
             // a silent member counts towards its district's group (a gateway or a feeder gone quiet)

@@ -116,7 +116,7 @@ export function scoreRules(rules: readonly Rule[], signals: readonly RuleSignal[
 }
 
 /** Whether a hard case there makes the incident right (a gateway that is really offline). */
-function excused(s: RuleSignal, cases: readonly HardCase[]): boolean {
+export function excused(s: RuleSignal, cases: readonly HardCase[]): boolean {
   const t = when(s);
   return cases.some((c) => c.allows.includes(s.ruleId) && t >= c.start && t <= c.end + GRACE_MS && s.devices.some((d) => c.devices.includes(d)));
 }
