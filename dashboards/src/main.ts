@@ -9,6 +9,7 @@ import { IncidentPanel } from './incidents.ts';
 import { IncidentView } from './incident-view.ts';
 import { HandoverView } from './handover-view.ts';
 import { SearchView } from './search-view.ts';
+import { SilencesView } from './silences-view.ts';
 import { startKpiPanel } from './kpis.ts';
 import { LANGS, currentLang, initialLang, isLang, offsetLabel, onLangChange, setLang, setTownOffset, t, townTime } from './i18n/i18n.ts';
 import { TownMap } from './map.ts';
@@ -82,16 +83,26 @@ async function start(me: Me): Promise<void> {
     changed: (i) => panel.upsert([i]),
     close: () => router.go(undefined),
   });
+  const ruleIds = (rulesJson.rules as { id?: string }[]).flatMap((r) => (typeof r.id === 'string' ? [r.id] : []));
   const search = new SearchView({
     me,
     now: serverNow,
     districts: town.districts,
-    ruleIds: (rulesJson.rules as { id?: string }[]).flatMap((r) => (typeof r.id === 'string' ? [r.id] : [])),
+    ruleIds,
     districtName: (id) => districtNames.get(id) ?? id,
     close: () => router.go(undefined),
   });
   const handover = new HandoverView({ now: serverNow, districtName: (id) => districtNames.get(id) ?? id, close: () => router.go(undefined) });
-  const router: Router = new Router({ incident: incidentView, search, handover }, (r) => panel.select(r?.view === 'incident' ? r.id : undefined));
+  const silences = new SilencesView({
+    me,
+    now: serverNow,
+    offsetMin: () => town.utcOffsetMinutes,
+    districts: town.districts,
+    ruleIds,
+    districtName: (id) => districtNames.get(id) ?? id,
+    close: () => router.go(undefined),
+  });
+  const router: Router = new Router({ incident: incidentView, search, handover, silences }, (r) => panel.select(r?.view === 'incident' ? r.id : undefined));
 
   const title = () => {
     document.getElementById('town')!.textContent = t('app.townControlRoom', { town: town.name });

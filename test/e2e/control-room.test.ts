@@ -176,6 +176,11 @@ describe.runIf(browserAvailable())('control room in chromium', () => {
     await page.locator('#views-nav a[data-view="handover"]').click();
     await page.locator('#view .handover-view section[data-list="stillOpen"]').waitFor();
     await check();
+    // silences: the list (none yet) and the form for a new one, its weekly days shown
+    await page.locator('#views-nav a[data-view="silences"]').click();
+    await page.locator('#view .silences-view .none').waitFor();
+    await page.selectOption('#view form.new-silence select[name="repeat"]', 'weekly');
+    await check();
     await page.locator('#view button[data-action="close"]').click();
     await page.reload();
     await page.waitForSelector('#conn[data-state="open"]');

@@ -2,8 +2,6 @@
 // (maintenance window) suppresses the webhook and the MQTT message but the incident
 // is recorded, marked planned; comments, assignment, resolve, history search and
 // the shift handover, held to the caller's role and utility and audited.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,27 +12,12 @@ import { connectDevice, connectWatcher } from '../helpers/mqtt.ts';
 import { startPlatform, tempDir, testConfig } from '../helpers/platform.ts';
 import { hold } from '../helpers/resources.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { webhookReceiver } from '../helpers/webhook.ts';
 
 const SECRET = 'a-webhook-secret-for-tests-0123456789';
 const T0 = Date.UTC(2026, 0, 15, 6, 0);
 const topic = (district: string, device: string) => `city/temirtau/utilities/${district}/water-pressure/${device}/telemetry`;
 const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
-
-/** A real HTTP endpoint that takes every webhook. */
-async function webhookReceiver() {
-  const bodies: string[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      bodies.push(body);
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  hold('webhook endpoint', () => new Promise((r) => server.close(r)));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/qala`, events: () => bodies.map((b) => JSON.parse(b) as { event: string; incident: Incident }) };
-}
 
 /** Raises an incident as the rules would (the rules service signals on the event bus). */
 function raise(platform: Platform, utility: 'water' | 'heat', asset: string, at = T0): Incident {
