@@ -95,14 +95,14 @@ describe('the 27 towns\' city indicators', () => {
 
   it('gives Khromtau its cited staff and an area assumed from the towns whose area was read', async () => {
     // Khromtau: 25,500 people; the Donskoy works' 7,500 staff (Kazchrome); workforce 25,500 × 59.05 % = 15,057.75 → 15,058.
-    // Its area was not found: 25,500 over the median density of the eight towns whose area was read, the middle two
-    // being Balkhash's 71,900 / 230 = 312.61 and Temirtau's 178,400 / 296.1 = 602.50 residents per km², i.e. 457.55:
-    // 25,500 / 457.55 = 55.73 → 55.7 km². Three quarters and the industrial zone: 3 + 2 = 5 air stations.
-    expect(ASSUMED_DENSITY).toBeCloseTo((71_900 / 230 + 178_400 / 296.1) / 2, 9);
+    // Its area was not found: 25,500 over the median density of the ten towns whose area was read, the middle two
+    // being Lisakovsk's 36,800 / 100 = 368.00 and Temirtau's 178,400 / 296.1 = 602.50 residents per km², i.e. 485.25:
+    // 25,500 / 485.25 = 52.55 → 52.6 km². Three quarters and the industrial zone: 3 + 2 = 5 air stations.
+    expect(ASSUMED_DENSITY).toBeCloseTo((36_800 / 100 + 178_400 / 296.1) / 2, 9);
     const r = await reportOf('khromtau');
     expect(get(r, 'employment-concentration').value).toBeCloseTo((100 * 7_500) / 15_058, 9);
-    expect(get(r, 'air-stations-per-km2').parts).toMatchObject({ stations: 5, areaKm2: 55.7 });
-    expect(get(r, 'air-stations-per-km2').value).toBeCloseTo(5 / 55.7, 12);
+    expect(get(r, 'air-stations-per-km2').parts).toMatchObject({ stations: 5, areaKm2: 52.6 });
+    expect(get(r, 'air-stations-per-km2').value).toBeCloseTo(5 / 52.6, 12);
   });
 
   it('assumes an unknown enterprise staff as the median share of the towns whose staff was read', () => {
