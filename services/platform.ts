@@ -29,7 +29,7 @@ import { IncidentManager } from './incidents/incidents.ts';
 import { Notifier } from './incidents/notifier.ts';
 import { Outbox } from './incidents/outbox.ts';
 import { loadRoutes, webhookSecret } from './incidents/routing.ts';
-import { EscalationPlan, Escalator, loadEscalation } from './incidents/escalation.ts';
+import { EscalationPlan, Escalator, loadEscalation, withBuiltinPolicies } from './incidents/escalation.ts';
 import { SilenceStore } from './incidents/silences.ts';
 import { Ingest } from './ingest/ingest.ts';
 import { FreezeWatch, type FreezeTarget } from './kpis/freeze-watch.ts';
@@ -179,7 +179,9 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
       return route ? webhookSecret(route) : undefined;
     },
   });
-  const policies = loadEscalation(config.escalationFile, routes.map((r) => r.utility));
+  // the file's policies, after the built-in one that holds pressed care alarms to their response deadline
+  const routeNames = routes.map((r) => r.utility);
+  const policies = withBuiltinPolicies(loadEscalation(config.escalationFile, routeNames), config.careAlarmResponseMin, routeNames);
   // the town's scenario: its climate, local time and profile for the rules and KPIs
   const scenario = loadScenario(config.scenario);
   const townProfile = profileFromScenario(scenario);

@@ -15,15 +15,15 @@ const FREEZE_REFRESH_MS = 30_000;
 
 const TEXT = {
   en: {
-    title: 'City indicators', freeze: 'Time to freeze', noData: 'no data', planned: 'planned {p} · unplanned {u}', p90: 'p90 {v}', aboveWho: 'above WHO {v}',
+    title: 'City indicators', freeze: 'Time to freeze', noData: 'no data', planned: 'planned {p} · unplanned {u}', p90: 'p90 {v}', aboveWho: 'above WHO {v}', missed: 'deadline missed {n} of {m}',
     hoursTo: '{d}: {h} h to +{l} °C', reached: '{d}: below +{l} °C', never: '{d}: stays above +{l} °C', unavailable: 'indicators unavailable',
   },
   ru: {
-    title: 'Показатели города', freeze: 'Время до промерзания', noData: 'нет данных', planned: 'плановые {p} · аварийные {u}', p90: 'p90 {v}', aboveWho: 'выше ВОЗ {v}',
+    title: 'Показатели города', freeze: 'Время до промерзания', noData: 'нет данных', planned: 'плановые {p} · аварийные {u}', p90: 'p90 {v}', aboveWho: 'выше ВОЗ {v}', missed: 'срок пропущен: {n} из {m}',
     hoursTo: '{d}: {h} ч до +{l} °C', reached: '{d}: ниже +{l} °C', never: '{d}: выше +{l} °C', unavailable: 'показатели недоступны',
   },
   kk: {
-    title: 'Қала көрсеткіштері', freeze: 'Мұздауға дейінгі уақыт', noData: 'дерек жоқ', planned: 'жоспарлы {p} · апаттық {u}', p90: 'p90 {v}', aboveWho: 'ДДСҰ {v} деңгейінен жоғары',
+    title: 'Қала көрсеткіштері', freeze: 'Мұздауға дейінгі уақыт', noData: 'дерек жоқ', planned: 'жоспарлы {p} · апаттық {u}', p90: 'p90 {v}', aboveWho: 'ДДСҰ {v} деңгейінен жоғары', missed: 'мерзім өтті: {m} ішінен {n}',
     hoursTo: '{d}: +{l} °C дейін {h} сағ', reached: '{d}: +{l} °C төмен', never: '{d}: +{l} °C жоғары', unavailable: 'көрсеткіштер қолжетімсіз',
   },
 } as const satisfies Record<Lang, Record<string, string>>;
@@ -107,6 +107,7 @@ function card(i: Indicator): HTMLElement {
   const parts: string[] = [];
   if (i.parts && 'planned' in i.parts) parts.push(text('planned', { p: fig(i.parts.planned), u: fig(i.parts.unplanned) }));
   if (i.parts && 'p90' in i.parts && i.parts.p90 !== null) parts.push(text('p90', { v: fig(i.parts.p90) }));
+  if (i.parts?.withDeadline) parts.push(text('missed', { n: i.parts.deadlinesMissed ?? 0, m: i.parts.withDeadline }));
   const over = i.guidelines?.filter((g) => g.exceeded).map((g) => fig(g.value)) ?? [];
   if (over.length) parts.push(text('aboveWho', { v: over.join(' / ') }));
   if (parts.length) c.append(el('div', 'parts', parts.join(' · ')));

@@ -45,6 +45,8 @@ export const INCIDENT_ACTIONS = [
   'escalated',
   /** still not acknowledged: notified again */
   'reminded',
+  /** not acknowledged by its response deadline (`escalation.deadlineAt`): its routes are told again */
+  'deadline-missed',
   /** a heating outage's time to freeze computed or refreshed (the outdoor temperature changed): `timeToFreeze` holds it */
   'freeze-estimated',
 ] as const;
@@ -142,6 +144,10 @@ export interface IncidentEscalation {
   reminders: number;
   /** platform time (ms) of the next step or reminder; absent once nothing more is due */
   nextAt?: number;
+  /** platform time (ms) by which it must be acknowledged: the policy's `responseMinutes` after opening */
+  deadlineAt?: number;
+  /** platform time (ms) the deadline was found missed (a 'deadline-missed' history entry) */
+  deadlineMissedAt?: number;
 }
 
 /** What a silence matches: every given field must equal the incident's (a device: one of its devices or its asset). */
@@ -242,10 +248,15 @@ export interface EscalationStep {
 
 export interface EscalationPolicy {
   id: string;
-  match: { utilities?: string[]; severities?: Severity[] };
+  /** every given field must match: the incident's utility, severity, rule */
+  match: { utilities?: string[]; severities?: Severity[]; rules?: string[] };
   steps: EscalationStep[];
   /** after the last step, remind every this many minutes until acknowledged (0: no reminders) */
   remindEveryMinutes: number;
+  /** a response deadline: not acknowledged this many minutes after opening, the incident records 'deadline-missed' and its routes hear of it again */
+  responseMinutes?: number;
+  /** built into the platform (the care-alarm response policy), not read from QALA_ESCALATION_FILE */
+  builtin?: boolean;
 }
 
 /** Which incidents to list (REST query, live hello); unresolved first, most severe first. */

@@ -67,9 +67,12 @@ const FLAP_NOTIFY_MS = 60_000;
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, major: 1, minor: 2, warning: 3 };
 
-/** Acknowledged or resolved: no further escalation step or reminder is due (the steps taken stay recorded). */
-const escalationDone = (inc: Incident): IncidentPatch =>
-  inc.escalation?.nextAt !== undefined ? { escalation: { policy: inc.escalation.policy, step: inc.escalation.step, reminders: inc.escalation.reminders } } : {};
+/** Acknowledged or resolved: no further escalation step or reminder is due (the steps taken and the response deadline stay recorded). */
+const escalationDone = (inc: Incident): IncidentPatch => {
+  if (inc.escalation?.nextAt === undefined) return {};
+  const { nextAt: _due, ...kept } = inc.escalation;
+  return { escalation: kept };
+};
 
 export class IncidentManager {
   readonly #deps: IncidentManagerDeps;
@@ -382,6 +385,12 @@ export class IncidentManager {
     const inc = this.get(id);
     const escalatedTo = [...new Set([...(inc.escalatedTo ?? []), ...routes])];
     return this.#commit(inc, { at: this.#deps.clock.now(), action: 'escalated', by: 'escalation', step, routes }, { escalation, escalatedTo });
+  }
+
+  /** Not acknowledged by its response deadline: recorded, and its routes are told again (the notifier delivers the change). */
+  missDeadline(id: string, escalation: IncidentEscalation): Incident {
+    const inc = this.get(id);
+    return this.#commit(inc, { at: this.#deps.clock.now(), action: 'deadline-missed', by: 'escalation' }, { escalation });
   }
 
   /** A reminder sent while nobody acknowledges. */

@@ -10,7 +10,7 @@ import { POLLUTANTS, WHO_AQG_2021, WHO_AQG_SOURCE, dailyExceedance, townMean, to
 import { FREEZE_SOURCES, HABITABLE_LIMIT_C, INDOOR_START_C, freezeEstimates } from './freeze.ts';
 import { countKey, hoursPerHousehold, reliability, type DeviceCounts } from './interruptions.ts';
 import type { TownProfile } from './profile.ts';
-import { responseTimes } from './response.ts';
+import { responseDeadlines, responseTimes } from './response.ts';
 import { trendBuckets, trendStep, type Period } from './stats.ts';
 import { airStationsPerKm2, employmentConcentration, waterNetworkMonitored } from './town.ts';
 
@@ -128,11 +128,11 @@ export class KpiService {
             clause: `from the incident history; by analogy with ${ISO37120_2014.response} (there from the initial call, here from detection)`,
             name: step === 'acknowledged' ? 'Response time: detection to acknowledgement (median)' : 'Response time: detection to resolution (median)',
             unit: 'min',
-            definition: `Median (and 90th percentile, linear interpolation) of the minutes from an incident's detection to its ${step === 'acknowledged' ? 'acknowledgement by an operator or utility' : 'resolution (by an operator, or the condition clearing)'}, over the unplanned incidents opened in the period that reached it.`,
+            definition: `Median (and 90th percentile, linear interpolation) of the minutes from an incident's detection to its ${step === 'acknowledged' ? 'acknowledgement by an operator or utility' : 'resolution (by an operator, or the condition clearing)'}, over the unplanned incidents opened in the period that reached it.${step === 'acknowledged' ? ' Parts: of the incidents opened in the period with a response deadline (pressed care alarms, QALA_CARE_ALARM_RESPONSE_MIN), how many were not acknowledged by it.' : ''}`,
           },
           t.median,
           over((b) => responseTimes(incidents, step, b).median),
-          { parts: { p90: t.p90, count: t.count }, ...(t.count === 0 ? { missing: `no incident opened in the period was ${step}` } : {}) },
+          { parts: { p90: t.p90, count: t.count, ...(step === 'acknowledged' ? deadlineParts(responseDeadlines(incidents, p)) : {}) }, ...(t.count === 0 ? { missing: `no incident opened in the period was ${step}` } : {}) },
         ),
       );
     }
@@ -214,6 +214,8 @@ export class KpiService {
     };
   }
 }
+
+const deadlineParts = (d: { withDeadline: number; missed: number }) => ({ withDeadline: d.withDeadline, deadlinesMissed: d.missed });
 
 function countDevices(devices: readonly DeviceState[]): DeviceCounts {
   const counts = new Map<string, number>();

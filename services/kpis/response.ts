@@ -1,5 +1,6 @@
 // Emergency response time from the incident history: detection to acknowledgement
-// and to resolution, median and 90th percentile. Pure.
+// and to resolution, median and 90th percentile; and the response deadlines (a
+// pressed care alarm's) held and missed. Pure.
 import type { Incident } from '../contracts/index.ts';
 import { isPlanned } from './interruptions.ts';
 import { quantile, type Period } from './stats.ts';
@@ -8,6 +9,25 @@ export interface ResponseTimes {
   median: number | null;
   p90: number | null;
   count: number;
+}
+
+export interface ResponseDeadlines {
+  /** unplanned incidents opened in the period that had a response deadline (a pressed care alarm) */
+  withDeadline: number;
+  /** of those, not acknowledged by it (a 'deadline-missed' entry in their history) */
+  missed: number;
+}
+
+/** Response deadlines held and missed, over the unplanned incidents opened in the period. */
+export function responseDeadlines(incidents: readonly Incident[], p: Period): ResponseDeadlines {
+  let withDeadline = 0;
+  let missed = 0;
+  for (const i of incidents) {
+    if (isPlanned(i) || i.openedAt < p.from || i.openedAt >= p.to || i.escalation?.deadlineAt === undefined) continue;
+    withDeadline++;
+    if (i.escalation.deadlineMissedAt !== undefined || i.history.some((c) => c.action === 'deadline-missed')) missed++;
+  }
+  return { withDeadline, missed };
 }
 
 /**

@@ -106,14 +106,14 @@ describe('incident operations', () => {
     const platform = await startPlatform(testConfig(dataDir, { routesFile, escalationFile, escalationCheckMs: 100 }));
     const operator = await loginAs(platform, 'operator', { name: 'aigerim' });
     const api = client(platform, operator);
-    expect(((await (await api('/api/escalation')).json()) as { policies: { id: string }[] }).policies.map((p) => p.id)).toEqual(['water-urgent']);
+    expect(((await (await api('/api/escalation')).json()) as { policies: { id: string }[] }).policies.map((p) => p.id)).toEqual(['care-alarm-response', 'water-urgent']);
     const inc = raise(platform, 'water', 'wp-esc-1');
     const escalated = await waitFor(() => control.events().find((e) => e.incident.id === inc.id), 'the escalation delivered to city control');
     expect(escalated).toMatchObject({ event: 'incident.escalated', incident: { escalatedTo: ['city-control'], escalation: { policy: 'water-urgent', step: 1 } } });
     expect((await api(`/api/incidents/${inc.id}/acknowledge`, { method: 'POST', body: { comment: 'seen' } })).status).toBe(200);
     await waitFor(() => control.events().find((e) => e.incident.id === inc.id && e.event === 'incident.acknowledged'), 'the acknowledgement delivered to city control');
     expect(water.events().filter((e) => e.incident.id === inc.id).map((e) => e.event)).toContain('incident.opened');
-    expect(platform.health()).toMatchObject({ escalation: { policies: 1, escalated: 1 } });
+    expect(platform.health()).toMatchObject({ escalation: { policies: 2, escalated: 1 } });
   });
 
   it('comments, assigns, resolves with a comment, and finds it again in the history and the handover, live on /live', async () => {

@@ -1,5 +1,6 @@
 // The page's dictionaries cover the device catalog: every kind, metric, unit,
-// subsystem and utility has its own label in English, Russian and Kazakh, so a kind
+// subsystem and utility (and every incident history action) has its own label in
+// English, Russian and Kazakh, so a kind
 // added to devices/catalog.ts without them fails here instead of showing its
 // English catalog label on the Russian and Kazakh pages.
 import { describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import { en } from '../../../dashboards/src/i18n/en.ts';
 import { kk } from '../../../dashboards/src/i18n/kk.ts';
 import { ru } from '../../../dashboards/src/i18n/ru.ts';
 import { DEVICE_KINDS, SUBSYSTEMS, UTILITIES } from '../../../devices/index.ts';
+import { INCIDENT_ACTIONS } from '../../../services/contracts/index.ts';
 
 const DICTS: Record<string, Record<string, string>> = { en, ru, kk };
 
@@ -15,12 +17,14 @@ const keys = [
   ...[...new Set(DEVICE_KINDS.flatMap((k) => Object.keys(k.metrics)))].map((m) => `metric.${m}`),
   ...SUBSYSTEMS.map((s) => `subsystem.${s}`),
   ...UTILITIES.map((u) => `utility.${u}`),
+  // an incident's history entries, as the incident view lists them
+  ...INCIDENT_ACTIONS.map((a) => `action.${a}`),
 ];
 const units = [...new Set(DEVICE_KINDS.flatMap((k) => Object.values(k.metrics).map((m) => m.unit)))].map((u) => `unit.${u}`);
 
 describe('dashboard dictionaries against the device catalog', () => {
   for (const [lang, dict] of Object.entries(DICTS)) {
-    it(`${lang} names every kind, metric, subsystem and utility of the catalog`, () => {
+    it(`${lang} names every kind, metric, subsystem and utility of the catalog, and every incident action`, () => {
       expect(keys.filter((k) => !dict[k]?.trim())).toEqual([]);
     });
     it(`${lang} has a label for every unit of the catalog`, () => {

@@ -10,8 +10,9 @@ import type { Bus } from '../../../services/bus/bus.ts';
 import { ManualClock } from '../../../services/clock.ts';
 import type { EscalationPolicy, IncidentMessage, RuleSignal } from '../../../services/contracts/index.ts';
 import { EventBus } from '../../../services/events.ts';
-import { EscalationPlan, Escalator, loadEscalation } from '../../../services/incidents/escalation.ts';
+import { EscalationPlan, Escalator, loadEscalation, withBuiltinPolicies } from '../../../services/incidents/escalation.ts';
 import { IncidentManager } from '../../../services/incidents/incidents.ts';
+import { responseDeadlines } from '../../../services/kpis/response.ts';
 import { Notifier } from '../../../services/incidents/notifier.ts';
 import type { Route } from '../../../services/incidents/routing.ts';
 import { SilenceStore } from '../../../services/incidents/silences.ts';
@@ -28,6 +29,7 @@ const POLICIES: EscalationPolicy[] = [
 const ROUTES: Route[] = [
   { utility: 'water', match: { utilities: ['water'] }, mqtt: true, webhook: { url: 'http://water.example/hook', secret: 'a-webhook-secret-of-length' } },
   { utility: 'city-control', match: { severities: ['critical'] }, mqtt: true, webhook: { url: 'http://control.example/hook', secret: 'a-webhook-secret-of-length' } },
+  { utility: 'social', match: { utilities: ['social'] }, mqtt: true, webhook: { url: 'http://social.example/hook', secret: 'a-webhook-secret-of-length' } },
 ];
 
 const raised = (at: number, severity: RuleSignal['severity'] = 'major', asset = 'wp-1'): RuleSignal => ({
@@ -162,3 +164,85 @@ describe('escalation', () => {
     expect(loadEscalation(file, [])).toEqual([{ id: 'p', match: { utilities: ['water'] }, steps: [{ afterMinutes: 5, routes: [] }], remindEveryMinutes: 30 }]);
   });
 });
+
+/** A pressed care alarm of north's pendant ca-1 (critical: city control's route hears of it from the start, as it does of every critical incident). */
+const pressed = (at: number, asset = 'ca-1'): RuleSignal => ({
+  type: 'raised', ruleId: 'care-alarm-pressed', title: 'Care alarm pressed', severity: 'critical', autoResolve: true, asset, district: 'north', subsystem: 'social', utility: 'social',
+  kind: 'care-alarm', devices: [asset], evidence: [{ deviceId: asset, ts: at, metrics: { pressed: 1, battery: 80 } }], at, flaps: 0,
+});
+
+describe('the care-alarm response deadline', () => {
+  // the platform's policies with no escalation file: the built-in one alone, 30 minutes
+  const policies = withBuiltinPolicies([], 30, ROUTES.map((r) => r.utility));
+
+  it('records a missed deadline at 30 minutes, tells the social service again, escalates to city control 10 minutes on, then reminds', async () => {
+    const clock = new ManualClock(T0);
+    const t = await town(await tempDir(), clock, policies);
+    t.events.emit('ruleSignalled', pressed(T0));
+    const id = t.incidents.list()[0]!.id;
+    expect(t.incidents.get(id).escalation).toEqual({ policy: 'care-alarm-response', step: 0, reminders: 0, deadlineAt: T0 + 30 * MIN, nextAt: T0 + 40 * MIN });
+    clock.advance(29 * MIN);
+    expect(t.sent).toEqual(['city-control:incident.opened@0', 'social:incident.opened@0']);
+    clock.advance(1 * MIN);
+    expect(t.sent.slice(2)).toEqual(['city-control:incident.deadline-missed@30', 'social:incident.deadline-missed@30']);
+    expect(t.incidents.get(id).escalation).toMatchObject({ deadlineMissedAt: T0 + 30 * MIN, step: 0 });
+    expect(t.escalator.stats().deadlinesMissed).toBe(1);
+    clock.advance(10 * MIN);
+    expect(t.sent.slice(4)).toEqual(['city-control:incident.escalated@40']);
+    clock.advance(10 * MIN);
+    expect(t.sent.slice(5)).toEqual(['city-control:incident.reminded@50', 'social:incident.reminded@50']);
+    expect(t.incidents.get(id).history.map((h) => `${h.action}/${h.by}${h.routes?.length ? `→${h.routes.join('+')}` : ''}`)).toEqual([
+      'opened/rules', 'deadline-missed/escalation', 'escalated/escalation→city-control', 'reminded/escalation→city-control',
+    ]);
+    // acknowledged at last: nothing more is due, and the deadline and its miss stay on record
+    t.incidents.acknowledge(id, 'social-duty', 'neighbour sent, resident fell, ambulance called');
+    expect(t.incidents.get(id).escalation).toEqual({ policy: 'care-alarm-response', step: 1, reminders: 1, deadlineAt: T0 + 30 * MIN, deadlineMissedAt: T0 + 30 * MIN });
+    const sentBy = t.sent.length;
+    clock.advance(60 * MIN);
+    expect(t.sent.slice(sentBy - 2)).toEqual(['city-control:incident.acknowledged@50', 'social:incident.acknowledged@50']);
+    expect(t.escalator.stats().deadlinesMissed).toBe(1);
+    await t.stop();
+  });
+
+  it('records nothing for an alarm acknowledged in time, and the response indicator counts one missed of two', async () => {
+    const clock = new ManualClock(T0);
+    const t = await town(await tempDir(), clock, policies);
+    t.events.emit('ruleSignalled', pressed(T0, 'ca-1'));
+    t.events.emit('ruleSignalled', pressed(T0, 'ca-2'));
+    const [a, b] = t.incidents.list().map((i) => i.id).sort();
+    clock.advance(29 * MIN);
+    t.incidents.acknowledge(a!, 'social-duty');
+    clock.advance(60 * MIN);
+    expect(t.incidents.get(a!).history.map((h) => h.action)).toEqual(['opened', 'acknowledged']);
+    expect(t.incidents.get(b!).history.map((h) => h.action)).toContain('deadline-missed');
+    expect(t.sent.filter((x) => x.includes('deadline-missed'))).toEqual(['city-control:incident.deadline-missed@30', 'social:incident.deadline-missed@30']);
+    expect(responseDeadlines(t.incidents.list(), { from: T0, to: T0 + 2 * 60 * MIN })).toEqual({ withDeadline: 2, missed: 1 });
+    await t.stop();
+  });
+
+  it('keeps a missed deadline across a restart and does not record it twice', async () => {
+    const dir = await tempDir();
+    const clock = new ManualClock(T0);
+    const first = await town(dir, clock, policies);
+    first.events.emit('ruleSignalled', pressed(T0));
+    clock.advance(31 * MIN);
+    await first.stop();
+    const second = await town(dir, clock, policies);
+    const id = second.incidents.list()[0]!.id;
+    expect(second.incidents.get(id).escalation).toMatchObject({ deadlineAt: T0 + 30 * MIN, deadlineMissedAt: T0 + 30 * MIN });
+    clock.advance(8 * MIN);
+    expect(second.sent).toEqual([]);
+    clock.advance(1 * MIN);
+    expect(second.sent).toEqual(['city-control:incident.escalated@40']);
+    await second.stop();
+  });
+
+  it('lets an escalation file replace the built-in policy by its id, and puts the built-in one before the file\'s', () => {
+    const own = { id: 'care-alarm-response', match: { rules: ['care-alarm-pressed'] }, responseMinutes: 15, steps: [{ afterMinutes: 15, routes: [] }], remindEveryMinutes: 5 };
+    const water = POLICIES[0]!;
+    expect(withBuiltinPolicies([water, own], 30, []).map((p) => [p.id, p.responseMinutes])).toEqual([['care-alarm-response', 15], ['water-urgent', undefined]]);
+    // without a city-control route, the step after the deadline tells the social service again
+    expect(withBuiltinPolicies([water], 30, ['social'])[0]).toMatchObject({ id: 'care-alarm-response', builtin: true, responseMinutes: 30, steps: [{ afterMinutes: 40, routes: [] }] });
+  });
+});
+

@@ -75,6 +75,19 @@ const incidents: Incident[] = [
   incident({ ruleId: 'power-outage', district: 'a', asset: 'pf-a-2', kind: 'power-feeder', openedAt: T0 + 14 * H, ackAt: T0 + 14 * H + 1 * MIN, clearedAt: T0 + 15 * H, planned: true }),
   // 9: a slow leak is no interruption (service continues)
   incident({ ruleId: 'water-slow-leak', district: 'b', asset: 'b', kind: 'water-pressure', openedAt: T0 + 3 * H, clearedAt: T0 + 9 * H }),
+  // 10: a pressed care alarm at 16 h, its 30-min response deadline missed, still not acknowledged (so in no median)
+  {
+    ...incident({ ruleId: 'care-alarm-pressed', district: 'a', asset: 'ca-a-1', kind: 'care-alarm', openedAt: T0 + 16 * H }),
+    utility: 'social', subsystem: 'social',
+    escalation: { policy: 'care-alarm-response', step: 0, reminders: 0, deadlineAt: T0 + 16.5 * H, deadlineMissedAt: T0 + 16.5 * H },
+    history: [{ at: T0 + 16 * H, action: 'opened', by: 'rules' }, { at: T0 + 16.5 * H, action: 'deadline-missed', by: 'escalation' }],
+  },
+  // 11: another at 23:50, its deadline (00:20 the next day) not yet come
+  {
+    ...incident({ ruleId: 'care-alarm-pressed', district: 'b', asset: 'ca-b-1', kind: 'care-alarm', openedAt: NOW - 10 * MIN }),
+    utility: 'social', subsystem: 'social',
+    escalation: { policy: 'care-alarm-response', step: 0, reminders: 0, deadlineAt: NOW + 20 * MIN },
+  },
 ];
 
 const device = (deviceId: string, district: string, kind: string, ts: number, metrics: Record<string, number> = {}): DeviceState => ({
@@ -174,6 +187,8 @@ describe('city indicators', () => {
     expect(ack.value).toBeCloseTo(7, 9);
     expect(ack.parts!.p90).toBeCloseTo(17, 9);
     expect(ack.parts!.count).toBe(4);
+    // response deadlines: the two care alarms had one; the first missed it
+    expect(ack.parts).toMatchObject({ withDeadline: 2, deadlinesMissed: 1 });
     // to resolution: 180 (1), 90 (5), 3 (6), 30 (7), 360 (9, the slow leak: any incident counts) → 3, 30, 90, 180, 360:
     // median 90; p90 at rank 3.6: 180 + 0.6 × (360 − 180) = 288
     const res = get('response-to-resolve');
