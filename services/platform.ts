@@ -223,7 +223,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     problems: problems(),
     uptimeS: Math.round(process.uptime()),
     broker: external ? { external: config.brokerUrl, ...external.stats() } : broker.stats(),
-    access: { registeredDevices: access.devices.size },
+    access: { registeredDevices: access.devices.size, ...users.stats() },
     audit: audit.stats(),
     intake: intake.stats(),
     ingest: ingest.stats(),

@@ -133,6 +133,12 @@ export class UserStore {
     return this.#users.size;
   }
 
+  /** For /health and /metrics: password checks running and waiting now, and refused since start (HashGate). */
+  stats(): { passwordChecksRunning: number; passwordChecksWaiting: number; passwordChecksRefused: number } {
+    // no count of users or tokens: /health is public
+    return { passwordChecksRunning: this.#gate.running, passwordChecksWaiting: this.#gate.waiting, passwordChecksRefused: this.#gate.refused };
+  }
+
   get(name: string): UserPrincipal | undefined {
     const u = this.#users.get(name);
     return u ? principalOf(u) : undefined;

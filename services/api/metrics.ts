@@ -46,6 +46,7 @@ export const SERIES: readonly Series[] = [
   { name: 'qala_live_clients', type: 'gauge', help: '/live websocket clients', samples: (h) => one(h.live?.clients) },
   { name: 'qala_live_skipped_slow_total', type: 'counter', help: 'live updates skipped for slow clients', samples: (h) => one(h.live?.skippedSlow) },
   { name: 'qala_devices', type: 'gauge', help: 'devices known', samples: (h) => one(h.devices) },
+  { name: 'qala_password_checks_refused_total', type: 'counter', help: 'logins (HTTP and MQTT) refused with ERR_AUTH_BUSY because QALA_PASSWORD_HASH_CONCURRENCY checks ran and QALA_PASSWORD_HASH_QUEUE waited', samples: (h) => one(h.access?.passwordChecksRefused) },
 ];
 
 export const BUILD_INFO = { name: 'qala_build_info', help: 'always 1; its labels name the Qala version and the Node.js version it runs on', labelNames: ['version', 'node'] } as const;

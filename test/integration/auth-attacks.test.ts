@@ -185,6 +185,9 @@ describe('login flood', () => {
       expect(codeOf(a)).toBe('ERR_AUTH_BUSY');
       expect(a.headers['retry-after']).toBe('1');
     }
+    expect(platform.health().access).toMatchObject({ passwordChecksRefused: busy.length, passwordChecksRunning: 0, passwordChecksWaiting: 0 });
+    const metrics = await client(platform, { name: 'admin', role: 'admin', headers: { cookie: (await login(baseUrl(platform), 'admin', TEST_ADMIN_PASSWORD)).headers.cookie! } })('/metrics');
+    expect(await metrics.text()).toContain(`qala_password_checks_refused_total ${busy.length}`);
     // a refusal for load is no failed guess: the address and the name are not locked
     expect((await loginFrom(port, '127.0.1.2', 'admin', TEST_ADMIN_PASSWORD)).status).toBe(200);
   });
