@@ -10,6 +10,16 @@ import { QalaError } from './contracts/errors.ts';
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 
+/** A tile URL template: http(s), with the {z}/{x}/{y} a slippy-map tile server takes (Leaflet's TileLayer). */
+function validTileUrl(s: string): boolean {
+  try {
+    const u = new URL(s.replaceAll(/\{[sxyz]\}/g, '0'));
+    return (u.protocol === 'http:' || u.protocol === 'https:') && ['{z}', '{x}', '{y}'].every((p) => s.includes(p));
+  } catch {
+    return false; // not a URL at all: the refinement's message says what is expected
+  }
+}
+
 /** A clock-skew window this wide is no check at all (a simulated town running ahead of the wall clock). */
 export const CLOCK_SKEW_OFF = 100 * 365 * 86_400_000;
 
@@ -75,6 +85,11 @@ export const configSchema = z.object({
   simStart: z.iso.datetime({ offset: true }).optional().describe('simulated start as ISO 8601 date-time (default: now)'),
   historyMaxDevices: z.coerce.number().int().min(1).max(100_000).default(500).describe('devices /api/history reads for one chart (a kind with more is charted from the first ones by id, and the answer says how many were used)'),
   kpiMaxRangeDays: z.coerce.number().int().min(1).max(3660).default(366).describe('the longest range /api/kpis computes the city indicators over, days; a longer one is refused'),
+  mapTileUrl: z
+    .union([z.literal(''), z.string().refine(validTileUrl, 'an http(s) URL template with {z}, {x} and {y} (and {s} for subdomains), such as https://tiles.example.kz/{z}/{x}/{y}.png; empty for none')])
+    .default('')
+    .describe('a tile server the town map draws beneath its outlines, as an http(s) URL template with {z}, {x}, {y} (such as https://tiles.example.kz/{z}/{x}/{y}.png); empty: no tiles, the map draws from the platform\'s own data only and needs no internet'),
+  mapTileAttribution: z.string().max(300).default('').describe('the credit the tile server asks for (such as "© OpenStreetMap contributors"), shown as text in the map\'s corner with QALA_MAP_TILE_URL'),
   rulesFile: z.string().min(1).optional().describe('rule file (YAML or JSON), reloaded on change (default: the built-in rule pack)'),
   routesFile: z.string().min(1).optional().describe('incident routing file (YAML or JSON): which utility gets what, over MQTT and webhook (default: each utility its own kinds, MQTT)'),
   escalationFile: z.string().min(1).optional().describe('escalation policy file (YAML or JSON): per utility and severity, re-notify, escalate to further routes and remind while an incident is not acknowledged (default: none, nothing escalates)'),

@@ -248,6 +248,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     town,
     townInfo,
     townMap: townGeoJson(townInfo),
+    ...(config.mapTileUrl ? { mapTiles: { url: config.mapTileUrl, attribution: config.mapTileAttribution } } : {}),
     log,
     store,
     directory,

@@ -12,7 +12,7 @@ import { SearchView } from './search-view.ts';
 import { SilencesView } from './silences-view.ts';
 import { startKpiPanel } from './kpis.ts';
 import { LANGS, currentLang, initialLang, isLang, offsetLabel, onLangChange, setLang, setTownOffset, t, townTime } from './i18n/i18n.ts';
-import { TownMap } from './map.ts';
+import { TownMap, type MapTiles } from './map.ts';
 import { CLOSE_LOGGED_OUT, api, getJson, renderUser, sessionEnded, showLogin, showUser, whoAmI, type Me } from './session.ts';
 import { ruleThresholds } from './thresholds.ts';
 import { ORDER, Tiles } from './tiles.ts';
@@ -41,11 +41,12 @@ function wallMode(): void {
 async function start(me: Me): Promise<void> {
   setLang(initialLang(me.user.name));
   showUser(me);
-  const [kindsJson, town, rulesJson, geo] = await Promise.all([
+  const [kindsJson, town, rulesJson, geo, mapJson] = await Promise.all([
     getJson<{ kinds: DeviceKind[] }>('/api/kinds'),
     getJson<TownInfo>('/api/town'),
     getJson<{ rules: unknown[] }>('/api/rules').catch(() => ({ rules: [] })),
     getJson<FeatureCollection>('/api/geo').catch((): FeatureCollection => ({ type: 'FeatureCollection', features: [] })),
+    getJson<{ tiles: MapTiles | null }>('/api/map').catch(() => ({ tiles: null })),
   ]);
   const kinds = new Map(kindsJson.kinds.map((k) => [k.id, k]));
   const thresholds = ruleThresholds(rulesJson.rules);
@@ -54,7 +55,7 @@ async function start(me: Me): Promise<void> {
   let range: RangeId = (localStorage.getItem('qala.range') as RangeId | null) ?? '1h';
   if (!(range in RANGES)) range = '1h';
 
-  const map = new TownMap({ kinds, now: serverNow, incidentDevices: () => panel.devices(), districtName: (id) => districtNames.get(id) ?? id, geo });
+  const map = new TownMap({ kinds, now: serverNow, incidentDevices: () => panel.devices(), districtName: (id) => districtNames.get(id) ?? id, geo, tiles: mapJson.tiles });
   const tiles = new Tiles({
     kinds,
     offsetMin: () => town.utcOffsetMinutes,
@@ -149,7 +150,7 @@ async function start(me: Me): Promise<void> {
     tiles.relabel();
     panel.render();
     alarm.relabel();
-    map.draw();
+    map.relabel();
     conn.relabel();
     router.relabel();
   });

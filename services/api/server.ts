@@ -13,12 +13,12 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { DEVICE_KINDS, KIND_IDS, SUBSYSTEM_LABELS, SUBSYSTEMS } from '../../devices/index.ts';
 import { QalaError } from '../contracts/errors.ts';
-import type { AuditSink, Clock, FeatureCollection, TownInfo } from '../contracts/index.ts';
+import type { AuditSink, Clock, DeviceState, FeatureCollection, TownInfo } from '../contracts/index.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
-import { installGuard } from './auth.ts';
-import { bundleDashboard } from './dashboard-bundle.ts';
+import { installGuard, principalOf } from './auth.ts';
+import { bundleDashboard, bundleDashboardCss } from './dashboard-bundle.ts';
 import { answerError, installHttpErrors } from './http-errors.ts';
-import { registerGeoRoutes } from './geo-routes.ts';
+import { registerGeoRoutes, type MapTiles } from './geo-routes.ts';
 import { registerHistoryRoutes } from './history-routes.ts';
 import { registerIncidentRoutes } from './incident-routes.ts';
 import { registerKpiRoutes } from './kpi-routes.ts';
@@ -44,6 +44,8 @@ export interface ApiDeps {
   townInfo: TownInfo;
   /** its schematic map (services/geo) */
   townMap: FeatureCollection;
+  /** a tile server beneath the map (QALA_MAP_TILE_URL), when the deployment has one */
+  mapTiles?: MapTiles;
   log: Logger;
   store: SeriesPort;
   directory: DirectoryPort;
@@ -109,6 +111,12 @@ export function devicesQuery(knownDistricts: readonly string[]) {
     })
     .strict();
 }
+
+const UTILITY_OF_KIND = new Map(DEVICE_KINDS.map((k) => [k.id, k.utility]));
+
+/** Whose devices a user sees: everyone's, but a utility user only those of its own network (the catalog's owner of the kind). */
+export const visibleTo = (p: { role: string; utility?: string }) => (device: Pick<DeviceState, 'kind'>): boolean =>
+  p.role !== 'utility' || UTILITY_OF_KIND.get(device.kind) === p.utility;
 
 const notWebsocket = (path: string) => () => {
   throw new QalaError('ERR_UPGRADE_REQUIRED', `${path} is a websocket; connect with a websocket client (ws://host${path})`);
@@ -180,9 +188,16 @@ export class ApiServer {
       return `document.body.textContent = ${JSON.stringify(`Dashboard bundle failed: ${(err as Error).message}`)};`;
     });
 
+    const css = bundleDashboardCss().catch((err: unknown) => {
+      d.log.error({ err }, 'dashboard styles bundle failed');
+      return '';
+    });
+
     await app.register(fastifyStatic, { root: publicDir, index: 'index.html' });
 
     app.get('/app.js', { config: { access: 'public', summary: "The dashboard's script, bundled at start" } }, async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(await bundle));
+
+    app.get('/vendor.css', { config: { access: 'public', summary: "The map library's styles (Leaflet, marker clusters), bundled at start" } }, async (_req, reply) => reply.type('text/css; charset=utf-8').send(await css));
 
     app.get('/health', { config: { access: 'public', summary: 'Liveness: status and counts (no names, paths or addresses)', query: noQuery } }, async (req) => {
       parseQuery(noQuery, req.query);
@@ -204,8 +219,8 @@ export class ApiServer {
       return { subsystems: SUBSYSTEM_LABELS, kinds: DEVICE_KINDS };
     });
 
-    app.get('/api/devices', { config: { access: 'user', summary: 'Known devices with their latest values and online state', query: devicesQuery([]) } }, async (req) => {
-      const all = d.directory.list();
+    app.get('/api/devices', { config: { access: 'user', summary: "Known devices with their latest values and online state (a utility user: its own network's only)", query: devicesQuery([]) } }, async (req) => {
+      const all = d.directory.list().filter(visibleTo(principalOf(req)));
       const q = parseQuery(devicesQuery([...new Set(all.map((x) => x.district))]), req.query);
       const devices = all.filter((x) => (!q.subsystem || x.subsystem === q.subsystem) && (!q.kind || x.kind === q.kind) && (!q.district || x.district === q.district));
       return { count: devices.length, devices };
@@ -213,6 +228,9 @@ export class ApiServer {
 
     app.get('/api/series', { config: { access: 'user', summary: "One metric of one device over time, bucketed (avg, min, max, count)", query: seriesQuerySchema } }, async (req) => {
       const q = resolveSeriesQuery(req.query, d.clock.now());
+      // another utility's device is not found, as it is in their device list
+      const device = d.directory.list().find((x) => x.deviceId === q.deviceId);
+      if (device && !visibleTo(principalOf(req))(device)) throw new QalaError('ERR_DEVICE_NOT_FOUND', `no device ${q.deviceId}`);
       const points = await d.store.series(q);
       return { ...q, source: d.store.seriesSource?.(q) ?? 'raw', points };
     });
@@ -223,7 +241,7 @@ export class ApiServer {
     registerSilenceRoutes(app, d.silences, d.escalation, d.audit);
     registerAdminRoutes(app, d.devicesAdmin, d.audit);
     registerKpiRoutes(app, d.kpis, { now: () => d.clock.now(), maxRangeDays: d.kpiMaxRangeDays });
-    registerGeoRoutes(app, d.townInfo, d.townMap);
+    registerGeoRoutes(app, d.townInfo, d.townMap, d.mapTiles);
     registerHistoryRoutes(app, { store: d.store, directory: d.directory, clock: d.clock, maxDevices: d.historyMaxDevices });
 
     // The API document and its explorer need a login like the rest (README: API document)
@@ -266,7 +284,7 @@ export class ApiServer {
     });
 
     await app.listen({ host: d.host, port: d.port });
-    await bundle;
+    await Promise.all([bundle, css]);
   }
 
   async stop(): Promise<void> {

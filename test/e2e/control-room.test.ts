@@ -71,12 +71,12 @@ describe.runIf(browserAvailable())('control room in chromium', () => {
     const scroll = await page.evaluate(() => ({ h: document.documentElement.scrollHeight, w: document.documentElement.scrollWidth }));
     expect(scroll).toEqual({ h: 720, w: 1280 });
     // the map draws the town beneath the devices: six district outlines, the streets joining them and the plant (GET /api/geo)
-    expect(await page.locator('#map polygon.district').count()).toBe(6);
-    expect(await page.locator('#map polyline.street').count()).toBe(6);
-    expect(await page.locator('#map rect.plant').count()).toBe(1);
+    expect(await page.locator('#map path.district').count()).toBe(6);
+    expect(await page.locator('#map path.street').count()).toBe(6);
+    expect(await page.locator('#map .plant').count()).toBe(1);
     // picking the incident highlights its device on the map
     await item.locator('.title').click();
-    await page.locator('#map circle.highlight[data-device="pf-cr-1"]').waitFor();
+    await page.locator('#map .device.highlight[data-device="pf-cr-1"]').waitFor();
     // acknowledged, it no longer counts
     await item.locator('button[data-action="acknowledge"]').click();
     await page.waitForFunction(() => document.title === 'Qala · Temirtau');

@@ -43,12 +43,18 @@ describe.runIf(browserAvailable())('dashboard in chromium', () => {
     expect(canvasHeight).toBeGreaterThan(50);
     expect(canvasHeight).toBeLessThan(300);
     await expect(page.title()).resolves.toBe('Qala · Temirtau');
-    // the town map draws every located device, with district names
-    await page.waitForFunction(() => document.querySelectorAll('#map circle').length >= 50);
-    const districts = await page.$$eval('#map text.district', (ts) => ts.map((t) => t.textContent).sort());
+    // the town map (Leaflet) holds every located device, clustered at the town's zoom, with district names
+    await page.waitForFunction(() => Number(document.getElementById('map')!.dataset.devices) >= 50);
+    const districts = await page.$$eval('#map .district-label span', (ts) => ts.map((t) => t.textContent).sort());
     expect(districts).toEqual(["Aktau settlement", "Metallurgists' Avenue", 'New Town (Sotsgorod)', 'Northern microdistricts', 'Old Town', 'Plant industrial zone']);
     const legendTotal = await page.$$eval('#map-legend .n', (ns) => ns.reduce((n, x) => n + Number(x.textContent), 0));
-    expect(legendTotal).toBe(await page.$$eval('#map circle', (cs) => cs.length));
+    expect(legendTotal).toBe(Number(await page.$eval('#map', (m) => (m as HTMLElement).dataset.devices)));
+    // every device is on the map, alone or counted in a cluster
+    await page.waitForFunction(() => {
+      const alone = document.querySelectorAll('#map .device').length;
+      const clustered = [...document.querySelectorAll<HTMLElement>('#map .cluster')].reduce((n, c) => n + Number(c.dataset.count), 0);
+      return alone + clustered === Number(document.getElementById('map')!.dataset.devices);
+    });
     expect(errors).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ const ADMIN = ['admin'];
 const EXPECTED: Record<string, 'public' | 'user' | readonly string[]> = {
   'GET /*': 'public',
   'GET /app.js': 'public',
+  'GET /vendor.css': 'public',
   'GET /health': 'public',
   'POST /api/login': 'public',
   'GET /metrics': 'user',
@@ -45,6 +46,7 @@ const EXPECTED: Record<string, 'public' | 'user' | readonly string[]> = {
   'GET /api/rules': 'user',
   'GET /api/kpis': 'user',
   'GET /api/kpis/freeze': 'user',
+  'GET /api/map': 'user',
   'GET /api/users': ADMIN,
   'POST /api/users': ADMIN,
   'DELETE /api/users/:name': ADMIN,

@@ -52,6 +52,16 @@ describe('config', () => {
     expect(problemsOf({ QALA_TOKEN_MAX_DAYS: '0' })).toContain('QALA_TOKEN_MAX_DAYS="0"');
   });
 
+  it('takes a tile server URL template for the map, and none by default', () => {
+    expect(loadConfig({})).toMatchObject({ mapTileUrl: '', mapTileAttribution: '' });
+    const url = 'https://tiles.example.kz/{s}/{z}/{x}/{y}.png';
+    expect(loadConfig({ QALA_MAP_TILE_URL: url, QALA_MAP_TILE_ATTRIBUTION: '© OpenStreetMap contributors' })).toMatchObject({ mapTileUrl: url, mapTileAttribution: '© OpenStreetMap contributors' });
+    for (const bad of ['tiles.example.kz/{z}/{x}/{y}.png', 'ftp://tiles.example.kz/{z}/{x}/{y}.png', 'https://tiles.example.kz/{z}/{x}.png', 'javascript:alert(1)//{z}{x}{y}']) {
+      const msg = problemsOf({ QALA_MAP_TILE_URL: bad });
+      expect(msg).toContain(`QALA_MAP_TILE_URL=${JSON.stringify(bad)}: an http(s) URL template with {z}, {x} and {y}`);
+    }
+  });
+
   it('maps camelCase keys to QALA_ names and documents them all', () => {
     expect(envName('storeFlushMs')).toBe('QALA_STORE_FLUSH_MS');
     expect(configTable()).toContain('| `QALA_HTTP_PORT` | `8080` |');

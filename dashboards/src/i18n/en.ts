@@ -180,6 +180,9 @@ export const en = {
   'map.clearFilter': 'Show all',
   'map.plant': 'the town-forming plant',
   'map.label': 'Devices on the town map',
+  'map.zoomIn': 'Zoom in',
+  'map.zoomOut': 'Zoom out',
+  'map.cluster': '{n} devices here; click to zoom in',
   ...opsEn,
 } as const;
 

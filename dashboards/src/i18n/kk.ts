@@ -180,5 +180,8 @@ export const kk = {
   'map.clearFilter': 'Барлығын көрсету',
   'map.plant': 'қала құраушы кәсіпорын',
   'map.label': 'Қала картасындағы құрылғылар',
+  'map.zoomIn': 'Жақындату',
+  'map.zoomOut': 'Алыстату',
+  'map.cluster': 'Мұнда {n} құрылғы; жақындату үшін басыңыз',
   ...opsKk,
 } as const satisfies Dictionary;

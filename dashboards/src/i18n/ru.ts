@@ -180,5 +180,8 @@ export const ru = {
   'map.clearFilter': 'Показать все',
   'map.plant': 'градообразующее предприятие',
   'map.label': 'Устройства на карте города',
+  'map.zoomIn': 'Приблизить',
+  'map.zoomOut': 'Отдалить',
+  'map.cluster': 'Здесь устройств: {n}; щёлкните, чтобы приблизить',
   ...opsRu,
 } as const satisfies Dictionary;
