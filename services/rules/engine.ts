@@ -91,6 +91,10 @@ export class RulesEngine {
   /** root-cause incidents with consequences to announce */
   readonly #dirty = new Map<OpenIncident, Compiled>();
   #watermark = Number.NEGATIVE_INFINITY;
+  /** the shortest `absentFor` of the rules */
+  #minAbsentMs = Infinity;
+  /** the devices' latest timestamps, reused by every sweep */
+  #tsBuffer = new Float64Array(0);
   /** platform time at which the watermark was last set: between sweeps it runs on with the platform clock */
   #anchor = 0;
   readonly #stats = { readings: 0, evaluations: 0, signals: 0, late: 0, duplicates: 0, inhibited: 0 };
@@ -131,6 +135,7 @@ export class RulesEngine {
         return { rule, fingerprint, kinds: new Set(rule.match.kinds), timing, expiring, subjects: new Map(), groups: new Map(), members: new Map(), hits: new Map(), population, armed: new Set(), openIn: new Map(), open: new Map() };
       });
     this.#byId = new Map(this.#rules.map((c) => [c.rule.id, c]));
+    this.#minAbsentMs = Math.min(Infinity, ...this.#rules.map((c) => c.rule.absentFor ?? Infinity));
     this.#byKind = new Map();
     this.#windows = new Map();
     this.#maxWindows = new Map();
@@ -218,11 +223,14 @@ export class RulesEngine {
   sweep(now: number): void {
     this.#advanceWatermark(now);
     const wm = this.#watermark;
+    // the devices silent for as long as the shortest absence asks: one pass over every
+    // device per sweep (a sweep a second), then each absence rule looks at those only
+    let silent: DeviceState[] | undefined;
     for (const c of this.#rules) {
       const { rule } = c;
       if (rule.absentFor !== undefined) {
-        for (const d of this.#devices.values()) {
-          // the cheap test first: a sweep a second looks at every device
+        silent ??= this.#silentFor(wm, this.#minAbsentMs);
+        for (const d of silent) {
           if (wm - d.wmAtLast < rule.absentFor || !c.kinds.has(d.kind) || !matches(rule, d)) continue;
           const subject = getOrCreate(c.subjects, d.deviceId, () => new Subject());
           if (rule.group) {
@@ -257,6 +265,12 @@ export class RulesEngine {
     if (this.#dirty.size > 0) this.#announceConsequences(now);
   }
 
+  #silentFor(wm: number, ms: number): DeviceState[] {
+    const out: DeviceState[] = [];
+    for (const d of this.#devices.values()) if (wm - d.wmAtLast >= ms) out.push(d);
+    return out;
+  }
+
   /** One `repeated` signal per root-cause incident that absorbed consequences: its devices now list them. */
   #announceConsequences(raisedAt: number): void {
     for (const [o, c] of this.#dirty) {
@@ -278,7 +292,8 @@ export class RulesEngine {
     const n = this.#devices.size;
     let fromData = Number.NEGATIVE_INFINITY;
     if (n > 0) {
-      const ts = new Float64Array(n);
+      if (this.#tsBuffer.length < n) this.#tsBuffer = new Float64Array(Math.max(n, 2 * this.#tsBuffer.length));
+      const ts = this.#tsBuffer.subarray(0, n);
       let i = 0;
       for (const d of this.#devices.values()) ts[i++] = d.lastTs;
       fromData = quickselect(ts, Math.floor(n / 2));
