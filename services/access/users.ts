@@ -93,7 +93,7 @@ export class UserStore {
   readonly #verified = new Map<string, Buffer>();
   readonly #listeners: ((change: AccessChange) => void)[] = [];
   /** checked against when the user is unknown, so a wrong name costs what a wrong password does */
-  #dummyHash = '';
+  #dummyHash: Promise<string> | undefined;
   readonly #gate: HashGate;
   readonly #cost: ScryptCost;
 
@@ -114,8 +114,7 @@ export class UserStore {
     if (this.#journal.tornLines > 0) this.#deps.log.warn({ file: this.#journal.path, skipped: this.#journal.tornLines }, 'users journal: skipped a torn line');
     this.#expireLegacyTokens();
     this.#journal.compact(this.#liveEntries());
-    // at the people's cost, so an unknown name takes as long as a wrong password
-    this.#dummyHash = await hashSecret(newSecret(), this.#cost);
+    this.#dummyHash = undefined;
     if (this.#users.size === 0) await this.#createFirstAdmin();
   }
 
@@ -156,7 +155,15 @@ export class UserStore {
   async verifyPassword(name: string, password: string): Promise<UserPrincipal | undefined> {
     const u = this.#users.get(name);
     if (!u) {
-      await this.#verify(password, this.#dummyHash);
+      // at the people's cost, so an unknown name takes as long as a wrong password. Made at
+      // the first unknown name rather than at start: each start would otherwise pay a
+      // 128 MiB hash (seconds on a busy machine) that most never need.
+      this.#dummyHash ??= this.#gate.run(() => hashSecret(newSecret(), this.#cost));
+      const dummy = await this.#dummyHash.catch((err: unknown) => {
+        this.#dummyHash = undefined; // refused while busy: made at the next unknown name
+        throw err;
+      });
+      await this.#verify(password, dummy);
       return undefined;
     }
     if (!(await this.#verify(password, u.hash))) return undefined;
