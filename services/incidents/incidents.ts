@@ -291,6 +291,8 @@ export class IncidentManager {
             resolvedAt: null,
             acknowledgedAt: null,
             escalation: this.#deps.escalation?.plan(recent, this.#deps.clock.now()) ?? null,
+            // the heat went off again: its time to freeze counts from this failure, not the last one
+            ...(recent.timeToFreeze ? { timeToFreeze: this.#freezeFrom(recent, s.at) } : {}),
             occurrences: recent.occurrences + 1,
             flaps: recent.flaps + 1,
             lastFlapAt: s.at,
@@ -342,6 +344,12 @@ export class IncidentManager {
     } else {
       this.#commit(existing, { at: s.at, action: 'condition-cleared', by: 'rules' }, { conditionCleared: true }, true);
     }
+  }
+
+  /** A reopened outage's estimate, as if it had opened at `at` (null: none can be made now). */
+  #freezeFrom(inc: Incident, at: number): IncidentFreeze | null {
+    const { timeToFreeze: _last, ...rest } = inc;
+    return this.#deps.freeze?.estimate({ ...rest, openedAt: at }, this.#deps.clock.now()) ?? null;
   }
 
   acknowledge(id: string, by: string, comment?: string): Incident {

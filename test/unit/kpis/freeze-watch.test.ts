@@ -76,6 +76,21 @@ describe('time to freeze on the heating outage', () => {
     expect(t.announced.map((c) => c.change.action)).toEqual(['opened', 'freeze-estimated', 'auto-resolved']);
   });
 
+  it('counts the time to freeze afresh when the outage comes back soon after clearing (the same incident reopens)', async () => {
+    const t = await town();
+    t.events.emit('ruleSignalled', signal('raised', T0));
+    const id = t.incidents.list()[0]!.id;
+    t.clock.advance(H);
+    t.events.emit('ruleSignalled', signal('cleared', T0 + H));
+    t.clock.advance(10 * MIN);
+    t.events.emit('ruleSignalled', signal('raised', T0 + H + 10 * MIN));
+    const inc = t.incidents.get(id);
+    expect(inc.state).toBe('open');
+    // from +20 °C again at −20 °C: 8.9257 h from the new failure, not from the first
+    expect(inc.timeToFreeze).toMatchObject({ at: T0 + H + 10 * MIN, outdoorC: -20, indoorC: 20 });
+    expect((inc.timeToFreeze!.limitAt! - (T0 + H + 10 * MIN)) / H).toBeCloseTo(8.9257, 4);
+  });
+
   it('estimates nothing for an incident that is no heating outage', async () => {
     const t = await town();
     t.events.emit('ruleSignalled', signal('raised', T0, 'heating-underheating'));
