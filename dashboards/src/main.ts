@@ -12,6 +12,7 @@ import { SearchView } from './search-view.ts';
 import { SilencesView } from './silences-view.ts';
 import { startKpiPanel } from './kpis.ts';
 import { LANGS, currentLang, initialLang, isLang, offsetLabel, onLangChange, setLang, setTownOffset, t, townTime } from './i18n/i18n.ts';
+import { DevicePanel } from './device-panel.ts';
 import { TownMap, type MapTiles } from './map.ts';
 import { CLOSE_LOGGED_OUT, api, getJson, renderUser, sessionEnded, showLogin, showUser, whoAmI, type Me } from './session.ts';
 import { ruleThresholds } from './thresholds.ts';
@@ -55,7 +56,7 @@ async function start(me: Me): Promise<void> {
   let range: RangeId = (localStorage.getItem('qala.range') as RangeId | null) ?? '1h';
   if (!(range in RANGES)) range = '1h';
 
-  const map = new TownMap({ kinds, now: serverNow, incidentDevices: () => panel.devices(), districtName: (id) => districtNames.get(id) ?? id, geo, tiles: mapJson.tiles });
+  const map = new TownMap({ kinds, now: serverNow, incidentDevices: () => panel.devices(), districtName: (id) => districtNames.get(id) ?? id, geo, tiles: mapJson.tiles, onDevice: (id) => devicePanel.open(id) });
   const tiles = new Tiles({
     kinds,
     offsetMin: () => town.utcOffsetMinutes,
@@ -103,6 +104,16 @@ async function start(me: Me): Promise<void> {
     districtName: (id) => districtNames.get(id) ?? id,
     close: () => router.go(undefined),
   });
+  const devicePanel = new DevicePanel({
+    kinds,
+    now: serverNow,
+    offsetMin: () => town.utcOffsetMinutes,
+    rangeMs: () => RANGES[range],
+    device: (id) => map.device(id),
+    districtName: (id) => districtNames.get(id) ?? id,
+    thresholds: (kind, metric) => thresholds.get(`${kind}.${metric}`) ?? [],
+    incidents: () => panel.unresolved,
+  });
   const router: Router = new Router({ incident: incidentView, search, handover, silences }, (r) => panel.select(r?.view === 'incident' ? r.id : undefined));
 
   const title = () => {
@@ -142,6 +153,7 @@ async function start(me: Me): Promise<void> {
     range = rangeSelect.value as RangeId;
     localStorage.setItem('qala.range', range);
     void loadHistory();
+    devicePanel.relabel();
   });
   onLangChange(() => {
     renderUser(me);
@@ -151,6 +163,7 @@ async function start(me: Me): Promise<void> {
     panel.render();
     alarm.relabel();
     map.relabel();
+    devicePanel.relabel();
     conn.relabel();
     router.relabel();
   });

@@ -183,6 +183,14 @@ export const en = {
   'map.zoomIn': 'Zoom in',
   'map.zoomOut': 'Zoom out',
   'map.cluster': '{n} devices here; click to zoom in',
+  'device.panel': 'Device',
+  'device.close': 'Close',
+  'device.online': 'online',
+  'device.offline': 'offline',
+  'device.values': 'Latest values',
+  'device.charts': 'Over the chosen range',
+  'device.incidents': 'Its open incidents',
+  'device.noIncidents': 'No open incident.',
   ...opsEn,
 } as const;
 

@@ -183,5 +183,13 @@ export const kk = {
   'map.zoomIn': 'Жақындату',
   'map.zoomOut': 'Алыстату',
   'map.cluster': 'Мұнда {n} құрылғы; жақындату үшін басыңыз',
+  'device.panel': 'Құрылғы',
+  'device.close': 'Жабу',
+  'device.online': 'байланыста',
+  'device.offline': 'байланыста емес',
+  'device.values': 'Соңғы мәндер',
+  'device.charts': 'Таңдалған кезеңде',
+  'device.incidents': 'Оның ашық оқиғалары',
+  'device.noIncidents': 'Ашық оқиға жоқ.',
   ...opsKk,
 } as const satisfies Dictionary;

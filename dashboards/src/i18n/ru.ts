@@ -183,5 +183,13 @@ export const ru = {
   'map.zoomIn': 'Приблизить',
   'map.zoomOut': 'Отдалить',
   'map.cluster': 'Здесь устройств: {n}; щёлкните, чтобы приблизить',
+  'device.panel': 'Устройство',
+  'device.close': 'Закрыть',
+  'device.online': 'на связи',
+  'device.offline': 'не на связи',
+  'device.values': 'Последние значения',
+  'device.charts': 'За выбранный период',
+  'device.incidents': 'Его открытые инциденты',
+  'device.noIncidents': 'Открытых инцидентов нет.',
   ...opsRu,
 } as const satisfies Dictionary;
