@@ -121,6 +121,24 @@ describe.runIf(browserAvailable())('incident view in chromium', () => {
     await page.close();
   });
 
+  it('keeps the view, the map and the incident column on a 2560x1440 wall without a scrollbar', async () => {
+    const id = await outage(platform, 'pf-iv-4');
+    const page = await browser.newPage({ viewport: { width: 2560, height: 1440 } });
+    await signIn(page, platform, await addUser(platform, 'viewer'));
+    await page.waitForSelector('html.wall');
+    await open(page, id);
+    await page.locator('#view figure.evidence canvas').first().waitFor();
+    const m = await page.evaluate(() => {
+      const box = (sel: string) => document.querySelector(sel)!.getBoundingClientRect();
+      return { h: document.documentElement.scrollHeight, w: document.documentElement.scrollWidth, view: box('#view').width, map: box('#map-panel').width, incidentsRight: box('#incidents').right };
+    });
+    expect(m).toMatchObject({ h: 1440, w: 2560 });
+    expect(m.view).toBeGreaterThan(700);
+    expect(m.map).toBeGreaterThan(500);
+    expect(m.incidentsRight).toBeGreaterThan(2500);
+    await page.close();
+  });
+
   it('offers a viewer no action in the view', async () => {
     const id = await outage(platform, 'pf-iv-3');
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });

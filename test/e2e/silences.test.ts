@@ -120,6 +120,23 @@ describe.runIf(browserAvailable())('silences in chromium', () => {
     await page.close();
   });
 
+  it('holds a utility user to its own utility', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await signIn(page, platform, await addUser(platform, 'utility', { name: 'heat-sil', utility: 'heat' }));
+    await openSilences(page);
+    // the water window of the test before is not theirs to see
+    await page.locator('#view .silences-view .none').waitFor();
+    const form = page.locator('#view form.new-silence');
+    expect(await form.locator('select[name="utility"]').isDisabled()).toBe(true);
+    await expect(form.locator('select[name="utility"]').inputValue()).resolves.toBe('heat');
+    await form.locator('select[name="district"]').selectOption('aktau');
+    await form.locator('textarea[name="comment"]').fill('substation 3 overhaul');
+    await form.locator('button[data-action="create"]').click();
+    await page.locator('#view li.silence').waitFor();
+    expect(platform.silences.list().find((s) => s.comment === 'substation 3 overhaul')).toMatchObject({ createdBy: 'heat-sil', match: { utility: 'heat', district: 'aktau' } });
+    await page.close();
+  });
+
   it('shows a viewer the silences without a button or a form', async () => {
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await signIn(page, platform, await addUser(platform, 'viewer'));
