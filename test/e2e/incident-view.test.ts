@@ -51,7 +51,7 @@ describe.runIf(browserAvailable())('incident view in chromium', () => {
     await chart.locator('canvas').waitFor();
     await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#view figure.evidence[data-metric="voltage"]')?.dataset.series) >= 5);
     expect(Number(await chart.getAttribute('data-evidence'))).toBeGreaterThan(0);
-    await page.locator('#map circle.highlight[data-device="pf-iv-1"]').waitFor();
+    await page.locator('#map .device.highlight[data-device="pf-iv-1"]').waitFor();
     await expect(page.locator('#view ol.history li').first().getAttribute('data-action')).resolves.toBe('opened');
     await expect(page.locator('#view .facts dd.opened').textContent()).resolves.toMatch(/^\d{2}\/\d{2}, \d{2}:\d{2}$/);
     // the incident column stays on screen beside the view at 1280x720
@@ -84,7 +84,7 @@ describe.runIf(browserAvailable())('incident view in chromium', () => {
     await page.locator('#view button[data-action="close"]').click();
     await page.waitForSelector('#view', { state: 'hidden' });
     expect(new URL(page.url()).hash).toBe('');
-    expect(await page.locator('#map circle.highlight').count()).toBe(0);
+    expect(await page.locator('#map .highlight').count()).toBe(0);
     await page.goto(`${baseUrl(platform)}/#incident/${id}`);
     await page.locator(`#view .incident-view[data-id="${id}"] .incident-info .title`).waitFor();
     await page.locator(`#incident-list li.selected[data-id="${id}"]`).waitFor();
