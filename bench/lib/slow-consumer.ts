@@ -75,7 +75,7 @@ export async function slowConsumer(p: PlatformProc, brokerUrl: string, o: { stuc
   const stuckHeld = stuck ? kernelQueue(localPort(stuck)).open : undefined;
   stuck?.stream.destroy();
   stuck?.end(true);
-  await Promise.all(clients.map((c) => c.endAsync()));
+  await Promise.all(clients.map((c) => c.endAsync(true))); // forced: a bench need not wait for a graceful end
   const l = percentiles(latencies);
   return { ackedPerS: Math.round((per * n) / seconds), p50: l.p50, p99: l.p99, ...(o.stuck ? { kernelFullBytes, stuckHeld } : {}) };
 }
