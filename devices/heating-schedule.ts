@@ -52,6 +52,11 @@ export const DEFAULT_HEATING_CHART: Readonly<HeatingChart> = Object.freeze({
 });
 
 /** The chart's supply and return temperatures at an outdoor temperature. */
+/** The standard chart for a town whose design outdoor temperature is `designOutdoorC`: what the simulator's substations follow and what the rules check them against. */
+export function chartFor(designOutdoorC: number): Readonly<HeatingChart> {
+  return { ...DEFAULT_HEATING_CHART, designOutdoor: designOutdoorC };
+}
+
 export function heatingSchedule(outdoor: number, chart: Readonly<HeatingChart> = DEFAULT_HEATING_CHART): { supply: number; return: number } {
   const c = chart;
   const q = Math.min(1, Math.max(0, (c.indoor - outdoor) / (c.indoor - c.designOutdoor)));

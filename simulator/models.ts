@@ -2,7 +2,7 @@
 // driven only by the simulated time, the town's conditions and a seeded random
 // stream, so the same seed gives the same feed.
 import type { Scenario, SimDevice } from './scenario.ts';
-import { DEFAULT_HEATING_CHART } from '../devices/index.ts';
+import { chartFor } from '../devices/index.ts';
 import { KARAGANDA, conditionsAt, heatingSchedule, peak, type TownConditions } from './environment.ts';
 import { gaussian, hashString, poisson, type Random } from './rng.ts';
 import { CITY_MODELS } from './models-city.ts';
@@ -53,7 +53,7 @@ const models: Record<string, Model> = {
     // weather late. Each substation sits a little off the chart (bias, σ 1.5 °C),
     // wanders slowly (regulation, AR(1) σ ≈ 1 °C) and reads with sensor noise.
     const climate = scenario.climate ?? KARAGANDA;
-    const chart = { ...DEFAULT_HEATING_CHART, designOutdoor: climate.designOutdoorC };
+    const chart = chartFor(climate.designOutdoorC);
     state.bias ??= gaussian(rng) * 1.5;
     state.lagMs ??= (1 + rng.next()) * 3_600_000;
     state.sensorBias ??= gaussian(rng) * 0.4;

@@ -2,7 +2,7 @@
 // hysteresis composes: 'raise' (the condition holds), 'clear' (it clearly does
 // not), 'hold' (in between: keep the current state). `now` is device time: the
 // reading's own timestamp, or the device's clock at a sweep.
-import { DEFAULT_HEATING_CHART, heatingSchedule } from '../../devices/index.ts';
+import { chartFor, heatingSchedule } from '../../devices/index.ts';
 import type { Condition } from './schema.ts';
 
 export type Verdict = 'raise' | 'clear' | 'hold';
@@ -173,7 +173,7 @@ export function evaluate(c: Condition, h: DeviceHistory, now: number, town: Read
     // no more than its value for the warmest outdoor temperature within the lag
     const outdoor = h.maxima.get(s.outdoorMetric)?.[0]?.v ?? h.latest[s.outdoorMetric];
     if (v === undefined || outdoor === undefined) return 'hold';
-    const expected = heatingSchedule(outdoor, { ...DEFAULT_HEATING_CHART, designOutdoor: s.designOutdoor ?? town.designOutdoorC }).supply;
+    const expected = heatingSchedule(outdoor, chartFor(s.designOutdoor ?? town.designOutdoorC)).supply;
     if (v < expected - s.below) return 'raise';
     return v >= expected - (s.clear ?? s.below) ? 'clear' : 'hold';
   }
