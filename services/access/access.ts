@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DEVICE_KINDS, parseDeviceTopic } from '../../devices/index.ts';
 import { QalaError, type AuditSink, type Clock, type Principal } from '../contracts/index.ts';
-import { deriveSecret, groupLogins, newSecret, sameSecret } from './credentials.ts';
+import { deriveSecret, groupLogins, newSecret, sameSecret, type SecretHasher } from './credentials.ts';
 import { DeviceStore, importDevicesCsv, type DeviceRecord } from './devices.ts';
 
 /** What Access needs of the people's directory (services/access/users.ts). */
@@ -27,6 +27,8 @@ export interface AccessDeps {
   audit: AuditSink;
   maxRegisteredDevices: number;
   users?: UserAuthenticator;
+  /** the KDF of the device registry (credentials.ts SCRYPT); tests wrap it to count the work of a login */
+  hasher?: SecretHasher;
 }
 
 const KINDS = new Map(DEVICE_KINDS.map((k) => [k.id, k]));
@@ -39,7 +41,7 @@ export class Access {
 
   constructor(deps: AccessDeps) {
     this.#deps = deps;
-    this.devices = new DeviceStore({ dataDir: deps.dataDir, clock: deps.clock, maxDevices: deps.maxRegisteredDevices });
+    this.devices = new DeviceStore({ dataDir: deps.dataDir, clock: deps.clock, maxDevices: deps.maxRegisteredDevices, ...(deps.hasher ? { hasher: deps.hasher } : {}) });
   }
 
   async start(): Promise<void> {

@@ -54,6 +54,21 @@ export async function hashSecret(secret: string, cost: ScryptCost = SECRET_COST)
   return `scrypt$${cost.N}$${cost.r}$${cost.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
 
+/**
+ * A stored hash in the same form that no secret is known to match: random bytes in
+ * place of the derived key. Checking a secret against it costs exactly one KDF at
+ * `cost`, like checking against a real hash, and making it costs none: for an unknown
+ * name, so that refusing it does the work refusing a known one does.
+ */
+export const dummyHash = (cost: ScryptCost): string =>
+  `scrypt$${cost.N}$${cost.r}$${cost.p}$${randomBytes(16).toString('base64url')}$${randomBytes(KEY_LEN).toString('base64url')}`;
+
+/** What a store needs of the KDF: a port, so a test can count the work a login does (every call still runs scrypt). */
+export interface SecretHasher {
+  hash(secret: string, cost: ScryptCost): Promise<string>;
+  verify(secret: string, stored: string): Promise<boolean>;
+}
+
 /** The cost a stored hash was made with, or undefined for one that is malformed or out of bounds. */
 export function costOf(stored: string): ScryptCost | undefined {
   const [alg, n, r, p, salt, hash] = stored.split('$');
@@ -96,3 +111,6 @@ export function groupLogins(groupKey: string): { device(address: string): { user
     gateway: (name) => ({ username: `gateway:${name}`, password: deriveSecret(groupKey, `gateway:${name}`) }),
   };
 }
+
+/** scrypt itself, the hasher of every store unless a test wraps it. */
+export const SCRYPT: SecretHasher = { hash: hashSecret, verify: verifySecret };

@@ -8,7 +8,7 @@ import { DEVICE_ID, DEVICE_KINDS, KIND_IDS, SEGMENT } from '../../devices/index.
 import { QalaError } from '../contracts/errors.ts';
 import type { Clock, DeviceRecord } from '../contracts/index.ts';
 import { Journal } from '../durable/journal.ts';
-import { hashSecret, newSecret, verifySecret } from './credentials.ts';
+import { SCRYPT, SECRET_COST, dummyHash, newSecret, type SecretHasher } from './credentials.ts';
 
 export type { DeviceRecord };
 
@@ -32,6 +32,8 @@ export interface DeviceStoreDeps {
   clock: Pick<Clock, 'now'>;
   /** most devices the registry holds (revoked ones included) */
   maxDevices: number;
+  /** the KDF (credentials.ts SCRYPT); tests wrap it to count the work of a login */
+  hasher?: SecretHasher;
 }
 
 const publicRecord = ({ secretHash: _, ...rest }: Stored): DeviceRecord => rest;
@@ -40,9 +42,13 @@ export class DeviceStore {
   readonly #deps: DeviceStoreDeps;
   readonly #journal: Journal<Stored>;
   readonly #byId = new Map<string, Stored>();
+  readonly #hasher: SecretHasher;
+  /** checked against for an unknown or revoked id, so it costs what a wrong secret does (users.ts says why) */
+  readonly #dummy = dummyHash(SECRET_COST);
 
   constructor(deps: DeviceStoreDeps) {
     this.#deps = deps;
+    this.#hasher = deps.hasher ?? SCRYPT;
     this.#journal = new Journal<Stored>(join(deps.dataDir, 'access', 'devices.jsonl'));
   }
 
@@ -77,8 +83,11 @@ export class DeviceStore {
   /** The device's record when the secret is right and the device is not revoked. */
   async verify(deviceId: string, secret: string): Promise<DeviceRecord | undefined> {
     const d = this.#byId.get(deviceId);
-    if (!d || d.revokedAt !== undefined) return undefined;
-    return (await verifySecret(secret, d.secretHash)) ? publicRecord(d) : undefined;
+    if (!d || d.revokedAt !== undefined) {
+      await this.#hasher.verify(secret, this.#dummy);
+      return undefined;
+    }
+    return (await this.#hasher.verify(secret, d.secretHash)) ? publicRecord(d) : undefined;
   }
 
   async add(input: unknown, by: string): Promise<{ device: DeviceRecord; secret: string }> {
@@ -101,7 +110,7 @@ export class DeviceStore {
       ...(n.owner ? { owner: n.owner } : {}),
       createdAt: this.#deps.clock.now(),
       createdBy: by,
-      secretHash: await hashSecret(secret),
+      secretHash: await this.#hasher.hash(secret, SECRET_COST),
     };
     this.#journal.append(stored);
     this.#byId.set(stored.deviceId, stored);

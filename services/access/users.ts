@@ -20,7 +20,7 @@ import type { Logger } from 'pino';
 import { UTILITIES } from '../../devices/index.ts';
 import { QalaError, ROLES, type AccessChange, type Actor, type AuditSink, type Clock, type Principal, type Role, type TokenInfo, type UserInfo } from '../contracts/index.ts';
 import { Journal } from '../durable/journal.ts';
-import { PASSWORD_COST, SECRET_COST, hashSecret, newSecret, verifySecret, weakerThan, type ScryptCost } from './credentials.ts';
+import { PASSWORD_COST, SCRYPT, SECRET_COST, costOf, dummyHash, newSecret, weakerThan, type ScryptCost, type SecretHasher } from './credentials.ts';
 import { HashGate } from './hash-gate.ts';
 
 export type UserPrincipal = Extract<Principal, { type: 'user' }>;
@@ -62,6 +62,8 @@ export interface UserStoreDeps {
   passwordCost?: ScryptCost;
   /** API tokens: the lifetime of one made without `expiresInDays`, and the longest allowed (days) */
   tokenDays?: { default: number; max: number };
+  /** the KDF (credentials.ts SCRYPT); tests wrap it to count the work of a login */
+  hasher?: SecretHasher;
 }
 
 /** What an API token gives: its user, or, for a right secret past its time, only that it expired. */
@@ -92,15 +94,23 @@ export class UserStore {
   /** token id → SHA-256 of the whole token, once its secret passed scrypt */
   readonly #verified = new Map<string, Buffer>();
   readonly #listeners: ((change: AccessChange) => void)[] = [];
-  /** checked against when the user is unknown, so a wrong name costs what a wrong password does */
-  #dummyHash: Promise<string> | undefined;
+  /**
+   * Checked against when the user is unknown, so a wrong name costs what a wrong
+   * password does: one KDF at the current cost. Random bytes in a hash's form, so it
+   * costs nothing to make (a real hash of a random secret cost every start, and then
+   * the first unknown name, a second 128 MiB KDF that told it apart).
+   */
+  readonly #dummy: string;
   readonly #gate: HashGate;
   readonly #cost: ScryptCost;
+  readonly #hasher: SecretHasher;
 
   constructor(deps: UserStoreDeps) {
     this.#deps = deps;
     this.#gate = deps.hashGate ?? new HashGate(2, 32);
     this.#cost = deps.passwordCost ?? PASSWORD_COST;
+    this.#hasher = deps.hasher ?? SCRYPT;
+    this.#dummy = dummyHash(this.#cost);
     this.#journal = new Journal<Entry>(join(deps.dataDir, 'access', 'users.jsonl'));
   }
 
@@ -114,7 +124,6 @@ export class UserStore {
     if (this.#journal.tornLines > 0) this.#deps.log.warn({ file: this.#journal.path, skipped: this.#journal.tornLines }, 'users journal: skipped a torn line');
     this.#expireLegacyTokens();
     this.#journal.compact(this.#liveEntries());
-    this.#dummyHash = undefined;
     if (this.#users.size === 0) await this.#createFirstAdmin();
   }
 
@@ -155,18 +164,20 @@ export class UserStore {
   async verifyPassword(name: string, password: string): Promise<UserPrincipal | undefined> {
     const u = this.#users.get(name);
     if (!u) {
-      // at the people's cost, so an unknown name takes as long as a wrong password. Made at
-      // the first unknown name rather than at start: each start would otherwise pay a
-      // 128 MiB hash (seconds on a busy machine) that most never need.
-      this.#dummyHash ??= this.#gate.run(() => hashSecret(newSecret(), this.#cost));
-      const dummy = await this.#dummyHash.catch((err: unknown) => {
-        this.#dummyHash = undefined; // refused while busy: made at the next unknown name
-        throw err;
-      });
-      await this.#verify(password, dummy);
+      await this.#verify(password, this.#dummy);
       return undefined;
     }
-    if (!(await this.#verify(password, u.hash))) return undefined;
+    // A hash of an older, cheaper cost (or an unreadable one) is checked at its own cost,
+    // which alone would answer a wrong password sooner than an unknown name does. Such a
+    // check also does the current cost's work: against the dummy when the password is
+    // wrong, as the re-hash below when it is right. So every name, known or not, costs one
+    // KDF at the current cost; a name whose hash is still old costs its old KDF on top,
+    // until its first good login re-hashes it (README: Access).
+    const old = weakerThan(u.hash, this.#cost) || costOf(u.hash) === undefined;
+    if (!(await this.#verify(password, u.hash))) {
+      if (old) await this.#verify(password, this.#dummy);
+      return undefined;
+    }
     // removed, or given another password, while scrypt ran: the old one no longer counts
     const now = this.#users.get(name);
     if (!now || now.hash !== u.hash) return undefined;
@@ -182,7 +193,7 @@ export class UserStore {
    */
   async #rehash(name: string, password: string, old: string): Promise<void> {
     try {
-      const hash = await this.#gate.run(() => hashSecret(password, this.#cost));
+      const hash = await this.#gate.run(() => this.#hasher.hash(password, this.#cost));
       if (this.#users.get(name)?.hash !== old) return; // changed meanwhile: that one wins
       this.#commit({ t: 'password', name, hash, at: this.#deps.clock.now(), by: 'platform' });
       const was = old.split('$').slice(1, 4).join(',');
@@ -193,7 +204,7 @@ export class UserStore {
   }
 
   #verify(secret: string, stored: string): Promise<boolean> {
-    return this.#gate.run(() => verifySecret(secret, stored));
+    return this.#gate.run(() => this.#hasher.verify(secret, stored));
   }
 
   get tokenDays(): { default: number; max: number } {
@@ -249,7 +260,7 @@ export class UserStore {
     if (this.#users.has(name)) throw new QalaError('ERR_USER_EXISTS', `a user named ${JSON.stringify(name)} already exists`);
     const max = this.#deps.maxUsers ?? 10_000;
     if (this.#users.size >= max) throw new QalaError('ERR_LIMIT_REACHED', `users are limited to ${max}; remove one first`);
-    const hash = await this.#gate.run(() => hashSecret(password, this.#cost));
+    const hash = await this.#gate.run(() => this.#hasher.hash(password, this.#cost));
     if (this.#users.has(name)) throw new QalaError('ERR_USER_EXISTS', `a user named ${JSON.stringify(name)} already exists`);
     const entry: Entry = { t: 'user', name, role, ...(role === 'utility' ? { utility } : {}), hash, at: this.#deps.clock.now(), by: by.who };
     this.#commit(entry);
@@ -273,7 +284,7 @@ export class UserStore {
   async setPassword(name: string, password: string, by: Actor): Promise<void> {
     checkPassword(password);
     if (!this.#users.has(name)) throw new QalaError('ERR_USER_NOT_FOUND', `no user named ${JSON.stringify(name)}`);
-    const hash = await this.#gate.run(() => hashSecret(password, this.#cost));
+    const hash = await this.#gate.run(() => this.#hasher.hash(password, this.#cost));
     if (!this.#users.has(name)) throw new QalaError('ERR_USER_NOT_FOUND', `no user named ${JSON.stringify(name)}`);
     this.#commit({ t: 'password', name, hash, at: this.#deps.clock.now(), by: by.who });
     this.#audit(by, 'user.password', { name });
@@ -292,7 +303,7 @@ export class UserStore {
     const id = randomBytes(8).toString('hex');
     const secret = newSecret();
     // a token's secret is 256 random bits: the cheaper cost of random secrets (credentials.ts)
-    const hash = await this.#gate.run(() => hashSecret(secret, SECRET_COST));
+    const hash = await this.#gate.run(() => this.#hasher.hash(secret, SECRET_COST));
     if (!this.#users.has(user)) throw new QalaError('ERR_USER_NOT_FOUND', `no user named ${JSON.stringify(user)}`);
     const at = this.#deps.clock.now();
     const expiresAt = at + days * DAY_MS;

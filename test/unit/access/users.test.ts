@@ -1,7 +1,7 @@
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PASSWORD_COST, SECRET_COST, costOf } from '../../../services/access/credentials.ts';
+import { PASSWORD_COST, SCRYPT, SECRET_COST, costOf, type SecretHasher } from '../../../services/access/credentials.ts';
 import { HashGate } from '../../../services/access/hash-gate.ts';
 import { UserStore, onetimePassword, type AccessChange, type UserStoreDeps } from '../../../services/access/users.ts';
 import { ManualClock } from '../../../services/clock.ts';
@@ -305,6 +305,61 @@ describe('API token expiry', () => {
     expect(later.audit.filter((e) => e.action === 'token.expiry-set')).toEqual([]);
     later.clock.advance(80 * DAY);
     expect(await later.users.verifyToken(token)).toMatchObject({ expiredAt: upgradedAt + 90 * DAY });
+  });
+});
+
+describe('a login costs the same work whether the name is known or not', () => {
+  /** The real KDF, with every call written down as `verify@N,r,p` or `hash@N,r,p`. */
+  function counting(): { hasher: SecretHasher; calls: string[] } {
+    const calls: string[] = [];
+    const at = (c: { N: number; r: number; p: number } | undefined) => (c ? `${c.N},${c.r},${c.p}` : 'unreadable');
+    return {
+      calls,
+      hasher: {
+        hash: (secret, cost) => (calls.push(`hash@${at(cost)}`), SCRYPT.hash(secret, cost)),
+        verify: (secret, stored) => (calls.push(`verify@${at(costOf(stored))}`), SCRYPT.verify(secret, stored)),
+      },
+    };
+  }
+  const CURRENT = { N: 2 ** 11, r: 8, p: 1 };
+  const now = `${CURRENT.N},8,1`;
+  const old = `${CHEAP.N},8,1`;
+
+  it('does one KDF at the current cost for an unknown name, the first and every later one, a wrong password and a right one', async () => {
+    const { hasher, calls } = counting();
+    const { users } = await store(await tempDir(), ADMIN_PW, { passwordCost: CURRENT, hasher });
+    calls.length = 0; // the first admin's hash
+    const work = async (name: string, password: string) => {
+      calls.length = 0;
+      await users.verifyPassword(name, password);
+      return [...calls];
+    };
+    expect(await work('nobody', 'some-password-1')).toEqual([`verify@${now}`]);
+    expect(await work('nobody-else', 'some-password-1')).toEqual([`verify@${now}`]);
+    expect(await work('admin', 'wrong-password-1')).toEqual([`verify@${now}`]);
+    expect(await work('admin', ADMIN_PW)).toEqual([`verify@${now}`]);
+  });
+
+  it('does the current cost\'s work for a user whose hash is still older and cheaper, wrong password or right (then re-hashed)', async () => {
+    const dir = await tempDir();
+    const before = await store(dir, ADMIN_PW); // CHEAP: the older cost
+    await before.users.add({ name: 'aigerim', role: 'operator', password: 'operator-password-1' }, by);
+    await before.users.stop();
+    const { hasher, calls } = counting();
+    const { users } = await store(dir, undefined, { passwordCost: CURRENT, hasher });
+    const work = async (name: string, password: string) => {
+      calls.length = 0;
+      await users.verifyPassword(name, password);
+      return [...calls];
+    };
+    const unknown = await work('nobody', 'operator-password-1');
+    expect(unknown).toEqual([`verify@${now}`]);
+    // its own (cheaper) check, then the current cost's: never less work than an unknown name
+    expect(await work('aigerim', 'wrong-password-1')).toEqual([`verify@${old}`, `verify@${now}`]);
+    expect(await work('aigerim', 'operator-password-1')).toEqual([`verify@${old}`, `hash@${now}`]);
+    // re-hashed: from now on exactly what an unknown name costs
+    expect(await work('aigerim', 'wrong-password-1')).toEqual(unknown);
+    expect(await work('aigerim', 'operator-password-1')).toEqual(unknown);
   });
 });
 
