@@ -4,7 +4,7 @@
 // plant), population per district, the device inventory as densities per 10,000
 // residents, network wear and the climate. The result is plain JSON for
 // `parseScenario`, so a generated town passes the same checks as a hand-laid one.
-import { AGED_65_AVERAGE, TOWNS, WATER_WEAR_AVERAGE, type ClimateFigure, type TownRow } from './towns.ts';
+import { AGED_65_AVERAGE, ASSUMED_CLIMATE_WHY, TOWNS, WATER_WEAR_AVERAGE, climateStatus, type ClimateFigure, type TownRow } from './towns.ts';
 
 /** Devices per 10,000 residents, as in the hand-laid scenarios. */
 export const BASE_DENSITY: Readonly<Record<string, number>> = Object.freeze({
@@ -118,15 +118,16 @@ export function townCityProfile(row: TownRow): Record<string, unknown> {
 
 const FIGURE_NAMES: Record<ClimateFigure, string> = { design: 'design temperature', season: 'heating-season length', seasonMean: 'heating-season mean', months: 'January and July means' };
 
-/** The climate source line of a scenario: each figure read, and where; the rest said to be approximate. */
+/** The climate source line of a scenario: each figure sourced (and where it was read) or assumed (and why). */
 export function climateSource(row: TownRow): string {
   const c = row.climate;
-  const read = Object.entries(c.read ?? {}) as [ClimateFigure, string][];
-  const approx = (Object.keys(FIGURE_NAMES) as ClimateFigure[]).filter((k) => !c.read?.[k] && (k !== 'seasonMean' || c.heatingSeasonMeanC !== undefined)).map((k) => FIGURE_NAMES[k]);
+  const status = climateStatus(c);
+  const sourced = (Object.keys(status) as ClimateFigure[]).filter((k) => status[k] === 'sourced');
+  const assumed = (Object.keys(status) as ClimateFigure[]).filter((k) => status[k] === 'assumed');
   return [
-    `climate: ${c.station} station: design outdoor temperature ${c.designOutdoorC} °C (coldest five days, 0.92), heating season ${c.heatingSeasonDays} days at or below +8 °C${c.heatingSeasonMeanC !== undefined ? ` averaging ${c.heatingSeasonMeanC} °C` : ''} (SP RK 2.04-01-2017 "Building climatology", which replaced SNiP RK 2.04-01-2001 with the same stations), January ${c.januaryMeanC} °C and July ${c.julyMeanC} °C means`,
-    ...read.map(([k, src]) => `${FIGURE_NAMES[k]} read from ${src}`),
-    approx.length ? `${approx.join(', ')}: approximate, rounded from the climate tables and station normals as recalled (no copy of the station's table could be read)` : '',
+    `climate: ${c.station} station: design outdoor temperature ${c.designOutdoorC} °C (coldest five days, 0.92), heating season ${c.heatingSeasonDays} days at or below +8 °C${c.heatingSeasonMeanC !== undefined ? ` averaging ${c.heatingSeasonMeanC} °C` : ''} (the figures of SP RK 2.04-01-2017 "Building climatology", which replaced SNiP RK 2.04-01-2001), January ${c.januaryMeanC} °C and July ${c.julyMeanC} °C means`,
+    ...sourced.map((k) => `${FIGURE_NAMES[k]}: sourced, read from ${c.read![k]}`),
+    assumed.length ? `${assumed.map((k) => FIGURE_NAMES[k]).join(', ')}: ${c.assumedWhy ?? ASSUMED_CLIMATE_WHY}` : '',
   ]
     .filter(Boolean)
     .join('; ');
@@ -213,11 +214,11 @@ export function townScenario(row: TownRow): Record<string, unknown> {
 
 /**
  * The README's table of the built-in towns, generated from the data table
- * (test/unit/readme.test.ts checks it). A climate figure not read from a copy of a
- * table is marked ≈ (approximate); a profile figure derived by an assumption is marked †.
+ * (test/unit/readme.test.ts checks it). A figure that is assumed, climate or profile,
+ * is marked †; an unmarked one was read from the source the town's row names.
  */
 export function townsTable(rows: readonly TownRow[]): string {
-  const fig = (r: TownRow, k: ClimateFigure, v: string) => (r.climate.read?.[k] ? v : `≈ ${v}`);
+  const fig = (r: TownRow, k: ClimateFigure, v: string) => (climateStatus(r.climate)[k] === 'sourced' ? v : `${v} †`);
   const num = (x: number) => x.toLocaleString('en-US');
   return [
     '| scenario | town | region | town-forming industry | people (k, 2016) | potential | climate station | design °C | heating days (mean °C) | Jan / Jul °C | water wear | area km² | enterprise staff | workforce † |',

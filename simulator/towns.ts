@@ -14,18 +14,21 @@
 //   town takes the average (an assumption).
 // - region: the administrative division after the 2022 reform (Abai, Ulytau and
 //   Zhetysu regions created on 8 June 2022).
-// - climate: the weather station whose figures the town's designers use, from the
-//   tables of "Building climatology" SP RK 2.04-01-2017 (which replaced SNiP RK
-//   2.04-01-2001 with the same stations): the design outdoor temperature for heating
-//   (mean of the coldest five days at 0.92 probability), the heating season (days with
-//   a mean daily temperature at or below +8 °C) and its mean temperature, the January
-//   and July means. `read` names each figure that was read from a copy of a table and
-//   where. Only part of SNiP RK 2.04-01-2001 table 1 could be read (a public copy whose
-//   readable part ends at Taldykorgan): Astana −33 °C, 215 days, −8.1 °C; Aktobe −31 °C,
-//   200 days, −6.8 °C; Taldykorgan −26 °C. No copy of the SP RK 2.04-01-2017 tables,
-//   nor of the Kazakh rows of SNiP 23-01-99, nor station normals of the other stations
-//   could be read: every other figure is APPROXIMATE (rounded from the climate tables
-//   and station normals as recalled), and the table and the scenarios say so.
+// - climate: the weather station whose figures the town's designers use (the town's own
+//   where the tables have one, else the nearest station with data): the design outdoor
+//   temperature for heating (mean of the coldest five days at 0.92 probability), the
+//   heating season (days with a mean daily temperature at or below +8 °C) and its mean
+//   temperature, the January and July means. Each figure is either SOURCED (`read` names
+//   the table and row it was read from) or ASSUMED (`climateStatus`; the town's
+//   `assumedWhy`, or ASSUMED_CLIMATE_WHY, says why). Sourced so far: the rows of SNiP RK
+//   2.04-01-2001 "Building climatology", table 1, that a public copy shows (it ends at
+//   Taldykorgan): Astana −33 °C, 215 days, −8.1 °C; Aktobe −31 °C, 200 days, −6.8 °C;
+//   Taldykorgan −26 °C; and Stepnogorsk's own January and July means (its state archive).
+//   SP RK 2.04-01-2017, which replaced SNiP RK 2.04-01-2001, was reached only as the
+//   first pages of public copies (studydoc.ru 6213515, engime.org; continent-online.com
+//   shows its contents behind a login), and the Kazakh rows of SNiP 23-01-99* table 1 only
+//   as a copy whose station names were lost (lektsii.org 18-69762): those figures cannot
+//   be tied to a station, so none was taken. Every other figure is ASSUMED.
 // - centre: the town's coordinates (WGS 84), rounded to 0.01°; plant: the
 //   town-forming enterprise and its bearing and distance from the centre,
 //   schematic (for a map and for the air stations' exposure, not a survey).
@@ -48,9 +51,10 @@ export interface Sourced {
 }
 
 export type ClimateFigure = 'design' | 'season' | 'seasonMean' | 'months';
+export type FigureStatus = 'sourced' | 'assumed';
 
 export interface TownClimate {
-  /** the station whose figures are used */
+  /** the station whose figures are used (the town's own, or the nearest with data) */
   station: string;
   designOutdoorC: number;
   heatingSeasonDays: number;
@@ -58,8 +62,24 @@ export interface TownClimate {
   heatingSeasonMeanC?: number;
   januaryMeanC: number;
   julyMeanC: number;
-  /** each figure read from a copy of a table, and where; a figure not named here is approximate */
+  /** each SOURCED figure: the table and row (or document) it was read from */
   read?: Partial<Record<ClimateFigure, string>>;
+  /** why the ASSUMED figures are what they are, where it differs from ASSUMED_CLIMATE_WHY */
+  assumedWhy?: string;
+}
+
+/**
+ * Why a climate figure not read from a table is what it is: the value is rounded from
+ * the climate tables and station normals as recalled, for the station named, and kept
+ * only because the simulator needs a figure. None of it is a citation.
+ */
+export const ASSUMED_CLIMATE_WHY =
+  'ASSUMED: rounded from the climate tables and station normals as recalled, not read; the rows of SP RK 2.04-01-2017 (or SNiP RK 2.04-01-2001 past Taldykorgan, or SNiP 23-01-99* with their station names) for this station could not be reached';
+
+/** Whether each climate figure of a town was read from a table (sourced) or not (assumed). */
+export function climateStatus(c: TownClimate): Partial<Record<ClimateFigure, FigureStatus>> {
+  const st = (k: ClimateFigure): FigureStatus => (c.read?.[k] ? 'sourced' : 'assumed');
+  return { design: st('design'), season: st('season'), ...(c.heatingSeasonMeanC !== undefined ? { seasonMean: st('seasonMean') } : {}), months: st('months') };
 }
 
 /** The city indicators' figures a source was found for (the rest are derived, simulator/town-scenario.ts). */

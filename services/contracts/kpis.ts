@@ -20,9 +20,9 @@ export interface IndicatorGuideline {
 export interface Indicator {
   /** stable id, such as `water-interruption-hours` */
   id: string;
-  /** the standard that defines it: `ISO 37120:2018`, `IEEE 1366-2012`, `ISO 37122:2019`, `ISO 37123:2019`, `WHO AQG 2021`, or `Qala` */
+  /** the standard that defines it: `ISO 37120:2018` (or `ISO 37120:2014` where the indicator's 2018 number was not found), `IEEE 1366-2012`, `ISO 37122:2019`, `ISO 37123:2019`, `WHO AQG 2021`, or `Qala` */
   standard: string;
-  /** the clause or theme of that standard */
+  /** the clause of that standard (numbered in the edition `standard` names) */
   clause: string;
   name: string;
   definition: string;

@@ -16,16 +16,21 @@ export const DEFAULT_HOUSEHOLD_SIZE = 3.5;
 export const DEFAULT_HOUSEHOLD_SIZE_SOURCE = "Kazakhstan 2009 national census mean household size (Agency on Statistics, analytical report 2011), as commonly quoted; an assumption, not re-checked against the 2021 census";
 
 /**
- * The thermal time constant of the housing stock, hours: 40 h, the building heat-
- * accumulation coefficient β for residential buildings in the cooling-time formula
- * z = β·ln((t_in − t_out)/(t_in,a − t_out)) of SNiP 41-02-2003 "Heat networks"
- * (the design check of how long heated buildings may go without heat), as recalled;
- * the clause was not re-read for this figure. Soviet-era large-panel and brick
- * blocks are what Kazakhstan's monotowns are built of. `cityProfile.buildingTauH`
- * replaces it per town.
+ * The thermal time constant of the housing stock, hours: 40 h, ASSUMED. It is the value
+ * recalled for the building heat-accumulation coefficient β of residential buildings in
+ * the cooling-time formula z = β·ln((t_in − t_out)/(t_in,a − t_out)) of SNiP 41-02-2003
+ * "Heat networks" (the design check of how long heated buildings may go without heat);
+ * neither that clause nor the one of SP 124.13330.2012 (its updated edition) could be
+ * read, and no published measurement of how Soviet-era large-panel or brick blocks
+ * cool after a heat loss was read (full-scale heating-outage tests exist, e.g.
+ * "Winter Thermal Resilience of Lightweight and Ground-Coupled Mediumweight Buildings:
+ * An Experimental Study During Heating Outages", Energies 2025, 18(15), 4022, but only
+ * its abstract was reached), so no range is given. `cityProfile.buildingTauH` replaces it
+ * per town.
  */
 export const DEFAULT_BUILDING_TAU_H = 40;
-export const DEFAULT_BUILDING_TAU_SOURCE = 'SNiP 41-02-2003 "Heat networks", cooling-time formula z = β·ln((t_in − t_out)/(t_in,a − t_out)) with β = 40 h for residential buildings (as recalled; not re-verified against the text)';
+export const DEFAULT_BUILDING_TAU_SOURCE =
+  'ASSUMED: 40 h, the value recalled for the heat-accumulation coefficient β of residential buildings in the cooling-time formula z = β·ln((t_in − t_out)/(t_in,a − t_out)) of SNiP 41-02-2003 "Heat networks"; neither its clause nor SP 124.13330.2012\'s could be read, and no published measured time constant of panel or brick blocks was found';
 
 export interface DistrictProfile {
   id: string;

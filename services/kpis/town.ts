@@ -1,5 +1,6 @@
 // Indicators of the town's monitoring and economy: share of the water network
-// monitored in real time and air stations per km² (ISO 37122), employment
+// monitored in real time and air stations per km² (ISO 37122:2019 §23.3 and §8.2, the
+// numbers as services/kpis/kpis.ts ISO37122 says where they were read), employment
 // concentration in the town-forming enterprise (ISO 37123). Pure.
 import type { DeviceState } from '../contracts/index.ts';
 import type { TownProfile } from './profile.ts';
@@ -8,8 +9,8 @@ import type { TownProfile } from './profile.ts';
 export const reporting = (devices: readonly DeviceState[], kind: string, since: number): DeviceState[] => devices.filter((d) => d.kind === kind && d.ts >= since);
 
 /**
- * ISO 37122:2019, water theme: percentage of the drinking water distribution
- * network monitored by a real-time smart water system. The network's length is not
+ * ISO 37122:2019 §23.3, percentage of the city's water distribution network
+ * monitored by a smart water system. The network's length is not
  * in Qala's data, so the share is taken by households served: the households of the
  * districts with at least one pressure point that reported since `since`, over all
  * households. A proxy, said as such in its definition.
@@ -21,7 +22,7 @@ export function waterNetworkMonitored(town: TownProfile, devices: readonly Devic
   return { percent: households > 0 ? (100 * monitored) / households : null, monitoredHouseholds: monitored, households };
 }
 
-/** ISO 37122:2019, environment theme: real-time remote air quality monitoring stations per km² (stations that reported since `since`). */
+/** ISO 37122:2019 §8.2, real-time remote air quality monitoring stations per km² (stations that reported since `since`). */
 export function airStationsPerKm2(town: TownProfile, devices: readonly DeviceState[], since: number): { perKm2: number | null; stations: number } {
   const stations = reporting(devices, 'air-station', since).length;
   return { perKm2: town.areaKm2 ? stations / town.areaKm2 : null, stations };

@@ -133,7 +133,7 @@ describe('city indicators on a running platform', () => {
 
     const opened = await waitFor(() => heard.find((m) => m.event === 'incident.opened' && m.incident.ruleId === 'heating-failure'), 'the heating failure published on the heat topic');
     const first = opened.incident.timeToFreeze!;
-    // the flats from +20 °C to +12 °C at −20 °C outdoors with τ = 40 h (SNiP 41-02-2003's β, Temirtau's default): 40 · ln(40 / 32) = 8.9257 h after the failure began
+    // the flats from +20 °C to +12 °C at −20 °C outdoors with τ = 40 h (the assumed default, services/kpis/profile.ts): 40 · ln(40 / 32) = 8.9257 h after the failure began
     expect(first).toMatchObject({ outdoorC: -20, tauH: 40, indoorStartC: 20, limitC: 12 });
     expect((first.limitAt! - opened.incident.openedAt) / H).toBeCloseTo(40 * Math.log(40 / 32), 6);
     expect(first.remainingH).toBeGreaterThan(0);

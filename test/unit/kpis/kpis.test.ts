@@ -145,7 +145,9 @@ describe('city indicators', () => {
     expect(water.parts).toMatchObject({ interruptions: 3 });
     expect(water.parts!.planned).toBeCloseTo(14_000 / 3_000, 9);
     expect(water.parts!.unplanned).toBeCloseTo(8_000 / 3_000, 9);
-    expect(water.standard).toBe('ISO 37120:2018');
+    // its ISO 37120:2018 number was not found: cited from the first edition, where it is 21.6
+    expect(water.standard).toBe('ISO 37120:2014');
+    expect(water.clause).toMatch(/^ISO 37120:2014 §21\.6 "Average annual hours of water service interruption per household" \(its ISO 37120:2018 number not found\)/);
     // trend: 8 buckets of 3 h (24 h / 12 = 2 h, rounded up to 3 h); the first, 0–3 h: incident 1 for 2 h × 2,000 and incident 2 for 2 h × 1,000 = 6,000 / 3,000 = 2
     expect(water.trend).toHaveLength(8);
     expect(water.trend[0]).toMatchObject({ from: T0, to: T0 + 3 * H });
@@ -202,6 +204,20 @@ describe('city indicators', () => {
     // employment concentration: 1,500 / 6,000 = 25 %
     expect(get('employment-concentration').value).toBe(25);
     expect(get('employment-concentration').clause).toBe('§5.5 Employment concentration');
+
+    // the clause numbers, each in the edition it was read in (services/kpis/kpis.ts says where)
+    expect(get('power-saifi').clause).toContain('ISO 37120:2014 §7.6 ');
+    expect(get('power-caidi').clause).toContain('ISO 37120:2014 §7.7 ');
+    expect(get('air-pm25').clause).toContain('ISO 37120:2018 §8.1 "Fine particulate matter (PM2.5) concentration" (§8.1 in ISO 37120:2014)');
+    expect(get('air-pm10').clause).toContain('ISO 37120:2018 §8.2 ');
+    expect(get('air-so2').clause).toContain('ISO 37120:2018 §8.6 "SO2 (sulphur dioxide) concentration" (§8.5 in ISO 37120:2014)');
+    expect(get('air-no2').clause).toContain('ISO 37120:2014 §8.4 "NO2 (nitrogen dioxide) concentration" (its ISO 37120:2018 number not found)');
+    expect(get('response-to-acknowledge').clause).toContain('ISO 37120:2018 §15.7 ');
+    expect(get('water-network-monitored')).toMatchObject({ standard: 'ISO 37122:2019' });
+    expect(get('water-network-monitored').clause).toMatch(/^ISO 37122:2019 §23\.3 /);
+    expect(get('air-stations-per-km2').clause).toMatch(/^ISO 37122:2019 §8\.2 /);
+    // a standard named ISO 37120 is the edition its clause is numbered in
+    for (const i of r.indicators.filter((x) => x.standard.startsWith('ISO 37120'))) expect(i.clause, i.id).toMatch(new RegExp(`^${i.standard} §`));
 
     expect(r.assumptions).toContainEqual(expect.objectContaining({ name: 'householdSize', value: 3.5 }));
   });

@@ -68,6 +68,8 @@ describe('the 27 towns\' city indicators', () => {
     // the profile's figures, each with its source, none taken from the fallbacks
     const names = r.assumptions.map((a) => a.name);
     expect(names).toEqual(expect.arrayContaining(['householdSize', 'areaKm2', 'plantEmployees', 'workforce', 'population']));
+    // the building time constant is the default, and said to be assumed (no published figure was read)
+    expect(r.assumptions.find((a) => a.name === 'buildingTauH')).toMatchObject({ value: 40, source: expect.stringMatching(/^ASSUMED: 40 h/) });
     for (const a of r.assumptions.filter((x) => x.name !== 'buildingTauH')) {
       expect(a.source, `${id} ${a.name}`).not.toBe(`scenario ${id}`);
       expect(a.source.length, `${id} ${a.name}`).toBeGreaterThan(40);

@@ -11,7 +11,7 @@ import { step } from '../../../simulator/models.ts';
 import { deviceRandom } from '../../../simulator/rng.ts';
 import { builtInScenarios, inventory, loadScenario, parseScenario } from '../../../simulator/scenario.ts';
 import { townCityProfile, townScenario, townWear } from '../../../simulator/town-scenario.ts';
-import { TOWNS, townRow } from '../../../simulator/towns.ts';
+import { ASSUMED_CLIMATE_WHY, TOWNS, climateStatus, townRow } from '../../../simulator/towns.ts';
 
 const shared = readFileSync('/work/shared/monotowns.md', 'utf8');
 const registry = new DeviceRegistry();
@@ -52,18 +52,34 @@ describe('the data table', () => {
     expect(parseScenario({ ...JSON.parse(readFileSync(new URL('../../../simulator/scenarios/temirtau.json', import.meta.url), 'utf8')), id: 'mine' }).cityProfile).toBeUndefined();
   });
 
-  it('says of every climate figure whether it was read, and where', () => {
+  it('marks every climate figure sourced (with the table and row) or assumed (with why)', () => {
+    let sourced = 0;
     for (const row of TOWNS) {
       const line = loadScenario(row.id).sources.find((x) => x.startsWith('climate:'))!;
       expect(line, row.id).toBeDefined();
-      for (const [figure, source] of Object.entries(row.climate.read ?? {})) expect(line, `${row.id} ${figure}`).toContain(source);
-      const unread = (['design', 'season', 'months'] as const).filter((k) => !row.climate.read?.[k]);
-      if (unread.length) expect(line, row.id).toMatch(/approximate/);
-      else expect(line, row.id).not.toMatch(/approximate/);
+      const status = climateStatus(row.climate);
+      for (const [figure, st] of Object.entries(status)) {
+        if (st === 'sourced') {
+          sourced++;
+          expect(line, `${row.id} ${figure}`).toContain(`sourced, read from ${row.climate.read![figure as keyof typeof status]}`);
+        }
+      }
+      const assumed = Object.values(status).filter((x) => x === 'assumed').length;
+      if (assumed) expect(line, row.id).toContain(row.climate.assumedWhy ?? ASSUMED_CLIMATE_WHY);
+      else expect(line, row.id).not.toMatch(/ASSUMED/);
+      // a source names where it was read: a table and row, or a document
+      for (const src of Object.values(row.climate.read ?? {})) expect(src, row.id).toMatch(/SNiP RK 2\.04-01-2001 .*table 1.*row|archive/);
     }
-    // the readable part of SNiP RK 2.04-01-2001, table 1: Astana and Aktobe, design temperature, season and its mean
+    // what was read: Astana's and Aktobe's design temperature, season and its mean, Taldykorgan's design temperature, Stepnogorsk's months
+    expect(sourced).toBe(8);
+    expect(climateStatus(townRow('stepnogorsk')!.climate)).toEqual({ design: 'sourced', season: 'sourced', seasonMean: 'sourced', months: 'sourced' });
+    expect(climateStatus(townRow('khromtau')!.climate)).toEqual({ design: 'sourced', season: 'sourced', seasonMean: 'sourced', months: 'assumed' });
+    expect(climateStatus(townRow('tekeli')!.climate)).toEqual({ design: 'sourced', season: 'assumed', months: 'assumed' });
+    expect(climateStatus(townRow('temirtau')!.climate)).toEqual({ design: 'assumed', season: 'assumed', months: 'assumed' });
+    // the readable part of SNiP RK 2.04-01-2001, table 1: Astana −41 −38 −36 −33 … 215 −8,1; Aktobe −38 −36 −33 −31 … 200 −6,8; Taldykorgan −34 −32 −29 −26
     expect(townRow('stepnogorsk')!.climate).toMatchObject({ designOutdoorC: -33, heatingSeasonDays: 215, heatingSeasonMeanC: -8.1 });
     expect(townRow('khromtau')!.climate).toMatchObject({ designOutdoorC: -31, heatingSeasonDays: 200, heatingSeasonMeanC: -6.8 });
+    expect(townRow('tekeli')!.climate.designOutdoorC).toBe(-26);
   });
 
   it('wears networks of low-potential towns more than the 61.1% anchor, high-potential ones less', () => {
@@ -89,7 +105,7 @@ describe.each(TOWNS.filter((t) => !t.curated).map((t) => t.id))('generated scena
     expect(s.districts.find((d) => d.id === 'industrial-zone')!.center).toEqual(s.plant);
     // every source is stated, and the climate's says whether it was checked
     expect(s.sources.join('\n')).toMatch(/SP RK 2\.04-01-2017/);
-    expect(s.sources.join('\n')).toMatch(/approximate|SNiP RK 2\.04-01-2001/);
+    expect(s.sources.join('\n')).toMatch(/: ASSUMED: |sourced, read from SNiP RK 2\.04-01-2001/);
     expect(s.sources.join('\n')).toMatch(/ASSUMED/);
   });
 
