@@ -28,7 +28,10 @@
 //   first pages of public copies (studydoc.ru 6213515, engime.org; continent-online.com
 //   shows its contents behind a login), and the Kazakh rows of SNiP 23-01-99* table 1 only
 //   as a copy whose station names were lost (lektsii.org 18-69762): those figures cannot
-//   be tied to a station, so none was taken. Every other figure is ASSUMED.
+//   be tied to a station, so none was taken. A third-party code table of Kazakh towns that
+//   names SP RK 2.04-01-2017 as its source was not used either: it contradicts the rows
+//   read (Astana −35 °C and −7.6 °C against −33 °C and −8.1 °C). Every other figure is
+//   ASSUMED.
 // - centre: the town's coordinates (WGS 84), rounded to 0.01°; plant: the
 //   town-forming enterprise and its bearing and distance from the centre,
 //   schematic (for a map and for the air stations' exposure, not a survey).
