@@ -202,7 +202,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
   const rules = new RulesService({ events, clock, audit, rulesFile: config.rulesFile ?? BUILTIN_RULES, sweepMs: config.rulesSweepMs, log: child('rules'), town: townContext(scenario, { designOutdoorC: config.designOutdoorC, simulated: config.simulate }) });
   const hub = new LiveHub({
     directory, events, clock, kinds: DEVICE_KINDS, intervalMs: config.liveIntervalMs, log: child('live'),
-    incidents: () => incidents.list({ state: 'unresolved', limit: 200 }),
+    incidents: (scope) => incidents.list({ state: 'unresolved', limit: 200, ...(scope ? { utility: scope.utility } : {}) }),
   });
 
   // the town's districts, households and area, for the city indicators: the scenario's data (QALA_SCENARIO)

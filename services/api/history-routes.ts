@@ -3,16 +3,19 @@
 // control room's tile charts read it, so a reload or a restart shows the range at
 // once; the store answers long ranges from its rollups (source). At most
 // QALA_HISTORY_MAX_DEVICES devices are read per request, and the answer says how
-// many it used.
+// many it used. A utility user's figure folds its own network's devices only; a kind
+// of another utility is refused (scope.ts).
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { DEVICE_KINDS, SUBSYSTEMS, type DeviceKind } from '../../devices/index.ts';
 import { QalaError } from '../contracts/errors.ts';
 import type { Clock } from '../contracts/index.ts';
+import { principalOf } from './auth.ts';
 import { foldSeries } from './history.ts';
 import type { SeriesPoint } from '../store/port.ts';
 import type { DirectoryPort, SeriesPort } from './ports.ts';
 import { oneOf, parseQuery } from './query.ts';
+import { refuseOtherNetwork, visibleTo } from './scope.ts';
 import { duration, instant, MAX_BUCKETS } from './series-query.ts';
 
 export const historyQuery = z
@@ -55,19 +58,22 @@ export interface HistoryRouteDeps {
 }
 
 export function registerHistoryRoutes(app: FastifyInstance, d: HistoryRouteDeps): void {
-  app.get('/api/history', { config: { access: 'user', summary: "A subsystem's figure over time as its tile shows it, folded over the kind's devices from the store", query: historyQuery } }, async (req) => {
+  app.get('/api/history', { config: { access: 'user', summary: "A subsystem's figure over time as its tile shows it, folded over the kind's devices from the store (a utility user: its own network's)", query: historyQuery } }, async (req) => {
     const q = parseQuery(historyQuery, req.query);
     const to = q.to ?? d.clock.now();
     const from = q.from ?? to - 3_600_000;
     if (from >= to) throw new QalaError('ERR_QUERY_INVALID', `from (${from}) must be before to (${to})`);
     const stepMs = q.step ?? Math.max(1000, Math.ceil((to - from) / 240));
     if ((to - from) / stepMs > MAX_BUCKETS) throw new QalaError('ERR_QUERY_INVALID', `step ${stepMs} ms gives more than ${MAX_BUCKETS} buckets over ${to - from} ms; use a larger step or a shorter range`);
-    const devices = d.directory.list().filter((x) => x.subsystem === q.subsystem);
+    // a utility user's figure is its own network's: its devices only, as /api/devices lists them (scope.ts)
+    const p = principalOf(req);
+    const devices = d.directory.list().filter((x) => x.subsystem === q.subsystem && visibleTo(p)(x));
     // the headline kind: the first of the subsystem in catalog order that has devices (services/live/summary.ts)
     const kind = q.kind
       ? DEVICE_KINDS.find((k) => k.id === q.kind && k.subsystem === q.subsystem)
       : DEVICE_KINDS.find((k) => k.subsystem === q.subsystem && devices.some((x) => x.kind === k.id));
     if (q.kind && !kind) throw new QalaError('ERR_QUERY_INVALID', `kind=${JSON.stringify(q.kind)}: not a kind of subsystem ${q.subsystem} (${DEVICE_KINDS.filter((k) => k.subsystem === q.subsystem).map((k) => k.id).join(', ')})`);
+    if (kind) refuseOtherNetwork(p, kind);
     if (!kind) return { subsystem: q.subsystem, from, to, stepMs, devices: 0, devicesUsed: 0, points: [] };
     const metric = q.metric ?? kind.headline;
     const spec = kind.metrics[metric];

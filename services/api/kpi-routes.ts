@@ -1,10 +1,15 @@
 // GET /api/kpis?from=&to= (the city indicators over a range) and GET
 // /api/kpis/freeze (time to freeze of open heating outages): read routes for any
 // logged-in user, like /api/series. The range is bounded (QALA_KPI_MAX_RANGE_DAYS).
+// The indicators are the city's, the same for every user (ISO 37120 publishes them
+// for the whole city: figures only, no device, incident or position); the time to
+// freeze lists heat's open incidents, so a utility user gets its own utility's only.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { QalaError } from '../contracts/errors.ts';
+import { principalOf } from './auth.ts';
 import type { KpisPort } from './ports.ts';
+import { utilityScope } from './scope.ts';
 import { noQuery, parseQuery } from './query.ts';
 import { instant } from './series-query.ts';
 
@@ -29,6 +34,8 @@ export function registerKpiRoutes(app: FastifyInstance, kpis: KpisPort, opts: { 
   app.get('/api/kpis', { config: { access: 'user', summary: 'The city indicators over a range (default: the last seven days)', query: kpiQuerySchema } }, async (req) => kpis.report(resolveKpiRange(req.query, opts.now(), opts.maxRangeDays)));
   app.get('/api/kpis/freeze', { config: { access: 'user', summary: 'Time to freeze of the open heating outages', query: noQuery } }, async (req) => {
     parseQuery(noQuery, req.query);
-    return kpis.freeze();
+    // the outages are heat's incidents: a user of another utility does not see them, as it does not see the incidents (scope.ts)
+    const utility = utilityScope(principalOf(req));
+    return kpis.freeze(utility !== undefined ? { utility } : {});
   });
 }

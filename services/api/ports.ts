@@ -4,7 +4,7 @@
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import type {
-  AccessChange, Actor, AuditEntry, DeviceRecord, DeviceState, EscalationPolicy, FreezeReport, Handover, Incident, IncidentFilter, IncidentPage, IncidentSearch, KpiReport, Principal, Role, Silence,
+  AccessChange, Actor, AuditEntry, DeviceRecord, DeviceState, EscalationPolicy, FreezeReport, Handover, Incident, IncidentFilter, IncidentPage, IncidentSearch, KpiReport, LiveScope, Principal, Role, Silence,
   SilenceMatch, SilenceRecurrence, SilenceView, TokenInfo, UserInfo,
 } from '../contracts/index.ts';
 
@@ -55,7 +55,7 @@ export interface DirectoryPort {
   list(): readonly DeviceState[];
 }
 
-/** The smallest surface of a websocket the live hub needs (ws.WebSocket fits, and so does a filtering wrapper). */
+/** The smallest surface of a websocket the live hub needs (ws.WebSocket fits). */
 export interface LiveSocket {
   readonly bufferedAmount: number;
   readonly readyState: number;
@@ -65,7 +65,8 @@ export interface LiveSocket {
 
 /** The /live protocol: a new websocket gets its hello and then the updates. */
 export interface LivePort {
-  attach(socket: LiveSocket): void;
+  /** `scope`: a utility user's view, its own network only (services/live/live-hub.ts) */
+  attach(socket: LiveSocket, scope?: LiveScope): void;
 }
 
 export type SeriesPort = Pick<TimeSeriesStore, 'series' | 'seriesSource' | 'seriesMany'>;
@@ -132,5 +133,6 @@ export interface AuditReadPort {
 /** City indicators over a range, and time to freeze of open heating outages (services/kpis). */
 export interface KpisPort {
   report(range: { from: number; to: number }): Promise<KpiReport>;
-  freeze(): FreezeReport;
+  /** `utility`: only the outages among that utility's incidents (a utility user's) */
+  freeze(scope?: { utility?: string }): FreezeReport;
 }

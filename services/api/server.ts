@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { DEVICE_KINDS, KIND_IDS, SUBSYSTEM_LABELS, SUBSYSTEMS } from '../../devices/index.ts';
 import { QalaError } from '../contracts/errors.ts';
-import type { AuditSink, Clock, DeviceState, FeatureCollection, TownInfo } from '../contracts/index.ts';
+import type { AuditSink, Clock, FeatureCollection, TownInfo } from '../contracts/index.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { installGuard, principalOf } from './auth.ts';
 import { bundleDashboard, bundleDashboardCss } from './dashboard-bundle.ts';
@@ -31,8 +31,9 @@ import type { AuditReadPort, DevicesAdminPort, DirectoryPort, EscalationPort, In
 import { noQuery, oneOf, parseQuery } from './query.ts';
 import { FailureLimiter } from './rate-limit.ts';
 import { resolveSeriesQuery, seriesQuerySchema } from './series-query.ts';
+import { utilityScope, visibleTo } from './scope.ts';
 import { registerUserRoutes } from './user-routes.ts';
-import { WsSessions, forUtility } from './ws-sessions.ts';
+import { WsSessions } from './ws-sessions.ts';
 
 export interface ApiDeps {
   host: string;
@@ -111,12 +112,6 @@ export function devicesQuery(knownDistricts: readonly string[]) {
     })
     .strict();
 }
-
-const UTILITY_OF_KIND = new Map(DEVICE_KINDS.map((k) => [k.id, k.utility]));
-
-/** Whose devices a user sees: everyone's, but a utility user only those of its own network (the catalog's owner of the kind). */
-export const visibleTo = (p: { role: string; utility?: string }) => (device: Pick<DeviceState, 'kind'>): boolean =>
-  p.role !== 'utility' || UTILITY_OF_KIND.get(device.kind) === p.utility;
 
 const notWebsocket = (path: string) => () => {
   throw new QalaError('ERR_UPGRADE_REQUIRED', `${path} is a websocket; connect with a websocket client (ws://host${path})`);
@@ -268,8 +263,9 @@ export class ApiServer {
       wsHandler: (socket, req) => {
         const auth = req.auth!;
         sockets.hold(socket, auth);
-        const { principal } = auth;
-        d.hub.attach(principal.role === 'utility' ? forUtility(socket, principal.utility ?? '') : socket);
+        // a utility user's stream is its own network's: summaries, history and incidents (scope.ts)
+        const utility = utilityScope(auth.principal);
+        d.hub.attach(socket, utility !== undefined ? { utility } : undefined);
       },
     });
     app.route({

@@ -1,10 +1,9 @@
 // Websockets (/live, /mqtt) outlive the request that opened them, so they are held
 // to the session or token they were opened with: closed when it is signed out,
-// expires, is revoked, or its user removed. A utility's /live shows only its own
-// utility's incidents.
-import type { Clock, LiveMessage, Timer } from '../contracts/index.ts';
+// expires, is revoked, or its user removed. (What a utility's /live shows is the
+// live hub's view of its network: services/live/live-hub.ts.)
+import type { Clock, Timer } from '../contracts/index.ts';
 import type { Auth } from './auth.ts';
-import type { LiveSocket } from './ports.ts';
 
 /** What a held socket must do: be closed with a code and reason. */
 export interface ClosableSocket {
@@ -86,23 +85,4 @@ export class WsSessions {
     this.#held.delete(socket);
     socket.close(CLOSE_LOGGED_OUT, reason);
   }
-}
-
-/** A utility's view of /live: the same messages with other utilities' incidents left out. */
-export function forUtility(socket: LiveSocket, utility: string): LiveSocket {
-  return {
-    get bufferedAmount() {
-      return socket.bufferedAmount;
-    },
-    get readyState() {
-      return socket.readyState;
-    },
-    send(data: string) {
-      const msg = JSON.parse(data) as LiveMessage;
-      socket.send(JSON.stringify({ ...msg, incidents: msg.incidents.filter((i) => i.utility === utility) }));
-    },
-    on(event: 'close', fn: () => void) {
-      return socket.on(event, fn);
-    },
-  };
 }

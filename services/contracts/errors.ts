@@ -57,7 +57,7 @@ export const ERROR_CODES = {
   ERR_UNAUTHENTICATED: { status: 401, meaning: 'the request has no valid session or API token (expired, signed out, revoked or never given); log in, or send `Authorization: Bearer <token>`' },
   ERR_TOKEN_EXPIRED: { status: 401, meaning: 'an API token was given with its right secret but past its expiry (`expiresAt` in `GET /api/tokens`; set when made, `QALA_TOKEN_DEFAULT_DAYS` by default); an admin makes a new one. Over MQTT the login is refused with CONNACK 5' },
   ERR_LOGIN_FAILED: { status: 401, meaning: 'a login named an unknown user or gave the wrong password (the answer does not say which)' },
-  ERR_FORBIDDEN: { status: 403, meaning: "the logged-in user's role does not allow this action; the message names the roles that may" },
+  ERR_FORBIDDEN: { status: 403, meaning: "the logged-in user's role does not allow this action, or a utility user asked by name for another utility's data (`utility=` of incidents, `kind=` of `/api/history`); the message names the roles that may, or the utility the user is held to" },
   ERR_ORIGIN_REFUSED: { status: 403, meaning: "a cross-site request: a POST or websocket upgrade whose `Origin` is neither the dashboard's own nor one of `QALA_ALLOWED_ORIGINS`" },
   ERR_RATE_LIMITED: { status: 429, meaning: 'too many failed logins or bad API tokens from one address, or failed logins for one user name (`QALA_LOGIN_ATTEMPTS_PER_MINUTE`); `Retry-After` says when to try again' },
   ERR_AUTH_BUSY: { status: 503, meaning: 'too many password checks at once: `QALA_PASSWORD_HASH_CONCURRENCY` are running and `QALA_PASSWORD_HASH_QUEUE` waiting (a login flood); `Retry-After` says when to try again, and an MQTT login is refused the same way' },

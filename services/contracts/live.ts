@@ -35,6 +35,15 @@ export interface SubsystemSummary {
   kinds: Record<string, { devices: number; lastReadingAt: number; metrics: Record<string, MetricFigure> }>;
 }
 
+/**
+ * Whose view of the town a /live client gets: a utility user's is its own network's
+ * (the devices of the kinds the catalog gives to its utility, and its incidents);
+ * without a scope, the whole town.
+ */
+export interface LiveScope {
+  utility: string;
+}
+
 export interface HistoryPoint {
   t: number;
   value: number;

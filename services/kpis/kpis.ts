@@ -237,10 +237,11 @@ export class KpiService {
     return out;
   }
 
-  freeze(): FreezeReport {
+  /** The time to freeze of the open heating outages; of those of one utility only, for a user held to it (GET /api/kpis/freeze). */
+  freeze(scope: { utility?: string } = {}): FreezeReport {
     const now = this.#deps.clock.now();
     const tauH = this.#deps.town.buildingTauH;
-    const unresolved = this.#deps.incidents.list({ state: 'unresolved', limit: Number.MAX_SAFE_INTEGER });
+    const unresolved = this.#deps.incidents.list({ state: 'unresolved', limit: Number.MAX_SAFE_INTEGER, ...(scope.utility !== undefined ? { utility: scope.utility } : {}) });
     const { estimates, unestimated } = freezeEstimates(unresolved, now);
     const tauSource = this.#deps.town.assumptions.find((x) => x.name === 'buildingTauH')?.source ?? '';
     return {

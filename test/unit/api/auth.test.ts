@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { originAllowed, parseOrigins } from '../../../services/api/auth.ts';
 import { clearedCookie, readCookie, sessionCookie } from '../../../services/api/cookies.ts';
-import { CLOSE_LOGGED_OUT, WsSessions, forUtility } from '../../../services/api/ws-sessions.ts';
+import { CLOSE_LOGGED_OUT, WsSessions } from '../../../services/api/ws-sessions.ts';
 import type { Auth } from '../../../services/api/auth.ts';
 import { ManualClock } from '../../../services/clock.ts';
 
@@ -129,13 +129,5 @@ describe('websockets held to a login', () => {
     d.close();
     expect(ws.size).toBe(0);
     expect(clock.pending).toBe(0);
-  });
-
-  it("shows a utility only its own utility's incidents on /live", () => {
-    const sent: string[] = [];
-    const live = forUtility({ bufferedAmount: 7, readyState: 1, send: (x) => sent.push(x), on: () => undefined }, 'water');
-    live.send(JSON.stringify({ type: 'update', at: 1, subsystems: {}, incidents: [{ id: 'INC-1', utility: 'water' }, { id: 'INC-2', utility: 'heat' }] }));
-    expect(JSON.parse(sent[0]!).incidents).toEqual([{ id: 'INC-1', utility: 'water' }]);
-    expect([live.bufferedAmount, live.readyState]).toEqual([7, 1]);
   });
 });
