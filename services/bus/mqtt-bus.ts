@@ -26,7 +26,15 @@ export interface MqttBusOptions {
   url: string;
   clientId: string;
   log: Logger;
+  /**
+   * How long `stop` waits for the broker to acknowledge the platform's own QoS 1
+   * publishes (dead letters, notifications) before it closes the connection anyway;
+   * 5 s unless told.
+   */
+  stopGraceMs?: number;
 }
+
+const STOP_GRACE_MS = 5_000;
 
 export class MqttBus implements Bus {
   readonly #opts: MqttBusOptions;
@@ -95,11 +103,34 @@ export class MqttBus implements Bus {
     if (filters.length > 0) await client.subscribeAsync(filters, { qos: 1 });
   }
 
+  /**
+   * Ends the connection, after the broker has acknowledged the platform's own QoS 1
+   * publishes if it does so within the grace. Held acknowledgements are not sent: the
+   * broker redelivers those messages.
+   *
+   * Bounded because mqtt.js's graceful end is not: it waits for every outgoing QoS 1
+   * publish to be acknowledged, and a connection that drops meanwhile (its keepalive
+   * timing out behind a backlog, the broker going away) is never reconnected while
+   * ending, so the wait, and the platform's stop, lasted for ever.
+   */
   async stop(): Promise<void> {
     const client = this.#client;
     this.#client = undefined;
-    // held acknowledgements are not sent: the broker redelivers those messages
-    await client?.endAsync();
+    if (!client) return;
+    const ended = client.endAsync();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), this.#opts.stopGraceMs ?? STOP_GRACE_MS)));
+    const timedOut = await Promise.race([ended.then(() => false), late]);
+    clearTimeout(timer);
+    if (!timedOut) return;
+    const unacknowledged = Object.keys((client as unknown as { outgoing: object }).outgoing).length;
+    this.#opts.log.warn({ unacknowledged, connected: client.connected }, 'external broker: the connection did not end within the grace; closed without waiting further');
+    // A second end() while one is under way returns at once and closes nothing. The
+    // pending end waits either for the stream's 'close' (DISCONNECT sent), which
+    // destroying the stream brings, or for 'outgoingEmpty', which will not come now.
+    client.stream.destroy();
+    client.emit('outgoingEmpty');
+    await ended;
   }
 
   #filters(): string[] {
