@@ -5,6 +5,7 @@
 // (never prom-client's global one), so two platforms in one process (the tests,
 // `qala simulate` beside a platform) never mix their figures.
 import { readFileSync } from 'node:fs';
+import perfHooks, { type IntervalHistogram, type PerformanceObserver } from 'node:perf_hooks';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 type Health = Record<string, any>;
@@ -67,14 +68,54 @@ export interface MetricsDeps {
 }
 
 /**
- * The registry behind /metrics. start() adds prom-client's runtime collectors (a GC
- * observer and an event-loop delay histogram, which prom-client gives no way to
- * stop: stop() empties the registry so nothing more is read from them).
+ * prom-client's runtime collectors into `registry`, and a function that stops the two
+ * that hold something of the process: a PerformanceObserver on 'gc' entries and a
+ * monitorEventLoopDelay histogram sampling every 10 ms. prom-client 15 never
+ * disconnects or disables them and returns no handle (prometheus/client_js issues
+ * #494 and #500), so every platform started in one process (the test suites start
+ * hundreds) would leave one of each behind, each called on every GC or timer tick for
+ * the life of the process. collectDefaultMetrics makes both synchronously through the
+ * perf_hooks module object, so for the length of that one call both constructors are
+ * wrapped to keep what they made.
+ */
+function collectRuntimeMetrics(registry: Registry): () => void {
+  const observers: PerformanceObserver[] = [];
+  const histograms: IntervalHistogram[] = [];
+  const hooks = perfHooks as { PerformanceObserver: typeof perfHooks.PerformanceObserver; monitorEventLoopDelay: typeof perfHooks.monitorEventLoopDelay };
+  const { PerformanceObserver: Observer, monitorEventLoopDelay } = hooks;
+  hooks.PerformanceObserver = class extends Observer {
+    constructor(...args: ConstructorParameters<typeof Observer>) {
+      super(...args);
+      observers.push(this);
+    }
+  };
+  hooks.monitorEventLoopDelay = (options) => {
+    const h = monitorEventLoopDelay(options);
+    histograms.push(h);
+    return h;
+  };
+  try {
+    collectDefaultMetrics({ register: registry });
+  } finally {
+    hooks.PerformanceObserver = Observer;
+    hooks.monitorEventLoopDelay = monitorEventLoopDelay;
+  }
+  return () => {
+    for (const o of observers.splice(0)) o.disconnect();
+    for (const h of histograms.splice(0)) h.disable();
+  };
+}
+
+/**
+ * The registry behind /metrics. start() adds prom-client's runtime collectors;
+ * stop() stops the GC observer and the event-loop delay histogram they started and
+ * empties the registry.
  */
 export class PlatformMetrics {
   readonly #deps: MetricsDeps;
   readonly registry = new Registry();
   #snapshot: Health | undefined;
+  #stopRuntime: (() => void) | undefined;
 
   constructor(deps: MetricsDeps) {
     this.#deps = deps;
@@ -102,10 +143,12 @@ export class PlatformMetrics {
       else new Gauge({ name: s.name, help: s.help, labelNames, registers, collect() { fill(this); } });
     }
     new Gauge({ ...BUILD_INFO, labelNames: [...BUILD_INFO.labelNames], registers }).set({ version: this.#deps.version, node: process.versions.node }, 1);
-    collectDefaultMetrics({ register: this.registry });
+    this.#stopRuntime = collectRuntimeMetrics(this.registry);
   }
 
   stop(): void {
+    this.#stopRuntime?.();
+    this.#stopRuntime = undefined;
     this.registry.clear();
   }
 
