@@ -13,8 +13,8 @@ import type { Logger } from 'pino';
 import { SUBSYSTEMS, type DeviceKind, type Subsystem } from '../../devices/index.ts';
 import type { DeviceDirectory } from '../directory/directory.ts';
 import type { EventBus } from '../events.ts';
-import type { Clock, DeviceState, HistoryPoint, Incident, LiveMessage, LiveScope, SubsystemSummary, Timer } from '../contracts/index.ts';
-import { summarise } from './summary.ts';
+import type { Clock, HistoryPoint, Incident, LiveMessage, LiveScope, SubsystemSummary, Timer } from '../contracts/index.ts';
+import { accumulate, fold } from './summary.ts';
 
 /** The smallest surface of a websocket the hub needs (ws.WebSocket fits). */
 export interface LiveSocket {
@@ -97,19 +97,11 @@ export class LiveHub {
     const at = this.#deps.clock.now();
     const changed = new Map<View, Record<string, SubsystemSummary>>([[this.#town, {}]]);
     for (const s of this.#dirty) {
-      const { directory } = this.#deps;
-      this.#update(this.#town, s, summarise(s, directory.devicesIn(s), this.#kinds), at, changed);
-      // each device in its kind's utility's part: one more pass over the subsystem, not one per utility
-      const parts = new Map<string, DeviceState[]>();
-      for (const d of directory.devicesIn(s)) {
-        const u = this.#kinds.get(d.kind)?.utility;
-        if (u === undefined) continue;
-        const part = parts.get(u);
-        if (part) part.push(d);
-        else parts.set(u, [d]);
-      }
+      // one pass over the subsystem's devices; each view folds the kinds it sees
+      const totals = accumulate(this.#deps.directory.devicesIn(s), this.#kinds);
+      this.#update(this.#town, s, fold(s, totals, this.#kinds), at, changed);
       for (const v of this.#utilities.values()) {
-        if (v.subsystems.has(s)) this.#update(v, s, summarise(s, parts.get(v.utility!) ?? [], this.#kinds), at, changed);
+        if (v.subsystems.has(s)) this.#update(v, s, fold(s, totals, this.#kinds, (kind) => this.#kinds.get(kind)?.utility === v.utility), at, changed);
       }
     }
     this.#dirty.clear();

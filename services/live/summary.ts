@@ -1,38 +1,58 @@
 // Folds the latest reading of every device into one figure per subsystem, kind and
 // metric, the way a control-room tile shows it. Pure, so it is unit-tested alone.
+// Two steps: one pass over the devices gathers each kind's sums (accumulate), then
+// a fold makes a subsystem's summary of some of its kinds (the whole town's, or one
+// utility's network's: a device has one kind and a kind one utility, so every view
+// is folded from the same pass).
 import type { DeviceKind, Subsystem } from '../../devices/index.ts';
 import type { DeviceState, MetricFigure, SubsystemSummary } from '../contracts/live.ts';
 
-export function summarise(subsystem: Subsystem, devices: Iterable<DeviceState>, kinds: ReadonlyMap<string, DeviceKind>): SubsystemSummary {
-  const acc = new Map<string, { devices: number; last: number; metrics: Map<string, { sum: number; max: number; n: number; out: number }> }>();
-  let count = 0;
-  let online = 0;
-  let lastReadingAt = 0;
-  const outDevices = new Set<string>();
+/** One kind's devices, gathered. */
+export interface KindTotals {
+  devices: number;
+  online: number;
+  last: number;
+  /** its devices with a metric outside the normal band */
+  outDevices: number;
+  metrics: Map<string, { sum: number; max: number; n: number; out: number }>;
+}
+
+export function accumulate(devices: Iterable<DeviceState>, kinds: ReadonlyMap<string, DeviceKind>): Map<string, KindTotals> {
+  const acc = new Map<string, KindTotals>();
   for (const d of devices) {
-    count++;
-    if (d.online) online++;
-    lastReadingAt = Math.max(lastReadingAt, d.ts);
     const spec = kinds.get(d.kind);
-    const k = acc.get(d.kind) ?? { devices: 0, last: 0, metrics: new Map() };
+    let k = acc.get(d.kind);
+    if (!k) acc.set(d.kind, (k = { devices: 0, online: 0, last: 0, outDevices: 0, metrics: new Map() }));
     k.devices++;
+    if (d.online) k.online++;
     k.last = Math.max(k.last, d.ts);
+    let out = false;
     for (const [metric, value] of Object.entries(d.metrics)) {
-      const m = k.metrics.get(metric) ?? { sum: 0, max: -Infinity, n: 0, out: 0 };
+      let m = k.metrics.get(metric);
+      if (!m) k.metrics.set(metric, (m = { sum: 0, max: -Infinity, n: 0, out: 0 }));
       m.sum += value;
       m.max = Math.max(m.max, value);
       m.n++;
       const normal = spec?.metrics[metric]?.normal;
       if (normal && (value < normal[0] || value > normal[1])) {
         m.out++;
-        outDevices.add(d.deviceId);
+        out = true;
       }
-      k.metrics.set(metric, m);
     }
-    acc.set(d.kind, k);
+    if (out) k.outDevices++;
   }
-  const out: SubsystemSummary = { subsystem, devices: count, online, outOfNormal: outDevices.size, lastReadingAt, headline: null, kinds: {} };
+  return acc;
+}
+
+/** The summary of a subsystem over the kinds `include` keeps (all by default). */
+export function fold(subsystem: Subsystem, acc: ReadonlyMap<string, KindTotals>, kinds: ReadonlyMap<string, DeviceKind>, include: (kindId: string) => boolean = () => true): SubsystemSummary {
+  const out: SubsystemSummary = { subsystem, devices: 0, online: 0, outOfNormal: 0, lastReadingAt: 0, headline: null, kinds: {} };
   for (const [kindId, k] of [...acc].sort(([a], [b]) => a.localeCompare(b))) {
+    if (!include(kindId)) continue;
+    out.devices += k.devices;
+    out.online += k.online;
+    out.outOfNormal += k.outDevices;
+    out.lastReadingAt = Math.max(out.lastReadingAt, k.last);
     const spec = kinds.get(kindId);
     const metrics: Record<string, MetricFigure> = {};
     for (const [metric, m] of k.metrics) {
@@ -52,6 +72,10 @@ export function summarise(subsystem: Subsystem, devices: Iterable<DeviceState>, 
     }
   }
   return out;
+}
+
+export function summarise(subsystem: Subsystem, devices: Iterable<DeviceState>, kinds: ReadonlyMap<string, DeviceKind>): SubsystemSummary {
+  return fold(subsystem, accumulate(devices, kinds), kinds);
 }
 
 const round = (v: number): number => Math.round(v * 100) / 100;
