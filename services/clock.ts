@@ -13,6 +13,24 @@ export const systemClock: Clock = {
   },
 };
 
+/** The longest delay Node's timers take (a signed 32-bit number of ms); a longer one fires at once (TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Runs `fn` once the clock reaches `at` (ms since epoch). A wait longer than Node's
+ * timers take (24.8 days; an API token lives 90 days or more) is taken in steps, and
+ * a clock whose `now` runs apart from its timers is asked again at each step.
+ */
+export function setTimeoutAt(clock: Clock, at: number, fn: () => void): Timer {
+  let timer: Timer;
+  const arm = (): void => {
+    const wait = Math.max(0, at - clock.now());
+    timer = clock.setTimeout(() => (clock.now() < at ? arm() : fn()), Math.min(wait, MAX_TIMER_MS));
+  };
+  arm();
+  return { cancel: () => timer.cancel() };
+}
+
 /** A clock with a `now` of its own (a simulated or device time) and real timers. */
 export function clockWithNow(now: () => number): Clock {
   return { ...systemClock, now };

@@ -149,7 +149,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     host: config.mqttHost,
     port: config.mqttPort,
     log: child('broker'),
-    guard: new Guard({ access, audit, log: child('guard'), acl: { town, isRegistered: (id) => access.devices.has(id) }, maxSubscriptions: config.maxSubscriptionsPerClient, newDevices: { max: config.maxDevices, perMinute: config.maxNewDevicesPerMinute, now: () => clock.now() } }),
+    guard: new Guard({ access, audit, log: child('guard'), clock, acl: { town, isRegistered: (id) => access.devices.has(id) }, maxSubscriptions: config.maxSubscriptionsPerClient, newDevices: { max: config.maxDevices, perMinute: config.maxNewDevicesPerMinute, now: () => clock.now() } }),
     ...(tls ? { tls: { port: config.mqttTlsPort, ...tls } } : {}),
     plain: config.plainListeners,
     beforeAck: (msg) => intake.receive(msg),
@@ -162,7 +162,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     },
   });
   access.onRevoked((deviceId) => broker.disconnectDevice(deviceId));
-  users.onChange((change) => broker.disconnectUser(change.user));
+  users.onChange((change) => broker.endLogins(change));
   const bus: Bus = external ?? broker.bus;
   const ingest = new Ingest({
     town, bus, events, registry: new DeviceRegistry(DEVICE_KINDS), maxPayloadBytes: config.maxPayloadBytes,

@@ -320,9 +320,11 @@ export async function aclCost(checks = 500_000): Promise<{ deviceCachedNs: numbe
   const acl = { town: 'temirtau', isRegistered: () => false };
   const devP: Principal = { type: 'device', town: 'temirtau', deviceId: 'wp-1', kind: 'water-pressure', subsystem: 'utilities', district: 'old-town' };
   const gwP: Principal = { type: 'gateway', town: 'temirtau', name: 'mux-0', group: 'simulator', simulator: true };
-  const guard = new Guard({ access: { authenticate: async (u) => (u === 'dev' ? devP : gwP) }, acl, audit: { record() {} }, log: silent });
+  const guard = new Guard({ access: { authenticate: async (u) => ({ principal: u === 'dev' ? devP : gwP, via: 'secret' }) }, acl, audit: { record() {} }, log: silent });
   const device = { id: 'wp-1' } as unknown as Client;
   const gateway = { id: 'gw' } as unknown as Client;
+  guard.connected(device, '127.0.0.1');
+  guard.connected(gateway, '127.0.0.1');
   await new Promise<void>((r) => guard.authenticate(device, 'dev', Buffer.from('x'), () => r()));
   await new Promise<void>((r) => guard.authenticate(gateway, 'gw', Buffer.from('x'), () => r()));
   const own = 'city/temirtau/utilities/old-town/water-pressure/wp-1/telemetry';

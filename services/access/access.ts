@@ -10,13 +10,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DEVICE_KINDS, parseDeviceTopic } from '../../devices/index.ts';
-import { QalaError, type AuditSink, type Clock, type Principal } from '../contracts/index.ts';
+import { QalaError, type AuditSink, type Clock, type MqttLogin, type Principal } from '../contracts/index.ts';
 import { deriveSecret, groupLogins, newSecret, sameSecret, type SecretHasher } from './credentials.ts';
 import { DeviceStore, importDevicesCsv, type DeviceRecord } from './devices.ts';
 
 /** What Access needs of the people's directory (services/access/users.ts). */
 export interface UserAuthenticator {
-  authenticate(name: string, secret: string): Promise<Extract<Principal, { type: 'user' }> | undefined>;
+  authenticate(name: string, secret: string): Promise<MqttLogin | undefined>;
 }
 
 export interface AccessDeps {
@@ -59,25 +59,25 @@ export class Access {
     this.#revokedListeners.length = 0;
   }
 
-  /** Who the client is, or undefined (CONNACK "not authorized"). Never throws. */
-  async authenticate(username: string | undefined, password: Buffer | undefined, from?: string): Promise<Principal | undefined> {
+  /** Who the client is and what its login rests on, or undefined (CONNACK "not authorized"). Never throws. */
+  async authenticate(username: string | undefined, password: Buffer | undefined, from?: string): Promise<MqttLogin | undefined> {
     const claimed = username ?? '(anonymous)';
     const secret = password?.toString('utf8') ?? '';
-    let principal: Principal | undefined;
+    let login: MqttLogin | undefined;
     let busy = false;
     try {
-      if (username && secret) principal = await this.#identify(username, secret);
+      if (username && secret) login = await this.#identify(username, secret);
     } catch (err) {
       busy = err instanceof QalaError && err.code === 'ERR_AUTH_BUSY';
       if (busy) this.#deps.log.warn({ username }, 'MQTT login refused: too many password checks at once');
       else this.#deps.log.error({ err, username }, 'authentication failed with an error');
     }
     const reason = busy ? 'too many password checks at once (QALA_PASSWORD_HASH_QUEUE)' : username ? 'unknown client or wrong secret' : 'no credentials';
-    if (!principal) this.#deps.audit.record({ who: claimed, action: 'mqtt.connect', outcome: 'refused', ...(from ? { from } : {}), detail: { reason } });
-    return principal;
+    if (!login) this.#deps.audit.record({ who: claimed, action: 'mqtt.connect', outcome: 'refused', ...(from ? { from } : {}), detail: { reason } });
+    return login;
   }
 
-  async #identify(username: string, secret: string): Promise<Principal | undefined> {
+  async #identify(username: string, secret: string): Promise<MqttLogin | undefined> {
     const { town } = this.#deps;
     if (username.startsWith('city/')) {
       // a device of the simulator's group, named by its address
@@ -86,14 +86,14 @@ export class Access {
       if (!parsed.ok || parsed.value.town !== town) return undefined;
       const t = parsed.value;
       if (KINDS.get(t.kind)?.subsystem !== t.subsystem || this.devices.has(t.deviceId)) return undefined;
-      return { type: 'device', town, deviceId: t.deviceId, kind: t.kind, subsystem: t.subsystem, district: t.district };
+      return { principal: { type: 'device', town, deviceId: t.deviceId, kind: t.kind, subsystem: t.subsystem, district: t.district }, via: 'secret' };
     }
     if (username.startsWith('gateway:')) {
       if (!sameSecret(secret, deriveSecret(this.#groupKey, username))) return undefined;
-      return { type: 'gateway', town, name: username.slice('gateway:'.length), group: 'simulator', simulator: true };
+      return { principal: { type: 'gateway', town, name: username.slice('gateway:'.length), group: 'simulator', simulator: true }, via: 'secret' };
     }
     const device = await this.devices.verify(username, secret);
-    if (device) return toPrincipal(town, device);
+    if (device) return { principal: toPrincipal(town, device), via: 'secret' };
     return this.#deps.users?.authenticate(username, secret);
   }
 

@@ -18,12 +18,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { UTILITIES } from '../../devices/index.ts';
-import { QalaError, ROLES, type AccessChange, type Actor, type AuditSink, type Clock, type Principal, type Role, type TokenInfo, type UserInfo } from '../contracts/index.ts';
+import { QalaError, ROLES, type AccessChange, type Actor, type AuditSink, type Clock, type MqttLogin, type Principal, type Role, type TokenInfo, type UserInfo } from '../contracts/index.ts';
 import { Journal } from '../durable/journal.ts';
 import { PASSWORD_COST, SCRYPT, SECRET_COST, costOf, dummyHash, newSecret, weakerThan, type ScryptCost, type SecretHasher } from './credentials.ts';
 import { HashGate } from './hash-gate.ts';
 
 export type UserPrincipal = Extract<Principal, { type: 'user' }>;
+/** An MQTT login of a user (contracts MqttLogin), by password or API token. */
+export type UserLogin = MqttLogin & { principal: UserPrincipal; via: 'password' | 'token' };
 
 export type { AccessChange, Actor, TokenInfo, UserInfo };
 
@@ -237,13 +239,18 @@ export class UserStore {
     return { principal: principalOf(u), tokenId: id, expiresAt: t.expiresAt };
   }
 
-  /** For MQTT logins of users: the user name with its password or one of its API tokens. */
-  async authenticate(name: string, secret: string): Promise<UserPrincipal | undefined> {
+  /**
+   * For MQTT logins of users: the user name with its password or one of its API tokens,
+   * with what the login rests on (the token's id and expiry), so the broker can end the
+   * connection when that ends.
+   */
+  async authenticate(name: string, secret: string): Promise<UserLogin | undefined> {
     if (TOKEN.test(secret)) {
       const r = await this.verifyToken(secret);
-      return r && 'principal' in r && r.principal.name === name ? r.principal : undefined;
+      return r && 'principal' in r && r.principal.name === name ? { principal: r.principal, via: 'token', tokenId: r.tokenId, expiresAt: r.expiresAt } : undefined;
     }
-    return this.verifyPassword(name, secret);
+    const principal = await this.verifyPassword(name, secret);
+    return principal ? { principal, via: 'password' } : undefined;
   }
 
   /** Adds a user; without a password one is made, and returned once. */

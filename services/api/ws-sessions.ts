@@ -2,6 +2,7 @@
 // to the session or token they were opened with: closed when it is signed out,
 // expires, is revoked, or its user removed. (What a utility's /live shows is the
 // live hub's view of its network: services/live/live-hub.ts.)
+import { setTimeoutAt } from '../clock.ts';
 import type { Clock, Timer } from '../contracts/index.ts';
 import type { Auth } from './auth.ts';
 
@@ -13,9 +14,6 @@ export interface ClosableSocket {
 
 /** Close code of a socket whose login ended (4000-4999 are the application's, RFC 6455 §7.4.2). */
 export const CLOSE_LOGGED_OUT = 4401;
-
-/** The longest delay Node's timers take (a signed 32-bit number of ms). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Held {
   auth: Auth;
@@ -36,25 +34,13 @@ export class WsSessions {
 
   hold(socket: ClosableSocket, auth: Auth): void {
     const held: Held = { auth };
-    if (auth.expiresAt !== undefined) this.#closeAt(socket, held, auth.expiresAt);
+    // a login of 90 days outlasts Node's longest timer: setTimeoutAt takes it in steps
+    if (auth.expiresAt !== undefined) held.timer = setTimeoutAt(this.#clock, auth.expiresAt, () => this.#close(socket, auth.via === 'token' ? 'API token expired' : 'session expired'));
     this.#held.set(socket, held);
     socket.once('close', () => {
       held.timer?.cancel();
       this.#held.delete(socket);
     });
-  }
-
-  /**
-   * Closes the socket when its login expires. Node fires a timer of more than 2^31-1 ms
-   * (24.8 days) at once instead (TimeoutOverflowWarning), and a token lives 90 days or
-   * more, so a long wait is taken in steps.
-   */
-  #closeAt(socket: ClosableSocket, held: Held, at: number): void {
-    const wait = Math.max(0, at - this.#clock.now());
-    held.timer = this.#clock.setTimeout(() => {
-      if (this.#clock.now() < at) this.#closeAt(socket, held, at);
-      else this.#close(socket, held.auth.via === 'token' ? 'API token expired' : 'session expired');
-    }, Math.min(wait, MAX_TIMER_MS));
   }
 
   closeSession(key: string, reason = 'signed out'): void {

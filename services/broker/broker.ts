@@ -9,12 +9,11 @@ import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { AedesBus } from '../bus/aedes-bus.ts';
 import type { BusMessage } from '../bus/bus.ts';
-import type { Principal } from '../contracts/index.ts';
-import type { Guard } from './guard.ts';
+import { endedBy, type Guard } from './guard.ts';
 import { capOutbound } from './slow-consumer.ts';
 import { IdentifierCheck, forwardAtGrantedQos } from './conformance.ts';
 import { Limits, type BrokerLimits, type PersistenceInternals } from './limits.ts';
-import type { AuditSink, Clock } from '../contracts/index.ts';
+import type { AccessChange, AuditSink, Clock } from '../contracts/index.ts';
 import { systemClock } from '../clock.ts';
 
 export interface BrokerDeps {
@@ -94,30 +93,15 @@ export class Broker {
     return { clients: this.connectedClients, mqttPort: this.port, mqttTlsPort: this.tlsPort, ...this.#deps.guard?.stats, slowConsumersCut: this.#slowConsumersCut, qos0DroppedSlow: this.#qos0Dropped, identifiersRejected: this.#identifiers.refused, limits: { ...this.#limits.stats, openConnections: this.#limits.openConnections } };
   }
 
-  /** Closes every connection of a device at once (it was revoked). */
+  /** Closes every connection of a device at once (it was revoked), audited as mqtt.disconnect. */
   disconnectDevice(deviceId: string): number {
-    return this.#disconnect((p) => p.type === 'device' && p.deviceId === deviceId);
+    return this.#deps.guard?.end((l) => l.principal.type === 'device' && l.principal.deviceId === deviceId, 'device revoked') ?? 0;
   }
 
-  /** Closes every connection of a user at once (removed, password changed, a token revoked): it must log in again. */
-  disconnectUser(name: string): number {
-    return this.#disconnect((p) => p.type === 'user' && p.name === name);
-  }
-
-  #disconnect(match: (p: Principal) => boolean): number {
-    const aedes = this.#aedes;
-    const guard = this.#deps.guard;
-    if (!aedes || !guard) return 0;
-    let n = 0;
-    // aedes keeps its connected clients by id (not in its type declarations)
-    for (const client of Object.values((aedes as unknown as { clients: Record<string, Client> }).clients)) {
-      const p = guard.principalOf(client);
-      if (p && match(p)) {
-        client.close();
-        n++;
-      }
-    }
-    return n;
+  /** Closes at once the connections whose login a change ended (guard.ts endedBy): they must log in again. */
+  endLogins(change: AccessChange): number {
+    const { match, reason } = endedBy(change);
+    return this.#deps.guard?.end(match, reason) ?? 0;
   }
 
   get connectedClients(): number {
@@ -226,9 +210,11 @@ export class Broker {
       return;
     }
     this.#conns.add(conn);
+    let client: Client | undefined;
     conn.once('close', () => {
       this.#conns.delete(conn);
       this.#limits.releaseConnection(address);
+      if (client) this.#deps.guard?.released(client);
     });
     const maxOutbound = this.#deps.limits?.maxOutboundBytes;
     if (maxOutbound) {
@@ -237,7 +223,9 @@ export class Broker {
         this.#deps.log.warn({ address, maxOutbound }, 'slow consumer cut: its unsent messages passed QALA_MAX_OUTBOUND_BYTES');
       });
     }
-    const client = aedes.handle(conn, req) as unknown as Client;
+    client = aedes.handle(conn, req) as unknown as Client;
+    // the address goes with the client to the guard: a websocket stream has none of its own
+    this.#deps.guard?.connected(client, address);
     this.#limits.capPacketSize(client, conn, address);
     if (maxOutbound) this.#dropQos0First(client, conn, maxOutbound);
   }

@@ -15,6 +15,21 @@ export type Principal =
   /** the platform itself (in-process publishes) */
   | { type: 'platform' };
 
+/**
+ * An MQTT login as the broker keeps it for the life of the connection: who, and what
+ * it rests on, so the connection can be ended when that ends (a token's expiry or
+ * revocation, a password change, a device's revocation, a user's removal).
+ */
+export interface MqttLogin {
+  principal: Principal;
+  /** a device's or the simulator group's secret, a user's password, or one of a user's API tokens */
+  via: 'secret' | 'password' | 'token';
+  /** the API token's id, when via is 'token' */
+  tokenId?: string;
+  /** ms since epoch when the login stops being valid (an API token's expiry) */
+  expiresAt?: number;
+}
+
 export const principalName = (p: Principal): string =>
   p.type === 'device' ? `device:${p.deviceId}` : p.type === 'gateway' ? `gateway:${p.name}` : p.type === 'user' ? `user:${p.name}` : 'platform';
 

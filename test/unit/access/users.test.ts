@@ -128,9 +128,10 @@ describe('user store', () => {
     const { users } = await store(await tempDir(), ADMIN_PW);
     await users.add({ name: 'recorder', role: 'engineer', password: 'engineer-password-1' }, by);
     await users.add({ name: 'other', role: 'viewer' }, by);
-    const { token } = await users.createToken('recorder', 'qala record', by);
-    expect(await users.authenticate('recorder', 'engineer-password-1')).toMatchObject({ name: 'recorder', role: 'engineer' });
-    expect(await users.authenticate('recorder', token)).toMatchObject({ name: 'recorder' });
+    const { token, info } = await users.createToken('recorder', 'qala record', by);
+    expect(await users.authenticate('recorder', 'engineer-password-1')).toEqual({ principal: { type: 'user', name: 'recorder', role: 'engineer' }, via: 'password' });
+    // a token login carries what it rests on: the broker ends the connection when the token ends
+    expect(await users.authenticate('recorder', token)).toEqual({ principal: { type: 'user', name: 'recorder', role: 'engineer' }, via: 'token', tokenId: info.id, expiresAt: T0 + 90 * DAY });
     expect(await users.authenticate('other', token)).toBeUndefined();
     expect(await users.authenticate('recorder', 'wrong-password-12')).toBeUndefined();
   });
@@ -246,7 +247,7 @@ describe('API token expiry', () => {
     expect(users.tokens('prometheus')).toEqual([info]);
     clock.advance(90 * DAY - 1);
     expect(await users.verifyToken(token)).toMatchObject({ principal: { name: 'prometheus' } });
-    expect(await users.authenticate('prometheus', token)).toMatchObject({ name: 'prometheus' });
+    expect(await users.authenticate('prometheus', token)).toMatchObject({ principal: { name: 'prometheus' } });
     clock.advance(1);
     expect(await users.verifyToken(token)).toEqual({ tokenId: info.id, user: 'prometheus', expiredAt: T0 + 90 * DAY });
     // a wrong secret for the same id learns nothing, and an MQTT login with the expired token is refused
