@@ -191,11 +191,14 @@ async function start(me: Me): Promise<void> {
       for (const [s, points] of Object.entries(msg.history)) tiles.setHistory(s, points, 1000);
       panel.set(msg.incidents);
       incidentView.update(msg.incidents);
+      // a first or a new connection: what changed while away is not known, so an open view asks again
+      router.incidentsChanged(msg.incidents);
       void loadHistory();
     } else {
       if (msg.incidents.length) {
         panel.upsert(msg.incidents);
         incidentView.update(msg.incidents);
+        router.incidentsChanged(msg.incidents);
       }
       for (const s of Object.values(msg.subsystems)) if (s.headline) tiles.plot(s.subsystem, { t: msg.at, value: s.headline.value });
     }

@@ -5,6 +5,11 @@
 // device, rule; start, end; daily or weekly repeat, RFC 5545 RRULE as the API reads
 // it) and ends one; a viewer sees the list and no button. A utility user's silences
 // always match its own utility.
+//
+// The /live websocket carries no silence news (services/live/ knows incidents and
+// devices only), so while open the view asks for the list every SILENCES_POLL_MS:
+// a silence another operator adds or ends shows within that, and only the list is
+// redrawn (a new silence being typed stays).
 import { UTILITIES } from '../../devices/index.ts';
 import type { SilenceView as Silence } from '../../services/contracts/index.ts';
 import { may } from './access.ts';
@@ -14,6 +19,8 @@ import { api, postJson, type Me } from './session.ts';
 import { closeButton, PanelView, timeField } from './views.ts';
 
 const HOUR = 3_600_000;
+/** how often an open silences view asks for the list again (one small GET, only while the view is open) */
+export const SILENCES_POLL_MS = 5000;
 
 export interface SilencesViewDeps {
   me: Me;
@@ -28,6 +35,9 @@ export interface SilencesViewDeps {
 export class SilencesView extends PanelView {
   readonly #deps: SilencesViewDeps;
   #list: Silence[] | undefined;
+  #poll: number | undefined;
+  /** answers to older requests are dropped */
+  #asked = 0;
 
   constructor(deps: SilencesViewDeps) {
     super();
@@ -36,15 +46,32 @@ export class SilencesView extends PanelView {
 
   protected opened(): void {
     void this.#load();
+    window.clearInterval(this.#poll);
+    this.#poll = window.setInterval(() => this.refresh(), SILENCES_POLL_MS);
+  }
+
+  override close(): void {
+    super.close();
+    window.clearInterval(this.#poll);
+    this.#poll = undefined;
+  }
+
+  protected override refresh(): void {
+    if (this.el) void this.#load();
   }
 
   async #load(): Promise<void> {
+    const asked = ++this.#asked;
     const res = await api('/api/silences');
     const body = (await res.json().catch(() => ({}))) as { silences?: Silence[]; error?: { message: string } };
+    if (asked !== this.#asked || !this.el) return;
     if (!res.ok || !body.silences) return this.status(body.error?.message ?? `HTTP ${res.status}`);
     // active first, then planned by start; ended ones are history (the audit log keeps them)
     this.#list = body.silences.filter((s) => s.state !== 'expired').sort((a, b) => Number(a.state !== 'active') - Number(b.state !== 'active') || a.startsAt - b.startsAt);
-    this.render();
+    const box = this.el.querySelector('.silences-view .silence-list');
+    // the list only: a new silence being typed in the form below stays
+    if (box) box.innerHTML = this.#rows();
+    else this.render();
   }
 
   #match(s: Silence): string {
@@ -68,13 +95,10 @@ export class SilencesView extends PanelView {
     return t('silences.weekly', { days, duration });
   }
 
-  protected render(): void {
-    const el = this.el;
-    if (!el) return;
-    const role = this.#deps.me.user.role;
-    const canAct = may(role, 'silence');
+  #rows(): string {
+    const canAct = may(this.#deps.me.user.role, 'silence');
     const list = this.#list;
-    const rows = list
+    return list
       ? list.length
         ? `<ul class="rows silences">${list
             .map(
@@ -90,15 +114,21 @@ export class SilencesView extends PanelView {
             .join('')}</ul>`
         : `<p class="dim none">${esc(t('silences.none'))}</p>`
       : '';
+  }
+
+  protected render(): void {
+    const el = this.el;
+    if (!el) return;
+    const canAct = may(this.#deps.me.user.role, 'silence');
     el.innerHTML = `<div class="silences-view">
       <div class="view-head"><h2>${esc(t('silences.title'))}</h2>${closeButton()}</div>
       <div class="view-status dim" role="status">${esc(el.querySelector('.silences-view .view-status')?.textContent ?? '')}</div>
-      ${rows}
+      <div class="silence-list">${this.#rows()}</div>
       ${canAct ? this.#form() : ''}
     </div>`;
     const root = el.querySelector('.silences-view')!;
     root.querySelector('[data-action="close"]')!.addEventListener('click', () => this.#deps.close());
-    root.querySelector('ul.silences')?.addEventListener('click', (ev) => {
+    root.querySelector('.silence-list')!.addEventListener('click', (ev) => {
       const button = (ev.target as HTMLElement).closest<HTMLButtonElement>('button[data-action="expire"]');
       const id = button?.closest<HTMLElement>('li.silence')?.dataset.id;
       if (id) void this.#expire(id);

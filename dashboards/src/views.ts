@@ -3,6 +3,7 @@
 // #handover (shift handover), #silences (maintenance windows). No hash: the tiles
 // and the map. The incident view keeps the map beside it (its devices are
 // highlighted there); the others take the tiles' and the map's place.
+import type { Incident } from '../../services/contracts/index.ts';
 import { esc } from './format.ts';
 import { t } from './i18n/i18n.ts';
 
@@ -23,8 +24,15 @@ export const hashOf = (r: Route): string => (r.view === 'incident' ? `#incident/
 export const closeButton = (): string => `<button type="button" class="close" data-action="close" title="${esc(t('view.close'))}" aria-label="${esc(t('view.close'))}">✕</button>`;
 
 /** A time field on the town's clock ("2026-01-15 09:00"), with its label and format hint. */
-export const timeField = (name: string, label: string, value: string): string =>
-  `<label><span>${esc(label)}</span> <input name="${esc(name)}" value="${esc(value)}" size="16" placeholder="${esc(t('input.timeHint'))}" title="${esc(t('input.timeHint'))}"></label>`;
+export const timeField = (name: string, label: string, value: string, placeholder = t('input.timeHint')): string =>
+  `<label><span>${esc(label)}</span> <input name="${esc(name)}" value="${esc(value)}" size="16" placeholder="${esc(placeholder)}" title="${esc(t('input.timeHint'))}"></label>`;
+
+/**
+ * How long an open view waits after a change it hears of before it asks the API
+ * again: changes come in bursts (a rule's repeats, an acknowledgement and its
+ * comment, a resolve), and one request answers a burst.
+ */
+export const REFRESH_DEBOUNCE_MS = 1000;
 
 export interface View {
   /** shows the route's content in the element (called again when the route changes to another of this view) */
@@ -32,11 +40,14 @@ export interface View {
   close(): void;
   /** the language changed */
   relabel(): void;
+  /** incidents opened, changed or resolved (the /live websocket's news; on a reconnection its whole list) */
+  incidentsChanged?(changed: readonly Incident[]): void;
 }
 
 /** A view that draws itself whole into its element: on opening, on a language change, and when its data changes. */
 export abstract class PanelView implements View {
   protected el: HTMLElement | undefined;
+  #refreshTimer: number | undefined;
 
   open(_route: Route, el: HTMLElement): void {
     this.el = el;
@@ -46,6 +57,8 @@ export abstract class PanelView implements View {
 
   close(): void {
     this.el = undefined;
+    window.clearTimeout(this.#refreshTimer);
+    this.#refreshTimer = undefined;
   }
 
   relabel(): void {
@@ -56,6 +69,18 @@ export abstract class PanelView implements View {
   protected abstract render(): void;
   /** after the first draw of an opening: fetch what it shows */
   protected abstract opened(): void;
+
+  /** Asks the API again REFRESH_DEBOUNCE_MS from the first of a burst of changes (nothing when closed). */
+  protected refreshSoon(): void {
+    if (!this.el || this.#refreshTimer !== undefined) return;
+    this.#refreshTimer = window.setTimeout(() => {
+      this.#refreshTimer = undefined;
+      if (this.el) this.refresh();
+    }, REFRESH_DEBOUNCE_MS);
+  }
+
+  /** fetches what the view shows again, keeping what is being typed in its forms */
+  protected refresh(): void {}
 
   /** Says something on the view's status line. */
   protected status(text: string): void {
@@ -96,6 +121,11 @@ export class Router {
 
   relabel(): void {
     if (this.#current) this.#views[this.#current.view]?.relabel();
+  }
+
+  /** Tells the open view of incidents that changed, so it shows them without a reload. */
+  incidentsChanged(changed: readonly Incident[]): void {
+    if (this.#current) this.#views[this.#current.view]?.incidentsChanged?.(changed);
   }
 
   #apply(): void {

@@ -116,4 +116,5 @@ export const opsEn = {
   'day.4': 'Thu',
   'day.5': 'Fri',
   'day.6': 'Sat',
+  'search.toNow': 'now',
 } as const;

@@ -117,4 +117,5 @@ export const opsKk = {
   'day.4': 'Бс',
   'day.5': 'Жм',
   'day.6': 'Сн',
+  'search.toNow': 'қазір',
 } satisfies Record<keyof typeof opsEn, string>;

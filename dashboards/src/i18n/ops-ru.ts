@@ -117,4 +117,5 @@ export const opsRu = {
   'day.4': 'Чт',
   'day.5': 'Пт',
   'day.6': 'Сб',
+  'search.toNow': 'сейчас',
 } satisfies Record<keyof typeof opsEn, string>;
