@@ -32,7 +32,7 @@ export function resolveKpiRange(raw: unknown, now: number, maxRangeDays: number)
 
 export function registerKpiRoutes(app: FastifyInstance, kpis: KpisPort, opts: { now: () => number; maxRangeDays: number }): void {
   app.get('/api/kpis', { config: { access: 'user', summary: 'The city indicators over a range (default: the last seven days)', query: kpiQuerySchema } }, async (req) => kpis.report(resolveKpiRange(req.query, opts.now(), opts.maxRangeDays)));
-  app.get('/api/kpis/freeze', { config: { access: 'user', summary: 'Time to freeze of the open heating outages', query: noQuery } }, async (req) => {
+  app.get('/api/kpis/freeze', { config: { access: 'user', summary: "Time to freeze of the open heating outages (a utility user: its own utility's)", query: noQuery } }, async (req) => {
     parseQuery(noQuery, req.query);
     // the outages are heat's incidents: a user of another utility does not see them, as it does not see the incidents (scope.ts)
     const utility = utilityScope(principalOf(req));

@@ -258,7 +258,7 @@ export class ApiServer {
     app.route({
       method: 'GET',
       url: '/live',
-      config: { access: 'user', summary: 'Live updates of every subsystem and the unresolved incidents (websocket)' },
+      config: { access: 'user', summary: "Live updates of every subsystem and the unresolved incidents (websocket; a utility user: its own network's)" },
       handler: notWebsocket('/live'),
       wsHandler: (socket, req) => {
         const auth = req.auth!;
