@@ -71,6 +71,22 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// CONNACK return codes of MQTT 3.1.1 §3.2.2.3, Table 3.1.
+const CONNACK_REFUSALS: Record<number, string> = {
+  1: 'unacceptable protocol version',
+  2: 'identifier rejected',
+  3: 'server unavailable',
+  4: 'bad user name or password',
+  5: 'not authorized',
+};
+
+/** "CONNACK 5: not authorized" for MQTT.js's error on a refused CONNECT, else undefined. */
+function connackRefusal(err: unknown): string | undefined {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (typeof e?.code !== 'number' || typeof e.message !== 'string' || !e.message.startsWith('Connection refused')) return undefined;
+  return `CONNACK ${e.code}: ${CONNACK_REFUSALS[e.code] ?? 'refused'}`;
+}
+
 /** One line on stderr for every failure a user can fix; a stack trace only for a bug. */
 function report(err: unknown): number {
   if (err instanceof QalaError) {
@@ -80,6 +96,11 @@ function report(err: unknown): number {
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'ECONNREFUSED' || e?.code === 'ENOTFOUND' || e?.code === 'EHOSTUNREACH') {
     console.error(`qala: cannot reach the broker (${e.message}); is it running, and is --broker (or QALA_BROKER_URL) right?`);
+    return 1;
+  }
+  const refused = connackRefusal(err);
+  if (refused) {
+    console.error(`qala: the broker refused the login (${refused}); against Qala, \`qala simulate\` and \`qala replay\` log in as its simulator with --key-file (by default <QALA_DATA_DIR>/access/simulator.key), \`qala record\` as an engineer or admin with --username and --password`);
     return 1;
   }
   if (e?.code === 'ENOENT' && e.path) {
