@@ -2,7 +2,8 @@
 // when QALA_SIMULATE is on.
 import { z } from 'zod';
 import type { Fleet } from '../../../simulator/fleet.ts';
-import { CLOCK_SKEW_OFF, loadConfig } from '../../config.ts';
+import { CLOCK_SKEW_OFF, loadConfig, type Config } from '../../config.ts';
+import type { Platform } from '../../platform.ts';
 import type { Command } from '../options.ts';
 import { untilSignal } from '../signals.ts';
 import { explainStartupError } from '../startup-errors.ts';
@@ -53,7 +54,7 @@ export const startCommand: Command = {
       const running = fleet;
       platform.reportHealth('simulator', () => running.stats());
     }
-    log.info(`Qala is up: dashboard http://localhost:${platform.httpPort}  MQTT ${config.brokerUrl ?? `mqtt://localhost:${platform.mqttPort}`}`);
+    log.info(upLine(config, platform));
     await untilSignal();
     log.info('shutting down');
     // the simulator first: it publishes into the platform, which must outlive it
@@ -62,3 +63,13 @@ export const startCommand: Command = {
     return 0;
   },
 };
+
+/** Where a user reaches what started: https and mqtts under TLS (QALA_TLS_CERT), no mqtt:// when QALA_PLAIN_LISTENERS=false. */
+function upLine(config: Config, platform: Platform): string {
+  const tls = Boolean(config.tlsCert);
+  const tlsPort = (platform.health().broker as { mqttTlsPort?: number } | undefined)?.mqttTlsPort ?? config.mqttTlsPort;
+  const mqtt = config.brokerUrl
+    ? [config.brokerUrl]
+    : [...(tls && !config.plainListeners ? [] : [`mqtt://localhost:${platform.mqttPort}`]), ...(tls ? [`mqtts://localhost:${tlsPort}`] : [])];
+  return `Qala is up: dashboard ${tls ? 'https' : 'http'}://localhost:${platform.httpPort}  MQTT ${mqtt.join(' ')}`;
+}
