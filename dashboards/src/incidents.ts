@@ -2,9 +2,12 @@
 // screen. Acknowledge and resolve appear only for the roles that may (the server
 // checks again and records the logged-in user); resolving asks for a comment and a
 // confirmation. Clicking an incident opens its view (incident-view.ts), which
-// highlights its devices on the map.
+// highlights its devices on the map. A heating outage shows its district's time to
+// freeze and an incident with a response deadline (a pressed care alarm) counts
+// down to it, red once passed (deadlines.ts; tick() each second).
 import type { Incident } from '../../services/contracts/index.ts';
 import { may } from './access.ts';
+import { deadlineLines, tickDeadlines } from './deadlines.ts';
 import { esc } from './format.ts';
 import { num, t, townTime, tOr } from './i18n/i18n.ts';
 import { postJson, type Me } from './session.ts';
@@ -13,6 +16,9 @@ const RANK: Record<string, number> = { critical: 0, major: 1, minor: 2, warning:
 
 export interface IncidentPanelDeps {
   me: Me;
+  /** the server's clock (deadlines count down on it) */
+  now: () => number;
+  districtName: (id: string) => string;
   /** the incidents changed (the alarm and the map follow) */
   onChange: (unresolved: Incident[]) => void;
   /** an incident was picked (its view opens), or the picked one again (the view closes: undefined) */
@@ -94,12 +100,14 @@ export class IncidentPanel {
             : '';
         return `<li class="incident sev-${i.severity}${this.#selected === i.id ? ' selected' : ''}" data-id="${esc(i.id)}" data-state="${i.state}" data-severity="${i.severity}" tabindex="0">
           <div class="line1"><span class="sev sev-${i.severity}">${esc(t(`severity.${i.severity}`))}</span> <span class="title">${esc(title)}</span></div>
-          <div class="line2">${esc(i.asset)} · ${esc(i.district)} · ${esc(tOr(`utility.${i.utility}`, i.utility))}</div>
+          <div class="line2">${esc(i.asset)} · ${esc(this.#deps.districtName(i.district))} · ${esc(tOr(`utility.${i.utility}`, i.utility))}</div>
           <div class="line3 dim">${esc(t('incidents.opened', { time: townTime(i.openedAt, 'dateTime') }))} · ${esc(t(`state.${i.state}`))}${i.occurrences > 1 ? ` · ${esc(t('incidents.occurrences', { n: num(i.occurrences, 0) }))}` : ''}${i.conditionCleared ? ` · ${esc(t('incidents.conditionClear'))}` : ''}</div>
+          ${deadlineLines(i, this.#deps.districtName)}
           ${actions ? `<div class="actions">${actions}</div>` : ''}${resolving}
         </li>`;
       })
       .join('');
+    this.tick();
     const form = list.querySelector<HTMLFormElement>('.resolve-form');
     if (form) {
       form.addEventListener('submit', (ev) => {
@@ -112,6 +120,11 @@ export class IncidentPanel {
       if (draft) area.value = draft;
       area.focus();
     }
+  }
+
+  /** Counts the deadlines down (each second, on the server's clock). */
+  tick(): void {
+    tickDeadlines(document.getElementById('incident-list')!, this.#deps.now());
   }
 
   #status(text: string): void {

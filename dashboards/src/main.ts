@@ -68,6 +68,8 @@ async function start(me: Me): Promise<void> {
   const alarm = new Alarm();
   const panel: IncidentPanel = new IncidentPanel({
     me,
+    now: serverNow,
+    districtName: (id) => districtNames.get(id) ?? id,
     onChange: (unresolved: Incident[]) => {
       alarm.update(unresolved);
       map.draw();
@@ -179,6 +181,7 @@ async function start(me: Me): Promise<void> {
   window.setInterval(() => {
     tickClock();
     tiles.tick();
+    panel.tick();
   }, 1000);
   tickClock();
 

@@ -117,4 +117,12 @@ export const opsEn = {
   'day.5': 'Fri',
   'day.6': 'Sat',
   'search.toNow': 'now',
+  'deadline.hm': '{h} h {m} min',
+  'deadline.m': '{m} min',
+  'deadline.freezeIn': '❄ {district}: {left} to +{limit} °C indoors ({outdoor} °C outside, at {time})',
+  'deadline.frozen': '❄ {district}: flats below +{limit} °C since {time}',
+  'deadline.noFreeze': '❄ {district}: stays above +{limit} °C at {outdoor} °C outside',
+  'deadline.respondIn': '⏱ Respond within {left}',
+  'deadline.overdue': '⏱ Response overdue by {left}',
+  'deadline.missed': '⏱ Response deadline missed at {time}',
 } as const;

@@ -118,4 +118,12 @@ export const opsKk = {
   'day.5': 'Жм',
   'day.6': 'Сн',
   'search.toNow': 'қазір',
+  'deadline.hm': '{h} сағ {m} мин',
+  'deadline.m': '{m} минут',
+  'deadline.freezeIn': '❄ {district}: пәтерлерде +{limit} °C дейін {left} (сыртта {outdoor} °C, сағат {time})',
+  'deadline.frozen': '❄ {district}: пәтерлерде {time} бастап +{limit} °C төмен',
+  'deadline.noFreeze': '❄ {district}: сыртта {outdoor} °C болғанда +{limit} °C жоғары',
+  'deadline.respondIn': '⏱ Әрекет ету мерзімі: {left} қалды',
+  'deadline.overdue': '⏱ Әрекет ету мерзімінен {left} асты',
+  'deadline.missed': '⏱ Әрекет ету мерзімі {time} кезінде өтіп кетті',
 } satisfies Record<keyof typeof opsEn, string>;

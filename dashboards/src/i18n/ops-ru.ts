@@ -118,4 +118,12 @@ export const opsRu = {
   'day.5': 'Пт',
   'day.6': 'Сб',
   'search.toNow': 'сейчас',
+  'deadline.hm': '{h} ч {m} мин',
+  'deadline.m': '{m} мин',
+  'deadline.freezeIn': '❄ {district}: {left} до +{limit} °C в квартирах (на улице {outdoor} °C, в {time})',
+  'deadline.frozen': '❄ {district}: в квартирах ниже +{limit} °C с {time}',
+  'deadline.noFreeze': '❄ {district}: выше +{limit} °C при {outdoor} °C на улице',
+  'deadline.respondIn': '⏱ Отреагировать в течение {left}',
+  'deadline.overdue': '⏱ Срок реагирования просрочен на {left}',
+  'deadline.missed': '⏱ Срок реагирования пропущен в {time}',
 } satisfies Record<keyof typeof opsEn, string>;

@@ -33,6 +33,12 @@ describe('dashboard dictionaries against the device catalog', () => {
     });
   }
 
+  it("ru and kk translate the incident list's deadlines and the views' labels rather than repeat the English", () => {
+    const ours = Object.keys(en).filter((k) => k.startsWith('deadline.') || k === 'search.toNow');
+    expect(ours.length).toBeGreaterThan(5);
+    for (const lang of ['ru', 'kk']) expect(ours.filter((k) => DICTS[lang]![k] === en[k as keyof typeof en])).toEqual([]);
+  });
+
   it('ru and kk translate the kinds rather than repeat the English label', () => {
     for (const lang of ['ru', 'kk']) expect(DEVICE_KINDS.map((k) => `kind.${k.id}`).filter((k) => DICTS[lang]![k] === en[k as keyof typeof en])).toEqual([]);
   });
