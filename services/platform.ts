@@ -116,13 +116,15 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
   const { town } = config;
 
   const audit = new AuditLog({ dir: join(config.dataDir, 'audit'), clock, log: child('audit'), maxBytes: config.auditMaxBytes, files: config.auditFiles });
+  // one bound on password checks, which the device registry's checks of unknown ids share
+  const hashGate = new HashGate(config.passwordHashConcurrency, config.passwordHashQueue);
   const users = new UserStore({
     dataDir: config.dataDir, clock, log: child('users'), audit, announce, ...(config.adminPassword ? { adminPassword: config.adminPassword } : {}),
-    hashGate: new HashGate(config.passwordHashConcurrency, config.passwordHashQueue), ...(passwordCost ? { passwordCost } : {}),
+    hashGate, ...(passwordCost ? { passwordCost } : {}),
     tokenDays: { default: config.tokenDefaultDays, max: config.tokenMaxDays },
   });
   const sessions = new SessionStore({ dataDir: config.dataDir, clock, log: child('sessions'), ttlMs: config.sessionTtlMs });
-  const access = new Access({ town, dataDir: config.dataDir, clock, log: child('access'), audit, maxRegisteredDevices: config.maxRegisteredDevices, users });
+  const access = new Access({ town, dataDir: config.dataDir, clock, log: child('access'), audit, maxRegisteredDevices: config.maxRegisteredDevices, users, hashGate });
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
   const store = createStore(config, clock, child('store'));
   const writer = new StoreWriter({

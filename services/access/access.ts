@@ -13,6 +13,7 @@ import { DEVICE_KINDS, parseDeviceTopic } from '../../devices/index.ts';
 import { QalaError, type AuditSink, type Clock, type MqttLogin, type Principal } from '../contracts/index.ts';
 import { deriveSecret, groupLogins, newSecret, sameSecret, type SecretHasher } from './credentials.ts';
 import { DeviceStore, importDevicesCsv, type DeviceRecord } from './devices.ts';
+import type { HashGate } from './hash-gate.ts';
 
 /** What Access needs of the people's directory (services/access/users.ts). */
 export interface UserAuthenticator {
@@ -29,6 +30,8 @@ export interface AccessDeps {
   users?: UserAuthenticator;
   /** the KDF of the device registry (credentials.ts SCRYPT); tests wrap it to count the work of a login */
   hasher?: SecretHasher;
+  /** the people's HashGate, which also bounds the registry's checks of unknown ids (devices.ts says why) */
+  hashGate?: HashGate;
 }
 
 const KINDS = new Map(DEVICE_KINDS.map((k) => [k.id, k]));
@@ -41,7 +44,7 @@ export class Access {
 
   constructor(deps: AccessDeps) {
     this.#deps = deps;
-    this.devices = new DeviceStore({ dataDir: deps.dataDir, clock: deps.clock, maxDevices: deps.maxRegisteredDevices, ...(deps.hasher ? { hasher: deps.hasher } : {}) });
+    this.devices = new DeviceStore({ dataDir: deps.dataDir, clock: deps.clock, maxDevices: deps.maxRegisteredDevices, ...(deps.hasher ? { hasher: deps.hasher } : {}), ...(deps.hashGate ? { gate: deps.hashGate } : {}) });
   }
 
   async start(): Promise<void> {

@@ -9,6 +9,7 @@ import { QalaError } from '../contracts/errors.ts';
 import type { Clock, DeviceRecord } from '../contracts/index.ts';
 import { Journal } from '../durable/journal.ts';
 import { SCRYPT, SECRET_COST, dummyHash, newSecret, type SecretHasher } from './credentials.ts';
+import type { HashGate } from './hash-gate.ts';
 
 export type { DeviceRecord };
 
@@ -34,6 +35,13 @@ export interface DeviceStoreDeps {
   maxDevices: number;
   /** the KDF (credentials.ts SCRYPT); tests wrap it to count the work of a login */
   hasher?: SecretHasher;
+  /**
+   * Bounds the dummy checks of unknown ids (the people's HashGate): any name can
+   * trigger one, so a flood of made-up names must not take the thread pool. A real
+   * device's check is not gated: a town's devices reconnecting at once after a broker
+   * restart must not be refused as a login flood.
+   */
+  gate?: Pick<HashGate, 'run'>;
 }
 
 const publicRecord = ({ secretHash: _, ...rest }: Stored): DeviceRecord => rest;
@@ -84,7 +92,8 @@ export class DeviceStore {
   async verify(deviceId: string, secret: string): Promise<DeviceRecord | undefined> {
     const d = this.#byId.get(deviceId);
     if (!d || d.revokedAt !== undefined) {
-      await this.#hasher.verify(secret, this.#dummy);
+      const check = () => this.#hasher.verify(secret, this.#dummy);
+      await (this.#deps.gate ? this.#deps.gate.run(check) : check());
       return undefined;
     }
     return (await this.#hasher.verify(secret, d.secretHash)) ? publicRecord(d) : undefined;
