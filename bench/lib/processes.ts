@@ -9,8 +9,47 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { groupCredentials } from '../../services/cli/credentials.ts';
 import type { FleetCredentials } from '../../simulator/fleet.ts';
+import { progressed } from './progress.ts';
 
 const QALA = fileURLToPath(new URL('../../bin/qala.mjs', import.meta.url));
+
+/** How long a platform may take to say it is up. */
+const START_TIMEOUT_MS = 120_000;
+/** How long a platform may take to exit after SIGTERM before the bench kills it and fails. */
+const STOP_TIMEOUT_MS = 120_000;
+
+/**
+ * Every child the bench started and has not stopped, with its data dir: killed, and the
+ * dir deleted, by `killStarted` when the bench gives up.
+ */
+const running = new Map<ChildProcess, string | undefined>();
+
+function track(child: ChildProcess, dataDir?: string): void {
+  running.set(child, dataDir);
+}
+
+/** SIGKILLs every platform and simulator the bench started that still runs and deletes their data (a failed bench's last act). */
+export function killStarted(): void {
+  for (const [child, dataDir] of running) {
+    child.kill('SIGKILL');
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+  running.clear();
+}
+
+const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
+/** Resolves true once `child` has exited (at once if it already has), false after `ms`. */
+function exitWithin(child: ChildProcess, ms: number): Promise<boolean> {
+  if (exited(child)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
 
 async function until<T>(check: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -71,10 +110,21 @@ export async function startPlatform(opts: { brokerUrl?: string; env?: Record<str
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  track(child, dataDir);
   let out = '';
   child.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
   child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));
-  const m = await until(() => /dashboard http:\/\/localhost:(\d+) {2}MQTT (mqtt:\/\/[^"\s]+)/.exec(out) ?? undefined, `the platform to start:\n${out}`);
+  let m: RegExpExecArray;
+  try {
+    // generous: a start on a loaded CI machine has taken over 30 s
+    m = await until(() => /dashboard http:\/\/localhost:(\d+) {2}MQTT (mqtt:\/\/[^"\s]+)/.exec(out) ?? undefined, `the platform to start:\n${out}`, START_TIMEOUT_MS);
+  } catch (err) {
+    child.kill('SIGKILL');
+    await exitWithin(child, 10_000);
+    running.delete(child);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const http = Number(m[1]);
   const keyFile = join(dataDir, 'access', 'simulator.key');
   let session: Promise<Record<string, string>> | undefined;
@@ -90,15 +140,30 @@ export async function startPlatform(opts: { brokerUrl?: string; env?: Record<str
     pid: child.pid!,
     http,
     mqttUrl: m[2]!,
-    health: async () => (await (await fetch(`http://127.0.0.1:${http}/health`)).json()) as Record<string, any>,
+    health: async () => {
+      const h = (await (await fetch(`http://127.0.0.1:${http}/health`)).json()) as Record<string, any>;
+      progressed();
+      return h;
+    },
     simulator: groupCredentials(undefined, dataDir),
     keyFile: existsSync(keyFile) ? keyFile : undefined,
     admin,
     session: () => (session ??= login()),
+    // A platform that does not exit is a finding, not something to wait for: the bench
+    // kills it and fails with its last output. (One that exited already is not waited
+    // for either: its 'exit' has been emitted and would never come again.)
     stop: async () => {
+      const early = exited(child);
       child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      const ok = await exitWithin(child, STOP_TIMEOUT_MS);
+      if (!ok) {
+        child.kill('SIGKILL');
+        await exitWithin(child, 10_000);
+      }
+      running.delete(child);
       rmSync(dataDir, { recursive: true, force: true });
+      if (!ok) throw new Error(`the platform (pid ${child.pid}) did not exit within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM and was killed; its last output:\n${out.slice(-4000)}`);
+      if (early) throw new Error(`the platform (pid ${child.pid}) had exited before the bench stopped it (code ${child.exitCode}, signal ${child.signalCode}); its last output:\n${out.slice(-4000)}`);
     },
   };
 }
@@ -106,6 +171,8 @@ export async function startPlatform(opts: { brokerUrl?: string; env?: Record<str
 /** `qala simulate` in its own process; resolves with its summary line. */
 export function runSimulator(args: string[]): { pid: number; done: Promise<Record<string, number>> } {
   const child = spawn(process.execPath, [QALA, 'simulate', ...args], { env: { PATH: process.env.PATH, QALA_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  track(child);
+  child.once('exit', () => running.delete(child));
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', () => undefined);

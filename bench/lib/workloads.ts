@@ -20,6 +20,7 @@ import { createSimClock } from '../../simulator/clock.ts';
 import type { SimMessage } from '../../simulator/feed.ts';
 import { Fleet } from '../../simulator/fleet.ts';
 import { cpuMicros, runSimulator, sampleResources, type MqttLogin, type PlatformProc } from './processes.ts';
+import { progressed } from './progress.ts';
 
 // a day ago: device timestamps the platform takes as live (readings dated ahead of its clock are dead-lettered)
 const TS = Date.now() - 86_400_000;
@@ -28,6 +29,7 @@ const TS = Date.now() - 86_400_000;
 export async function connect(url: string, login: (MqttLogin & { clientId?: string }) | undefined): Promise<MqttClient> {
   const client = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, ...login });
   (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+  client.on('packetreceive', progressed); // a PUBACK, a delivery: the watchdog's progress
   return client;
 }
 
@@ -180,6 +182,7 @@ async function liveClient(p: PlatformProc, sentAt: Map<number, number>, latencie
   const ws = new WebSocket(`ws://127.0.0.1:${p.http}/live`, { headers: await p.session() });
   let last = -1;
   ws.on('message', (data) => {
+    progressed();
     const m = JSON.parse(data.toString()) as LiveMessage;
     const code = m.subsystems.environment?.kinds['air-station']?.metrics.pm25?.value;
     if (code === undefined || code === last) return;
