@@ -48,6 +48,8 @@ interface Compiled {
   hits: Map<string, Map<string, number>>;
   /** district → how many devices of the district the rule watches (for `group.allIfFewer`) */
   population: Map<string, number>;
+  /** district → how many of them are not of the `group.requires` kinds: the ones that corroborate */
+  others: Map<string, number>;
   /** devices whose subject is hit or raised: the only ones a sweep must look at */
   armed: Set<string>;
   /** `d:<district>` and `a:<device>` → how many of this rule's incidents are open there (for inhibition) */
@@ -131,8 +133,9 @@ export class RulesEngine {
         const timing: Timing = { forMs: rule.for, clearForMs: rule.clearFor, minSamples: rule.minSamples };
         const expiring = expires(rule.when) || expires(rule.clearWhen);
         const population = new Map<string, number>();
-        for (const d of this.#devices.values()) if (rule.match.kinds.includes(d.kind) && matches(rule, d)) population.set(d.district, (population.get(d.district) ?? 0) + 1);
-        return { rule, fingerprint, kinds: new Set(rule.match.kinds), timing, expiring, subjects: new Map(), groups: new Map(), members: new Map(), hits: new Map(), population, armed: new Set(), openIn: new Map(), open: new Map() };
+        const others = new Map<string, number>();
+        for (const d of this.#devices.values()) if (rule.match.kinds.includes(d.kind) && matches(rule, d)) countMember(rule, d, population, others);
+        return { rule, fingerprint, kinds: new Set(rule.match.kinds), timing, expiring, subjects: new Map(), groups: new Map(), members: new Map(), hits: new Map(), population, others, armed: new Set(), openIn: new Map(), open: new Map() };
       });
     this.#byId = new Map(this.#rules.map((c) => [c.rule.id, c]));
     this.#minAbsentMs = Math.min(Infinity, ...this.#rules.map((c) => c.rule.absentFor ?? Infinity));
@@ -305,13 +308,7 @@ export class RulesEngine {
     const g = c.rule.group!;
     const hits = [...(c.hits.get(district) ?? [])].map(([id, since]) => ({ id, since }));
     hits.sort((a, b) => a.since - b.since);
-    // a district with fewer devices than k (one pressure point in a small metered area) raises once all of them trip
-    const k = g.allIfFewer ? Math.max(1, Math.min(g.k, c.population.get(district) ?? 0)) : g.k;
-    let raise = false;
-    for (let i = 0; i + k - 1 < hits.length; i++) {
-      if (hits[i + k - 1]!.since - hits[i]!.since <= g.window) raise = true;
-    }
-    if (raise && g.requires) raise = hits.some((h) => g.requires!.includes(this.#devices.get(h.id)?.kind ?? ''));
+    const raise = g.requires ? this.#requiredWithOthers(c, district, hits) : this.#kWithin(c, district, hits);
     const group = getOrCreate(c.groups, district, () => new Subject());
     let signal = group.observe(raise, hits.length === 0, at, { forMs: c.rule.for, clearForMs: c.rule.clearFor, minSamples: 1 });
     const known = getOrCreate(c.members, district, () => new Set<string>());
@@ -324,6 +321,37 @@ export class RulesEngine {
     const members = hits.map((h) => h.id);
     const first = this.#devices.get(members[0] ?? '') ?? [...this.#devices.values()].find((d) => d.district === district && c.kinds.has(d.kind));
     if (first) this.#emit(signal, c, group, first, receivedAt, district, members, signal === 'repeated' ? at : undefined);
+  }
+
+  /** k hits within the window; a district with fewer devices than k (one pressure point in a small metered area), with `allIfFewer`, all of them */
+  #kWithin(c: Compiled, district: string, hits: readonly { since: number }[]): boolean {
+    const g = c.rule.group!;
+    const k = g.allIfFewer ? Math.max(1, Math.min(g.k, c.population.get(district) ?? 0)) : g.k;
+    for (let i = 0; i + k - 1 < hits.length; i++) if (hits[i + k - 1]!.since - hits[i]!.since <= g.window) return true;
+    return false;
+  }
+
+  /**
+   * With `requires`: a device of those kinds and k−1 of the others within the window (a
+   * feeder silent with two of the devices it powers). With `allIfFewer`, a district with
+   * fewer than k−1 of the others asks for all of them, but at least one: a feeder
+   * silent with the one traffic counter of a small district is its outage, a feeder
+   * silent alone is a reboot as often as an outage, and stays a device-offline matter.
+   */
+  #requiredWithOthers(c: Compiled, district: string, hits: readonly { id: string; since: number }[]): boolean {
+    const g = c.rule.group!;
+    const need = g.allIfFewer ? Math.max(1, Math.min(g.k - 1, c.others.get(district) ?? 0)) : g.k - 1;
+    const required = hits.map((h) => g.requires!.includes(this.#devices.get(h.id)?.kind ?? ''));
+    for (let i = 0; i < hits.length; i++) {
+      let req = 0;
+      let oth = 0;
+      for (let j = i; j < hits.length && hits[j]!.since - hits[i]!.since <= g.window; j++) {
+        if (required[j]) req++;
+        else oth++;
+      }
+      if (req > 0 && oth >= need) return true;
+    }
+    return false;
   }
 
   /**
@@ -414,7 +442,7 @@ export class RulesEngine {
     if (!d) {
       d = { deviceId: r.deviceId, kind: r.kind, district: r.district, subsystem: r.subsystem, latest: {}, latestTs: {}, recent: new Map(), maxima: new Map(), daily: new Map(), nights: new Map(), lastTs: Number.NEGATIVE_INFINITY, wmAtLast: this.#watermarkAt(r.receivedAt) };
       this.#devices.set(r.deviceId, d);
-      for (const c of this.#byKind.get(r.kind) ?? []) if (c.rule.group && matches(c.rule, d)) c.population.set(d.district, (c.population.get(d.district) ?? 0) + 1);
+      for (const c of this.#byKind.get(r.kind) ?? []) if (c.rule.group && matches(c.rule, d)) countMember(c.rule, d, c.population, c.others);
     }
     const windows = this.#windows.get(r.kind);
     if (r.ts <= d.lastTs) {
@@ -528,4 +556,10 @@ function getOrCreate<K, V>(m: Map<K, V>, k: K, make: () => V): V {
     m.set(k, v);
   }
   return v;
+}
+
+/** Counts a device the group rule watches in its district, and apart if it corroborates (is not of the `requires` kinds). */
+function countMember(rule: Rule, d: { kind: string; district: string }, population: Map<string, number>, others: Map<string, number>): void {
+  population.set(d.district, (population.get(d.district) ?? 0) + 1);
+  if (!rule.group?.requires?.includes(d.kind)) others.set(d.district, (others.get(d.district) ?? 0) + 1);
 }

@@ -161,11 +161,16 @@ export const ruleSchema = z
         k: z.number().int().min(2),
         /** whose conditions began within this window */
         window: duration,
-        /** and one of them of these kinds (a feeder silent with the devices it powers is its outage) */
+        /**
+         * one of them of these kinds and k−1 of the other kinds (a feeder silent with two
+         * of the devices it powers is its outage; three feeders silent are not)
+         */
         requires: z.array(kindId).optional(),
         /**
          * a district with fewer than k devices the rule watches raises once all of them
-         * trip (a main break in a district metered area with one pressure point)
+         * trip (a main break in a district metered area with one pressure point); with
+         * `requires`, a district with fewer than k−1 of the other kinds raises once a
+         * device of the required kinds and all the others (at least one) trip
          */
         allIfFewer: z.boolean().default(false),
       })

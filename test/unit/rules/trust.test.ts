@@ -293,6 +293,43 @@ describe('a feeder silent with the devices it powers', () => {
   });
 });
 
+describe('a feeder silent in a small district', () => {
+  // Aktau at half scale: two feeders, one traffic counter, one camera that reports on
+  // change (a 2-min heartbeat), no clinic. Feeder pf-1's RTU runs off its line.
+  async function run(silent: (id: string, t: number) => boolean) {
+    const { read, engine, signals } = setup(await loadRules(BUILTIN_RULES));
+    for (let t = 0; t < 30 * M; t += 10 * S) {
+      const at = T0 + t;
+      if (!silent('pf-1', t)) read('pf-1', 'power-feeder', at, { voltage: 229, load: 50 }, at, 'aktau');
+      if (!silent('pf-2', t)) read('pf-2', 'power-feeder', at, { voltage: 229, load: 50 }, at, 'aktau');
+      if (!silent('tc-1', t)) read('tc-1', 'traffic-counter', at, { vehiclesPerMin: 10, meanSpeed: 40, signal: 1 }, at, 'aktau');
+      if (!silent('cam-1', t) && t % (2 * M) === 0) read('cam-1', 'emergency-camera', at, { online: 1, smoke: 0, fire: 0, crowd: 0, personDown: 0 }, at, 'aktau');
+      engine.sweep(at);
+    }
+    return signals.filter((s) => s.type === 'raised');
+  }
+  const outage = (from: number, to: number) => (id: string, t: number) => id !== 'pf-2' && t >= from && t < to;
+
+  it('raises the critical power outage within a minute when the feeder falls silent with the one traffic counter it powers', async () => {
+    const raised = await run(outage(5 * M, 20 * M));
+    expect(raised.map((s) => `${s.ruleId}:${s.severity}:${s.asset}`)).toEqual(['power-outage-silent:critical:aktau']);
+    expect(raised[0]!.raisedAt! - (T0 + 5 * M)).toBeLessThanOrEqual(M);
+    expect([...raised[0]!.devices].sort()).toEqual(['pf-1', 'tc-1']);
+  });
+
+  it('raises no outage when the feeder alone falls silent for two minutes (its RTU rebooting), nor when the counter alone does', async () => {
+    for (const who of ['pf-1', 'tc-1']) {
+      const raised = await run((id, t) => id === who && t >= 5 * M && t < 7 * M);
+      expect(raised.map((s) => s.ruleId), who).toEqual([]);
+    }
+  });
+
+  it('raises no outage when both feeders fall silent but the counter keeps reporting (the RTUs\' link, not the power)', async () => {
+    const raised = await run((id, t) => id.startsWith('pf') && t >= 5 * M && t < 7 * M);
+    expect(raised.map((s) => s.ruleId)).toEqual([]);
+  });
+});
+
 describe('slow leaks', () => {
   const H = 60 * M;
   /** local midnight (UTC+5) of 15 January 2026 */
