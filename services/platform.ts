@@ -201,7 +201,7 @@ export function createPlatform({ config, log, clock = systemClock, announce = ()
     town, bus, routes, outbox, events, log: child('notifier'), silences, now: () => clock.now(),
     unresolved: () => incidents.list({ state: 'unresolved', limit: Number.MAX_SAFE_INTEGER }),
   });
-  const rules = new RulesService({ events, clock, audit, rulesFile: config.rulesFile ?? BUILTIN_RULES, sweepMs: config.rulesSweepMs, log: child('rules'), town: townContext(scenario, { designOutdoorC: config.designOutdoorC, simulated: config.simulate }) });
+  const rules = new RulesService({ events, clock, audit, rulesFile: config.rulesFile ?? BUILTIN_RULES, sweepMs: config.rulesSweepMs, log: child('rules'), town: townContext(scenario, { designOutdoorC: config.designOutdoorC, simulated: config.simulate }), seasonHistory: { devices: () => directory.list(), store } });
   const hub = new LiveHub({
     directory, events, clock, kinds: DEVICE_KINDS, intervalMs: config.liveIntervalMs, log: child('live'),
     incidents: (scope) => incidents.list({ state: 'unresolved', limit: 200, ...(scope ? { utility: scope.utility } : {}) }),

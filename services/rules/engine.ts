@@ -112,8 +112,22 @@ export class RulesEngine {
     return { rules: this.#rules.length, devices: this.#devices.size, watermark: this.#watermark, heatingSeason: this.#season.on ?? null, designOutdoorC: this.#town.designOutdoorC, ...this.#stats };
   }
 
+  /** The town's climate and local time the rules judge by. */
+  get town(): Readonly<TownContext> {
+    return this.#town;
+  }
+
   rules(): Rule[] {
     return this.#rules.map((c) => c.rule);
+  }
+
+  /**
+   * Replays the town's outdoor temperature from before a start (`mean` of `count`
+   * readings from `ts` on, in time order), so the heating season survives a restart
+   * (season-history.ts).
+   */
+  replayOutdoor(ts: number, mean: number, count: number): void {
+    this.#season.observe(ts, mean, count);
   }
 
   /** The town's event time: what absence and clear timers run on. */

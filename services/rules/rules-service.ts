@@ -7,6 +7,7 @@ import type { EventBus } from '../events.ts';
 import type { TownContext } from './conditions.ts';
 import { RulesEngine } from './engine.ts';
 import { RuleWatcher } from './loader.ts';
+import { replaySeason, type SeasonHistory } from './season-history.ts';
 
 export interface RulesServiceDeps {
   events: EventBus;
@@ -17,6 +18,8 @@ export interface RulesServiceDeps {
   audit?: AuditSink;
   /** the town's climate and local time (heating chart, night windows) */
   town?: Partial<TownContext>;
+  /** the outdoor temperatures stored before this start, so the heating season survives a restart */
+  seasonHistory?: SeasonHistory;
 }
 
 const OWNER = 'rules';
@@ -35,8 +38,21 @@ export class RulesService {
 
   async start(): Promise<void> {
     await this.watcher.start();
+    // before the first reading: the replay is the older part of the days the readings continue
+    if (this.#deps.seasonHistory) await this.#replaySeason(this.#deps.seasonHistory);
     this.#deps.events.on('readingAccepted', OWNER, (r) => this.engine.handle(r));
     this.#timer = this.#deps.clock.setInterval(() => this.engine.sweep(this.#deps.clock.now()), this.#deps.sweepMs);
+  }
+
+  async #replaySeason(history: SeasonHistory): Promise<void> {
+    const { log } = this.#deps;
+    try {
+      const replayed = await replaySeason(history, this.engine.town.utcOffsetMinutes, (ts, mean, count) => this.engine.replayOutdoor(ts, mean, count));
+      if (replayed.hours > 0) log.info({ ...replayed, heatingSeason: this.engine.stats().heatingSeason }, 'heating season rebuilt from the stored outdoor temperatures');
+    } catch (err) {
+      // the rules still start: the season is then judged from the readings to come, as on a first start
+      log.warn({ err }, 'could not read the stored outdoor temperatures; the heating season starts from the readings to come');
+    }
   }
 
   async stop(): Promise<void> {

@@ -23,8 +23,11 @@ export class HeatingSeasonTracker {
     this.#offsetMs = utcOffsetMinutes * 60_000;
   }
 
-  /** Feeds one in-order outdoor temperature at device time `ts`. */
-  observe(ts: number, outdoor: number): void {
+  /**
+   * Feeds one in-order outdoor temperature at device time `ts`; or, with `count`, the
+   * mean of that many readings (an hour of the store's history, replayed at a start).
+   */
+  observe(ts: number, outdoor: number, count = 1): void {
     const day = Math.floor((ts + this.#offsetMs) / DAY);
     if (day < this.#day) return; // a late reading from a closed day changes nothing
     // (NaN before the first reading: `day > NaN` is false, and the first day would never close)
@@ -34,8 +37,8 @@ export class HeatingSeasonTracker {
       this.#sum = 0;
       this.#n = 0;
     }
-    this.#sum += outdoor;
-    this.#n++;
+    this.#sum += outdoor * count;
+    this.#n += count;
   }
 
   #closeDay(): void {
