@@ -148,6 +148,42 @@ export class Feed {
     return this.#o.durationMs === undefined ? Infinity : this.#o.start + this.#o.durationMs;
   }
 
+  /**
+   * How many random faults of `kind` a finite run should draw on average (NaN for an
+   * endless feed): the kind's rate over its targets, times the fault rate, over the
+   * time random faults may begin in, counting only the time the kind can strike (the
+   * heating season, school hours; sampled every 5 minutes). About: a draw that finds
+   * every target busy or unpowered strikes nothing. `qala rules test` prints it beside
+   * what was drawn, so a kind too rare for the run's size shows as such rather than as
+   * a blank row: a quarter of Temirtau holds 13 substations, about 1.4 heating
+   * failures a winter day at fault rate 50.
+   */
+  expectedFaults(kind: string): number {
+    const spec = FAULT_KINDS[kind];
+    if (!spec) return 0;
+    const from = this.#o.faultsFrom ?? this.#o.start;
+    const until = Math.min(this.end, this.#o.faultsUntil ?? Infinity);
+    if (!Number.isFinite(until)) return Number.NaN;
+    const { scenario } = this.#o;
+    const STEP = 5 * 60_000;
+    let open = 0;
+    for (let t = from; t < until; t += STEP) {
+      const span = Math.min(STEP, until - t);
+      const c = conditionsAt(t + span / 2, scenario.utcOffsetMinutes, scenario.climate ?? KARAGANDA);
+      if (spec.season === 'heating' && !c.heatingSeason) continue;
+      if (spec.during === 'school-hours' && roomSession(spec.targetKind, c) === 'closed') continue;
+      open += span;
+    }
+    return (this.#perHour(spec) * open) / 3_600_000;
+  }
+
+  /** random faults of a kind per simulated hour over the whole town */
+  #perHour(spec: FaultKind): number {
+    const targets = this.#byKind.get(spec.targetKind)?.length ?? 0;
+    const wear = spec.network ? this.#o.scenario.networkWear[spec.network] : 0.3;
+    return (targets * spec.ratePerYear * wearFactor(wear) * this.#o.faultRate) / 8760;
+  }
+
   *messages(): Generator<SimMessage> {
     const { start, intervalMs, scenario } = this.#o;
     const end = this.end;
@@ -291,9 +327,7 @@ export class Feed {
 
   #planNextRandom(kind: string, from: number): void {
     const spec = FAULT_KINDS[kind]!;
-    const targets = this.#byKind.get(spec.targetKind)?.length ?? 0;
-    const wear = spec.network ? this.#o.scenario.networkWear[spec.network] : 0.3;
-    const perHour = (targets * spec.ratePerYear * wearFactor(wear) * this.#o.faultRate) / 8760;
+    const perHour = this.#perHour(spec);
     if (perHour <= 0) {
       this.#nextRandom.delete(kind);
       return;

@@ -3,7 +3,7 @@
 // scores every rule against the simulator's ground-truth faults.
 import { DeviceRegistry } from '../../devices/index.ts';
 import { readFeedFile } from '../../simulator/feed-file.ts';
-import { observableFrom } from '../../simulator/fault-kinds.ts';
+import { FAULT_KINDS, observableFrom } from '../../simulator/fault-kinds.ts';
 import type { HardCase } from '../../simulator/field.ts';
 import { Feed, type FaultRecord, type SimMessage } from '../../simulator/feed.ts';
 import { loadScenario, type Scenario } from '../../simulator/scenario.ts';
@@ -53,6 +53,8 @@ export interface RulesTestResult {
   readings: number;
   rejected: number;
   wallMs: number;
+  /** a simulated run: the random faults of each kind its size, fault rate and season should draw on average (Feed.expectedFaults) */
+  expected?: Map<string, number>;
 }
 
 /** the platform's default `rulesSweepMs`: absence is seen as soon as it would be live */
@@ -155,5 +157,6 @@ export async function runRulesTest(o: RulesTestOptions): Promise<RulesTestResult
     readings,
     rejected,
     wallMs: Date.now() - t0,
+    ...(feed instanceof Feed ? { expected: new Map(Object.keys(FAULT_KINDS).map((k) => [k, feed.expectedFaults(k)])) } : {}),
   };
 }

@@ -220,10 +220,24 @@ export function formatScores(scores: readonly RuleScore[]): string {
   return table(['rule', 'incidents', 'faults found', 'precision', 'recall', 'detect p50', 'detect max'], rows);
 }
 
-export function formatFaultKinds(scores: readonly FaultKindScore[]): string {
+/**
+ * The per-kind table. With `expected` (a simulated run: the faults its size, rate and
+ * season should draw on average), an `expected` column, and a line for every kind the
+ * rules target that drew none though some were expected: its recall is not measured,
+ * which a blank row would hide.
+ */
+export function formatFaultKinds(scores: readonly FaultKindScore[], expected?: ReadonlyMap<string, number>): string {
   const per = (x: number | null) => (x === null ? '–' : x.toFixed(2));
-  const rows = scores.map((s) => [s.kind, s.pending ? `${s.injected} (${s.pending} pending)` : String(s.injected), String(s.detected), pct(s.precision), pct(s.recall), sec(s.ttdMedianS), sec(s.ttdMaxS), per(s.incidentsPerFault), per(s.elsewherePerFault)]);
-  return table(['fault kind', 'injected', 'detected', 'precision', 'recall', 'detect p50', 'detect max', 'incidents/fault', 'to other services'], rows);
+  const exp = (kind: string) => {
+    const e = expected?.get(kind);
+    return e === undefined || Number.isNaN(e) ? '–' : e.toFixed(1);
+  };
+  const rows = scores.map((s) => [s.kind, s.pending ? `${s.injected} (${s.pending} pending)` : String(s.injected), ...(expected ? [exp(s.kind)] : []), String(s.detected), pct(s.precision), pct(s.recall), sec(s.ttdMedianS), sec(s.ttdMaxS), per(s.incidentsPerFault), per(s.elsewherePerFault)]);
+  const out = table(['fault kind', 'injected', ...(expected ? ['expected'] : []), 'detected', 'precision', 'recall', 'detect p50', 'detect max', 'incidents/fault', 'to other services'], rows);
+  const unmeasured = scores.filter((s) => s.injected === 0 && s.recall === null && (expected?.get(s.kind) ?? 0) > 0);
+  return unmeasured.length === 0
+    ? out
+    : `${out}\n${unmeasured.map((s) => `${s.kind}: none drawn (about ${exp(s.kind)} expected), so its recall and time to detect are not measured by this run: lengthen it or raise --fault-rate`).join('\n')}`;
 }
 
 export function formatHardNegatives(scores: readonly HardNegativeScore[]): string {

@@ -65,6 +65,7 @@ export const rulesTestCommand: Command<typeof options> = {
         JSON.stringify({
           scores: result.scores,
           byFault: result.byFault,
+          ...(result.expected ? { expected: Object.fromEntries(result.expected) } : {}),
           hardNegatives: result.hardNegatives,
           unexplained: result.unexplained.map((s) => ({ ruleId: s.ruleId, asset: s.asset, at: s.at, raisedAt: s.raisedAt })),
           faults: result.faults.length,
@@ -77,7 +78,7 @@ export const rulesTestCommand: Command<typeof options> = {
     }
     const what = o.feed ? `feed ${o.feed}` : `${o.scenario}, seed ${o.seed}, ${o.duration / 3_600_000} h from ${startText}`;
     console.log(`${what}: ${result.readings.toLocaleString('en')} readings, ${result.faults.length} faults injected, ${result.raised.filter((s) => s.type === 'raised').length} incidents, in ${(result.wallMs / 1000).toFixed(1)} s\n`);
-    console.log(formatFaultKinds(result.byFault));
+    console.log(formatFaultKinds(result.byFault, result.expected));
     console.log(`\n${formatHardNegatives(result.hardNegatives)}\n(${result.unexplained.length} incidents explained by no fault, ${result.hardCases.length} hard cases)\n`);
     console.log(formatScores(result.scores));
     return 0;

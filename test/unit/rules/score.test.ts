@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RuleSignal } from '../../../services/contracts/index.ts';
 import { parseRules } from '../../../services/rules/loader.ts';
-import { scoreFaultKinds, scoreHardNegatives } from '../../../services/rules/score.ts';
+import { formatFaultKinds, scoreFaultKinds, scoreHardNegatives } from '../../../services/rules/score.ts';
 import type { HardCase } from '../../../simulator/field.ts';
 import type { FaultRecord } from '../../../simulator/feed.ts';
 
@@ -103,5 +103,15 @@ ${OUTAGE}  - id: low
     const byKind = Object.fromEntries(scoreFaultKinds(withOther, signals, [outage, other]).map((s) => [s.kind, s]));
     expect(byKind['power-feeder-outage']!.incidentsPerFault).toBe(1);
     expect(byKind['water-main-break']!.incidentsPerFault).toBe(1);
+  });
+});
+
+describe('a kind the run drew none of', () => {
+  it('is named as unmeasured when faults were expected, with how many, and not when none were (out of season)', () => {
+    const scores = scoreFaultKinds(rules, [], []);
+    const out = formatFaultKinds(scores, new Map([['power-feeder-outage', 1.4]]));
+    expect(out.split('\n')[0]).toMatch(/ expected /);
+    expect(out).toContain('power-feeder-outage: none drawn (about 1.4 expected), so its recall and time to detect are not measured by this run');
+    expect(formatFaultKinds(scores, new Map([['power-feeder-outage', 0]]))).not.toContain('none drawn');
   });
 });

@@ -192,3 +192,28 @@ describe('scenarios', () => {
     expect(() => loadScenario('atlantis')).toThrow(/abay, aksay, aksu, arkalyk, balkhash, .*tekeli, temirtau, .*zyryanovsk/);
   });
 });
+
+describe('the faults a run should expect', () => {
+  const WEEK = 7 * 86_400_000;
+  const run = (start: number, seed: number) => new Feed({ scenario: temirtau, town: 'temirtau', seed, start, intervalMs: 6 * 3_600_000, durationMs: WEEK, scale: 0.25, faultRate: 50 });
+  const drawn = (f: Feed, kind: string) => {
+    for (const _ of f.messages());
+    return f.faults.filter((x) => x.kind === kind).length;
+  };
+
+  it('expects about 1.4 heating failures a winter day of a quarter of Temirtau at fault rate 50, and what the feed draws on average', () => {
+    // 13 substations × 0.3 a year × exp(3 × (0.62 − 0.3)) for the heat network's wear × 50 / 365 = 1.396 a day
+    const expected = run(START, 1).expectedFaults('heating-substation-failure');
+    expect(expected / 7).toBeCloseTo(1.396, 2);
+    // the mean over 40 seeds lies within three of its standard errors (√(λ/40) ≈ 0.5) of the expectation
+    let sum = 0;
+    for (let seed = 1; seed <= 40; seed++) sum += drawn(run(START, seed), 'heating-substation-failure');
+    expect(Math.abs(sum / 40 - expected), `drew ${sum / 40} a week on average, expected ${expected}`).toBeLessThan(3 * Math.sqrt(expected / 40));
+  });
+
+  it('expects none out of the heating season, and draws none', () => {
+    const july = Date.parse('2026-07-15T00:00:00+05:00');
+    expect(run(july, 1).expectedFaults('heating-substation-failure')).toBe(0);
+    for (let seed = 1; seed <= 5; seed++) expect(drawn(run(july, seed), 'heating-substation-failure')).toBe(0);
+  });
+});
