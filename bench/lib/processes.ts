@@ -209,9 +209,14 @@ export function sampleResources(pids: number[]): { stop(): { cpuPct: number; rss
   const t0 = Date.now();
   const c0 = pids.reduce((n, p) => n + cpuTicks(p), 0);
   const rss: number[] = [];
+  let ticks = c0;
   const timer = setInterval(() => {
     try {
       rss.push(pids.reduce((n, p) => n + rssMiB(p), 0));
+      // the processes under test working is the watchdog's progress here (the load runs in another process)
+      const now = pids.reduce((n, p) => n + cpuTicks(p), 0);
+      if (now > ticks) progressed();
+      ticks = now;
     } catch {
       clearInterval(timer); // a process ended: the sample set is complete
     }
