@@ -11,7 +11,9 @@
 // generating readings overlaps with writing them; the readings are the same.
 //
 //   node --import tsx bench/store-month.ts [--days 35] [--scale 1] [--scenario temirtau]
-//        [--interval-ms 10000] [--raw-days 30] [--batch 5000]
+//        [--interval-ms 10000] [--raw-days 30] [--minute-days 90] [--batch 5000]
+// (--raw-days and --minute-days shorten retention as QALA_RETENTION_RAW_MS and
+// QALA_RETENTION_MINUTE_MS do, so a short run shows the size levelling off.)
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     // the simulator's default (QALA_SIM_INTERVAL_MS) and the platform's write batch (QALA_STORE_BATCH_SIZE)
     'interval-ms': { type: 'string', default: '10000' },
     'raw-days': { type: 'string', default: String(DEFAULT_RETENTION.rawMs / 86_400_000) },
+    'minute-days': { type: 'string', default: String(DEFAULT_RETENTION.minuteMs / 86_400_000) },
     batch: { type: 'string', default: '5000' },
   },
   strict: true,
@@ -41,7 +44,7 @@ const intervalMs = Number(values['interval-ms']);
 const scenario = loadScenario(values.scenario!);
 const start = Date.UTC(2026, 0, 1, 0, 0, 0) - scenario.utcOffsetMinutes * 60_000;
 const dir = mkdtempSync(join(tmpdir(), 'qala-bench-month-'));
-const retention = { ...DEFAULT_RETENTION, rawMs: Number(values['raw-days']) * DAY };
+const retention = { ...DEFAULT_RETENTION, rawMs: Number(values['raw-days']) * DAY, minuteMs: Number(values['minute-days']) * DAY };
 const store = new DuckDbStore({ dataDir: dir, retention });
 // a run stopped half-way leaves no temp folder of gigabytes behind
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
