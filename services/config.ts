@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SEGMENT } from '../devices/index.ts';
+import { builtInScenarios, loadScenario } from '../simulator/scenario.ts';
 import { QalaError } from './contracts/errors.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -24,7 +25,7 @@ function validTileUrl(s: string): boolean {
 export const CLOCK_SKEW_OFF = 100 * 365 * 86_400_000;
 
 export const configSchema = z.object({
-  town: z.string().regex(SEGMENT, 'a lowercase slug such as "temirtau"').default('temirtau').describe('town id, the second level of every topic'),
+  town: z.string().regex(SEGMENT, 'a lowercase slug such as "temirtau"').default('temirtau').describe("town id, the second level of every topic (unset: the id of QALA_SCENARIO's town, so the topics, /api/town and the map are the simulated town's)"),
   httpHost: z.string().min(1).default('0.0.0.0').describe('address the dashboard/API listens on'),
   httpPort: port.default(8080).describe('HTTP port: dashboard, REST API, /live and MQTT over websocket at /mqtt'),
   mqttHost: z.string().min(1).default('0.0.0.0').describe('address the MQTT TCP listener binds'),
@@ -151,6 +152,23 @@ function validProxyEntry(entry: string): boolean {
 export type Config = Readonly<z.infer<typeof configSchema>>;
 type Key = keyof z.infer<typeof configSchema>;
 
+/**
+ * The town QALA_TOWN defaults to: the scenario's own id (a built-in town's, or a
+ * scenario file's when it is a slug), so that QALA_SCENARIO=zhanaozen alone publishes
+ * under city/zhanaozen/ and shows Zhanaozen's map; else the schema's default. A file
+ * that cannot be read is left to the simulator, which refuses it with its reason.
+ */
+function townOfScenario(scenario: unknown): string | undefined {
+  if (typeof scenario !== 'string' || scenario === '') return undefined;
+  if (builtInScenarios().includes(scenario)) return scenario;
+  try {
+    const id = loadScenario(scenario).id;
+    return SEGMENT.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** camelCase key → QALA_SCREAMING_SNAKE variable. */
 export const envName = (key: string): string => `QALA_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 
@@ -160,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (filePath) {
     try {
       file = JSON.parse(readFileSync(filePath, 'utf8')) as Record<string, unknown>;
+      if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new Error('not a JSON object of settings');
     } catch (err) {
       throw new QalaError('ERR_CONFIG_FILE', `QALA_CONFIG_FILE "${filePath}": ${(err as Error).message}`, { cause: err });
     }
@@ -170,9 +189,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     if (v !== undefined && v !== '') raw[key] = v;
   }
   Object.assign(raw, Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)));
-  const unknown = Object.keys(env).filter((k) => k.startsWith('QALA_') && k !== 'QALA_CONFIG_FILE' && !Object.keys(configSchema.shape).some((key) => envName(key) === k));
+  if (raw.town === undefined) raw.town = townOfScenario(raw.scenario);
+  const known = Object.keys(configSchema.shape);
+  const unknown = Object.keys(env).filter((k) => k.startsWith('QALA_') && k !== 'QALA_CONFIG_FILE' && !known.some((key) => envName(key) === k));
   const parsed = configSchema.safeParse(raw);
-  const problems: string[] = unknown.map((k) => `${k}: not a Qala setting (known: ${Object.keys(configSchema.shape).map(envName).join(', ')})`);
+  const problems: string[] = unknown.map((k) => `${k}: not a Qala setting (known: ${known.map(envName).join(', ')})`);
+  // a misspelt key in the file would otherwise be dropped without a word and its default used
+  for (const k of Object.keys(file).filter((k) => !known.includes(k))) {
+    problems.push(`QALA_CONFIG_FILE "${filePath}": "${k}" is not a Qala setting (keys are the variables' names in camelCase without QALA_, such as httpPort for QALA_HTTP_PORT)`);
+  }
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const key = String(issue.path[0]);

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configTable, envName, loadConfig, proxyList } from '../../services/config.ts';
 import { QalaError } from '../../services/contracts/errors.ts';
@@ -78,5 +81,33 @@ describe('config', () => {
 
   it('refuses an unreadable config file by name', () => {
     expect(() => loadConfig({ QALA_CONFIG_FILE: '/nonexistent/qala.json' })).toThrow(/QALA_CONFIG_FILE "\/nonexistent\/qala.json"/);
+  });
+
+  it('refuses a config file key that is not a setting (a misspelling would otherwise fall back to the default without a word), and a file that is not an object', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qala-config-'));
+    try {
+      const file = join(dir, 'qala.json');
+      writeFileSync(file, JSON.stringify({ htpPort: 1, httpPort: 18481 }));
+      const msg = problemsOf({ QALA_CONFIG_FILE: file });
+      expect(msg).toContain('"htpPort" is not a Qala setting');
+      expect(msg).not.toContain('"httpPort"');
+      writeFileSync(file, JSON.stringify({ httpPort: 18481 }));
+      expect(loadConfig({ QALA_CONFIG_FILE: file }).httpPort).toBe(18481);
+      writeFileSync(file, '[1, 2]');
+      expect(() => loadConfig({ QALA_CONFIG_FILE: file })).toThrow(/not a JSON object of settings/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("takes the town from the scenario when QALA_TOWN is unset, so the topics and the map are the simulated town's", () => {
+    expect(loadConfig({ QALA_SCENARIO: 'zhanaozen' }).town).toBe('zhanaozen');
+    expect(loadConfig({ QALA_SCENARIO: 'ekibastuz' }).town).toBe('ekibastuz');
+    expect(loadConfig({}, { scenario: 'kurchatov' }).town).toBe('kurchatov');
+    // an explicit town wins, from the environment or an override
+    expect(loadConfig({ QALA_SCENARIO: 'zhanaozen', QALA_TOWN: 'temirtau' }).town).toBe('temirtau');
+    expect(loadConfig({ QALA_SCENARIO: 'zhanaozen' }, { town: 'rudny' }).town).toBe('rudny');
+    // a scenario that cannot be read leaves the default, and is refused later by the simulator with its reason
+    expect(loadConfig({ QALA_SCENARIO: '/nonexistent/town.json' }).town).toBe('temirtau');
   });
 });
