@@ -171,7 +171,9 @@ async function start(me: Me): Promise<void> {
   });
   rangeOptions();
   title();
-  for (const s of ORDER.slice(0, 5)) tiles.tile(s);
+  // the town's first five tiles at once; a utility user's come from its /live view,
+  // which holds only the subsystems where its network has devices (services/api/scope.ts)
+  if (!me.user.utility) for (const s of ORDER.slice(0, 5)) tiles.tile(s);
   wallMode();
   startKpiPanel({ now: serverNow, rangeMs: () => RANGES[range] });
 

@@ -137,6 +137,9 @@ describe.runIf(browserAvailable())('control room in chromium', () => {
     await page.waitForSelector('#conn[data-state="open"]');
     await page.locator('#incident-list li.none').waitFor();
     expect(await page.locator('#incident-list li.incident').count()).toBe(0);
+    // its tiles are its own network's subsystems only, not the town's five with four of them empty
+    await page.locator('#tiles [data-subsystem="utilities"]').waitFor();
+    expect(await page.locator('#tiles [data-subsystem]').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.subsystem))).toEqual(['utilities']);
     await page.close();
     const power = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await signIn(power, platform, await addUser(platform, 'utility', { utility: 'power' }));
