@@ -28,8 +28,8 @@ export interface MqttBusOptions {
   log: Logger;
   /**
    * How long `stop` waits for the broker to acknowledge the platform's own QoS 1
-   * publishes (dead letters, notifications) before it closes the connection anyway;
-   * 5 s unless told.
+   * publishes (dead letters, notifications) before it closes the connection anyway,
+   * and an unsubscribe for its UNSUBACK; 5 s unless told.
    */
   stopGraceMs?: number;
 }
@@ -46,7 +46,14 @@ export class MqttBus implements Bus {
   #lastAck: Promise<void> = Promise.resolve();
   /** bumped on every (re)connection: a held PUBACK of an older connection is never sent */
   #connection = 0;
-  readonly #stats = { held: 0, heldFailed: 0 };
+  /**
+   * QoS 1 messages no handler took (they came after a handler was removed, as at
+   * stop): never acknowledged, so the broker keeps them in the persistent session and
+   * redelivers them to the next one ([MQTT-4.4.0-1]) instead of mqtt.js's default
+   * handling acknowledging what nobody saved
+   */
+  readonly #refused = new Set<number>();
+  readonly #stats = { held: 0, heldFailed: 0, unhandled: 0 };
 
   constructor(opts: MqttBusOptions) {
     this.#opts = opts;
@@ -72,6 +79,7 @@ export class MqttBus implements Bus {
     client.on('connect', () => {
       this.#connection++;
       this.#held.clear();
+      this.#refused.clear();
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       // a reconnection: the session may have been lost (broker restart), subscribe again
       const filters = this.#filters();
@@ -81,6 +89,12 @@ export class MqttBus implements Bus {
     // mqtt.js emits 'message' just before it hands the message's PUBACK to _sendPacket
     // (its customHandleAcks hook is for MQTT 5 only; brokers here speak 3.1.1)
     client.on('message', (topic, payload, packet) => {
+      const taken = this.#handlers.some((h) => topicMatches(h.filter, topic));
+      if (!taken && packet.qos === 1 && packet.messageId !== undefined) {
+        this.#stats.unhandled++;
+        this.#refused.add(packet.messageId);
+        return;
+      }
       const wait = this.#dispatch({ topic, payload, retain: packet.retain, qos: packet.qos });
       if (wait && packet.qos === 1 && packet.messageId !== undefined) this.#held.set(packet.messageId, wait);
     });
@@ -118,11 +132,7 @@ export class MqttBus implements Bus {
     this.#client = undefined;
     if (!client) return;
     const ended = client.endAsync();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), this.#opts.stopGraceMs ?? STOP_GRACE_MS)));
-    const timedOut = await Promise.race([ended.then(() => false), late]);
-    clearTimeout(timer);
-    if (!timedOut) return;
+    if (await this.#withinGrace(ended)) return;
     const unacknowledged = Object.keys((client as unknown as { outgoing: object }).outgoing).length;
     this.#opts.log.warn({ unacknowledged, connected: client.connected }, 'external broker: the connection did not end within the grace; closed without waiting further');
     // A second end() while one is under way returns at once and closes nothing. The
@@ -131,6 +141,15 @@ export class MqttBus implements Bus {
     client.stream.destroy();
     client.emit('outgoingEmpty');
     await ended;
+  }
+
+  /** Whether `work` settled within the stop grace (it is not cancelled if not). */
+  async #withinGrace(work: Promise<unknown>): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.#opts.stopGraceMs ?? STOP_GRACE_MS)));
+    const settled = await Promise.race([work.then(() => true), late]);
+    clearTimeout(timer);
+    return settled;
   }
 
   #filters(): string[] {
@@ -168,6 +187,10 @@ export class MqttBus implements Bus {
     const send = c._sendPacket.bind(client);
     const write = c._writePacket.bind(client);
     c._sendPacket = (packet, cb, cbStorePut, noStore) => {
+      if (packet.cmd === 'puback' && packet.messageId !== undefined && this.#refused.delete(packet.messageId)) {
+        cb?.(); // no PUBACK: nobody took the message; the broker redelivers it
+        return;
+      }
       const wait = packet.cmd === 'puback' && packet.messageId !== undefined ? this.#held.get(packet.messageId) : undefined;
       if (!wait) return send(packet, cb, cbStorePut, noStore);
       this.#held.delete(packet.messageId!);
@@ -195,7 +218,13 @@ export class MqttBus implements Bus {
     if (client.connected) await client.subscribeAsync(filter, { qos: 1 });
     return async () => {
       this.#handlers.splice(this.#handlers.indexOf(entry), 1);
-      if (!this.#handlers.some((h) => h.filter === filter) && this.#client?.connected) await this.#client.unsubscribeAsync(filter);
+      const client = this.#client;
+      if (this.#handlers.some((h) => h.filter === filter) || !client?.connected) return;
+      // bounded like stop's wait: a frozen broker never answers the UNSUBSCRIBE, and the
+      // intake's stop (and so the platform's) waited for it without limit. Giving up is
+      // safe: a message still delivered on the filter is not acknowledged (#refused).
+      const answered = await this.#withinGrace(client.unsubscribeAsync(filter).catch(() => undefined));
+      if (!answered) this.#opts.log.warn({ filter }, 'external broker: no UNSUBACK within the grace; going on without it');
     };
   }
 
