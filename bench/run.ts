@@ -137,26 +137,30 @@ try {
               record('Fan-out (latency seen by the other clients)', `p99, ${label}`, 'ms', 'lower', peer, Math.round(f.p99));
             }
           if (wanted('slow-consumer')) {
-            log(`run ${run}/${runs} ${peer}: slow consumer, ${size.slowPairs} × ${size.slowReadings.toLocaleString('en')} QoS 1 publishes without, then with a stuck "#" subscriber`);
+            log(`run ${run}/${runs} ${peer}: slow consumer, ${size.slowPairs} × ${size.slowReadings.toLocaleString('en')} QoS 1 publishes without, with a reading, then with a stuck "#" subscriber`);
             // Counts alternate, free then stuck, and each pair gives a ratio: a count lasts
             // seconds, and on a shared machine a burst of someone else's load during one count
             // moved a single pair's ratio anywhere from 0.35 to 1.04 (aedes, load ~25).
             const pairs = await step(at('slow consumer'), async () => {
               await slowConsumer(p, brokerUrl, { stuck: false, readings: 2000, tag: `warm-${run}` }); // warm-up, not recorded
-              const out: { free: SlowConsumerResult; held: SlowConsumerResult }[] = [];
+              const out: { free: SlowConsumerResult; reader: SlowConsumerResult; held: SlowConsumerResult }[] = [];
               for (let k = 1; k <= size.slowPairs; k++) {
                 const free = await slowConsumer(p, brokerUrl, { stuck: false, readings: size.slowReadings, tag: `free-${run}-${k}` });
+                const reader = await slowConsumer(p, brokerUrl, { stuck: false, reading: true, readings: size.slowReadings, tag: `reader-${run}-${k}` });
                 const held = await slowConsumer(p, brokerUrl, { stuck: true, readings: size.slowReadings, tag: `stuck-${run}-${k}` });
-                out.push({ free, held });
+                out.push({ free, reader, held });
               }
               return out;
             });
             const g = 'Slow consumer (8 publishers, QoS 1, 32 in flight each; one "#" subscriber that never reads)';
-            for (const { free, held } of pairs) {
+            for (const { free, reader, held } of pairs) {
               record(g, 'acknowledged publishes/s, no stuck subscriber', 'publishes/s', 'higher', peer, free.ackedPerS);
+              record(g, 'acknowledged publishes/s, one "#" subscriber that reads', 'publishes/s', 'higher', peer, reader.ackedPerS);
               record(g, 'acknowledged publishes/s, one stuck subscriber', 'publishes/s', 'higher', peer, held.ackedPerS);
               // issue 10: the others' throughput with one stuck "#" subscriber over that without (>= 0.9)
               record(g, 'with the stuck subscriber / without (each pair)', 'ratio', 'higher', peer, Math.round((held.ackedPerS / free.ackedPerS) * 100) / 100);
+              // the stuck subscriber against the same subscriber reading: what being stuck costs the others
+              record(g, 'with the stuck subscriber / with it reading', 'ratio', 'higher', peer, Math.round((held.ackedPerS / reader.ackedPerS) * 100) / 100);
               record(g, 'PUBACK p50, no stuck subscriber', 'ms', 'lower', peer, round1(free.p50));
               record(g, 'PUBACK p50, one stuck subscriber', 'ms', 'lower', peer, round1(held.p50));
               record(g, 'PUBACK p99, no stuck subscriber', 'ms', 'lower', peer, round1(free.p99));
@@ -164,7 +168,7 @@ try {
               if (!held.stuckHeld) notes.push(`run ${run} ${peer}: slow consumer: the stuck client was cut before the last PUBACK, so part of the span ran without it`);
               if (!free.settled || !held.settled) notes.push(`run ${run} ${peer}: slow consumer: the platform had not caught up within 60 s when a count began`);
             }
-            const each = pairs.map(({ free, held }) => `${free.ackedPerS}/s free, ${held.ackedPerS}/s stuck (${(held.ackedPerS / free.ackedPerS).toFixed(2)})`);
+            const each = pairs.map(({ free, reader, held }) => `${free.ackedPerS}/s free, ${reader.ackedPerS}/s reading, ${held.ackedPerS}/s stuck (${(held.ackedPerS / free.ackedPerS).toFixed(2)} of free, ${(held.ackedPerS / reader.ackedPerS).toFixed(2)} of reading)`);
             log(`run ${run}/${runs} ${peer}: slow consumer: ${each.join('; ')}; kernel buffers full at ${pairs.map((x) => x.held.kernelFullBytes).join(', ')} bytes; stuck client ${pairs.every((x) => x.held.stuckHeld) ? 'still connected' : 'cut'} at the last PUBACK`);
           }
         });

@@ -65,7 +65,7 @@ export interface SlowConsumerResult {
  * flight: acknowledged publishes per second and PUBACK latency; with `stuck`, while a
  * "#" subscriber that never reads holds unsent deliveries in the broker.
  */
-export async function slowConsumer(p: PlatformProc, brokerUrl: string, o: { stuck: boolean; readings: number; publishers?: number; window?: number; tag: string }): Promise<SlowConsumerResult> {
+export async function slowConsumer(p: PlatformProc, brokerUrl: string, o: { stuck: boolean; reading?: boolean; readings: number; publishers?: number; window?: number; tag: string }): Promise<SlowConsumerResult> {
   const n = o.publishers ?? 8;
   const window = o.window ?? 32;
   const clients: MqttClient[] = [];
@@ -73,6 +73,13 @@ export async function slowConsumer(p: PlatformProc, brokerUrl: string, o: { stuc
   try {
     clients.push(...(await Promise.all(Array.from({ length: n }, (_, i) => connect(p.mqttUrl, p.simulator?.gateway(`bench-sc-${o.tag}-${i}`))))));
     let kernelFullBytes: number | undefined;
+    if (o.reading && !o.stuck) {
+      // the same "#" subscriber, reading: what one more subscriber of everything costs
+      // the broker, so that the stuck count can be told apart from the price of a
+      // subscriber as such (an embedded broker pays it on the platform's own thread)
+      stuck = await connect(brokerUrl, { ...p.admin, clientId: `bench-reader-${o.tag}` });
+      await stuck.subscribeAsync('#', { qos: 1 });
+    }
     if (o.stuck) {
       stuck = await connect(brokerUrl, { ...p.admin, clientId: `bench-stuck-${o.tag}` });
       await stuck.subscribeAsync('#', { qos: 1 });
@@ -121,7 +128,7 @@ export async function slowConsumer(p: PlatformProc, brokerUrl: string, o: { stuc
       }),
     );
     const seconds = (performance.now() - t0) / 1000;
-    const stuckHeld = stuck ? kernelQueue(localPort(stuck)).open : undefined;
+    const stuckHeld = stuck && o.stuck ? kernelQueue(localPort(stuck)).open : undefined;
     const l = percentiles(latencies);
     return { ackedPerS: Math.round((per * n) / seconds), p50: l.p50, p99: l.p99, settled, ...(o.stuck ? { kernelFullBytes, stuckHeld } : {}) };
   } finally {
